@@ -1,0 +1,242 @@
+// Package container is the container domain: the record the control plane
+// keeps for each container, Zun's statuses and task states, the actions
+// recorded for each request, and the Store interface that keeps them.
+//
+// The record holds what was asked (the spec and, in Op, the operation the
+// container's host must carry out) and what was last seen (status, task
+// state, runtime id). Compute agents converge the runtime to the record and
+// report back; see package compute.
+package container
+
+import (
+	"strconv"
+	"time"
+)
+
+// SchemaVersion is the version of the stored record's shape.
+const SchemaVersion = 1
+
+// RestartPolicy is Docker's restart policy.
+type RestartPolicy struct {
+	Name              string `json:"name"` // no, always, on-failure, unless-stopped
+	MaximumRetryCount int    `json:"maximum_retry_count"`
+}
+
+// Healthcheck is a container health check, durations in seconds.
+type Healthcheck struct {
+	Test     string `json:"test"`
+	Interval int    `json:"interval"`
+	Retries  int    `json:"retries"`
+	Timeout  int    `json:"timeout"`
+}
+
+// Address is an IP address of the container on a network.
+type Address struct {
+	Addr             string `json:"addr"`
+	Version          int    `json:"version"`
+	Port             string `json:"port,omitempty"`
+	SubnetID         string `json:"subnet_id,omitempty"`
+	PreserveOnDelete bool   `json:"preserve_on_delete"`
+}
+
+// Mount is a requested mount (volumes issue).
+type Mount struct {
+	Type        string `json:"type"`
+	Source      string `json:"source,omitempty"`
+	Destination string `json:"destination"`
+	Size        string `json:"size,omitempty"`
+}
+
+// NetRequest is a requested network attachment (networks issue).
+type NetRequest struct {
+	Network   string `json:"network,omitempty"`
+	Port      string `json:"port,omitempty"`
+	V4FixedIP string `json:"v4_fixed_ip,omitempty"`
+	V6FixedIP string `json:"v6_fixed_ip,omitempty"`
+}
+
+// Op is an operation asked for through the API that the container's host
+// must carry out. Seq grows with every op of a container, so an agent only
+// clears the op it carried out and never a newer one.
+type Op struct {
+	Seq       int64  `json:"seq"`
+	Action    string `json:"action"` // ActCreate, ActStart, ...
+	RequestID string `json:"request_id"`
+	Run       bool   `json:"run,omitempty"`     // create: start it too
+	Timeout   int    `json:"timeout,omitempty"` // stop, reboot: seconds
+	Signal    string `json:"signal,omitempty"`  // kill
+	Force     bool   `json:"force,omitempty"`   // delete
+	Stop      bool   `json:"stop,omitempty"`    // delete: stop first
+}
+
+// Container is the control plane's record of a container.
+type Container struct {
+	Schema int `json:"schema"`
+
+	UUID      string `json:"uuid"`
+	Name      string `json:"name"`
+	ProjectID string `json:"project_id"`
+	UserID    string `json:"user_id"`
+
+	// The spec, as asked for.
+	Image            string            `json:"image"`
+	ImageDriver      string            `json:"image_driver"`
+	ImagePullPolicy  string            `json:"image_pull_policy,omitempty"`
+	Command          []string          `json:"command,omitempty"`
+	Entrypoint       []string          `json:"entrypoint,omitempty"`
+	CPU              float64           `json:"cpu"`
+	CPUPolicy        string            `json:"cpu_policy"`
+	Memory           int64             `json:"memory"` // MiB
+	Disk             int               `json:"disk"`   // GiB
+	Environment      map[string]string `json:"environment,omitempty"`
+	Labels           map[string]string `json:"labels,omitempty"`
+	Workdir          string            `json:"workdir,omitempty"`
+	Hostname         string            `json:"hostname,omitempty"`
+	RestartPolicy    RestartPolicy     `json:"restart_policy"`
+	Interactive      bool              `json:"interactive"`
+	TTY              bool              `json:"tty"`
+	AutoRemove       bool              `json:"auto_remove"`
+	AutoHeal         bool              `json:"auto_heal"`
+	Privileged       bool              `json:"privileged"`
+	Runtime          string            `json:"runtime,omitempty"`
+	Healthcheck      *Healthcheck      `json:"healthcheck,omitempty"`
+	SecurityGroups   []string          `json:"security_groups,omitempty"`
+	ExposedPorts     []string          `json:"exposed_ports,omitempty"`
+	Nets             []NetRequest      `json:"nets,omitempty"`
+	Mounts           []Mount           `json:"mounts,omitempty"`
+	Hints            map[string]string `json:"hints,omitempty"`
+	AvailabilityZone string            `json:"availability_zone,omitempty"`
+	RequestedHost    string            `json:"requested_host,omitempty"`
+	RegistryID       string            `json:"registry_id,omitempty"`
+
+	// Placement and the pending operation.
+	Host string `json:"host,omitempty"`
+	Op   *Op    `json:"op,omitempty"`
+	// OpSeq is the Seq of the newest op ever set.
+	OpSeq int64 `json:"op_seq"`
+
+	// What was last seen.
+	Status       Status               `json:"status"`
+	StatusReason string               `json:"status_reason,omitempty"`
+	TaskState    TaskState            `json:"task_state,omitempty"`
+	RuntimeID    string               `json:"runtime_id,omitempty"`
+	ExitCode     *int                 `json:"exit_code,omitempty"`
+	StartedAt    time.Time            `json:"started_at,omitzero"`
+	FinishedAt   time.Time            `json:"finished_at,omitzero"`
+	Ports        []int                `json:"ports,omitempty"`
+	Addresses    map[string][]Address `json:"addresses,omitempty"`
+
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at,omitzero"`
+
+	// Revision is the store's revision of this record, for compare-and-swap.
+	Revision int64 `json:"-"`
+}
+
+// SetOp makes op the container's pending operation, numbering it.
+func (c *Container) SetOp(op Op) {
+	c.OpSeq++
+	op.Seq = c.OpSeq
+	c.Op = &op
+}
+
+// Clone returns a deep copy of c.
+func (c *Container) Clone() *Container {
+	n := *c
+	n.Command = cloneSlice(c.Command)
+	n.Entrypoint = cloneSlice(c.Entrypoint)
+	n.SecurityGroups = cloneSlice(c.SecurityGroups)
+	n.ExposedPorts = cloneSlice(c.ExposedPorts)
+	n.Nets = cloneSlice(c.Nets)
+	n.Mounts = cloneSlice(c.Mounts)
+	n.Ports = cloneSlice(c.Ports)
+	n.Environment = cloneMap(c.Environment)
+	n.Labels = cloneMap(c.Labels)
+	n.Hints = cloneMap(c.Hints)
+	if c.Healthcheck != nil {
+		h := *c.Healthcheck
+		n.Healthcheck = &h
+	}
+	if c.Op != nil {
+		op := *c.Op
+		n.Op = &op
+	}
+	if c.ExitCode != nil {
+		e := *c.ExitCode
+		n.ExitCode = &e
+	}
+	if c.Addresses != nil {
+		n.Addresses = make(map[string][]Address, len(c.Addresses))
+		for k, v := range c.Addresses {
+			n.Addresses[k] = cloneSlice(v)
+		}
+	}
+	return &n
+}
+
+// StatusDetail renders Docker-style detail for the status, such as
+// "Up 3 mins" or "Exited(0) 8 mins ago", relative to now.
+func (c *Container) StatusDetail(now time.Time) string {
+	switch c.Status {
+	case Running:
+		if c.StartedAt.IsZero() {
+			return "Up"
+		}
+		return "Up " + humanDuration(now.Sub(c.StartedAt))
+	case Paused:
+		if c.StartedAt.IsZero() {
+			return "Up (paused)"
+		}
+		return "Up " + humanDuration(now.Sub(c.StartedAt)) + " (paused)"
+	case Stopped:
+		code := 0
+		if c.ExitCode != nil {
+			code = *c.ExitCode
+		}
+		d := "Exited(" + strconv.Itoa(code) + ")"
+		if !c.FinishedAt.IsZero() {
+			d += " " + humanDuration(now.Sub(c.FinishedAt)) + " ago"
+		}
+		return d
+	case Created, Restarting, Dead:
+		return string(c.Status)
+	}
+	return ""
+}
+
+func humanDuration(d time.Duration) string {
+	plural := func(n int, unit string) string {
+		if n == 1 {
+			return "1 " + unit
+		}
+		return strconv.Itoa(n) + " " + unit + "s"
+	}
+	switch {
+	case d < time.Minute:
+		return plural(int(d.Seconds()), "second")
+	case d < time.Hour:
+		return plural(int(d.Minutes()), "min")
+	case d < 48*time.Hour:
+		return plural(int(d.Hours()), "hour")
+	default:
+		return plural(int(d.Hours()/24), "day")
+	}
+}
+
+func cloneSlice[T any](s []T) []T {
+	if s == nil {
+		return nil
+	}
+	return append([]T(nil), s...)
+}
+
+func cloneMap(m map[string]string) map[string]string {
+	if m == nil {
+		return nil
+	}
+	n := make(map[string]string, len(m))
+	for k, v := range m {
+		n[k] = v
+	}
+	return n
+}

@@ -1,0 +1,57 @@
+package container
+
+import "context"
+
+// ListOptions select and order a page of containers.
+type ListOptions struct {
+	// Filters by field: name, image, project_id, user_id, memory, host,
+	// task_state, status, auto_remove. Values compare as strings.
+	Filters map[string]string
+	// Limit is the page size; 0 is no limit.
+	Limit int
+	// Marker is the uuid of the last container of the previous page.
+	Marker string
+	// SortKey is a field name ("id" and "created_at" both order by
+	// creation); SortDir "asc" or "desc".
+	SortKey string
+	SortDir string
+}
+
+// Store keeps container records. Every method reads the caller's scope from
+// ctx (package auth) and sees only what the scope allows: a container of
+// another project is ErrNotFound, never an ErrForbidden that would confirm it
+// exists.
+type Store interface {
+	// Create stores a new record; ErrConflict if its name is taken in the
+	// configured uniqueness scope.
+	Create(ctx context.Context, c *Container) error
+	// Get returns the container with uuid.
+	Get(ctx context.Context, uuid string) (*Container, error)
+	// Find returns the container whose uuid or name is ident; ErrConflict
+	// when several share the name.
+	Find(ctx context.Context, ident string) (*Container, error)
+	// List returns a page of containers.
+	List(ctx context.Context, opts ListOptions) ([]*Container, error)
+	// Update applies fn to the newest record and stores the result with
+	// compare-and-swap, retrying on concurrent change. fn may be called more
+	// than once; an error from fn aborts and is returned.
+	Update(ctx context.Context, uuid string, fn func(*Container) error) (*Container, error)
+	// Delete removes the record and its actions.
+	Delete(ctx context.Context, uuid string) error
+}
+
+// ActionStore keeps the actions recorded for containers.
+type ActionStore interface {
+	// StartAction records a new action.
+	StartAction(ctx context.Context, a *Action) error
+	// StartEvent adds a started event to an action.
+	StartEvent(ctx context.Context, uuid, requestID, event string) error
+	// FinishEvent finishes the newest event of that name; a non-nil cause
+	// makes it an Error with cause as traceback. The action finishes with
+	// it, and its message is set on error.
+	FinishEvent(ctx context.Context, uuid, requestID, event string, cause error) error
+	// ListActions returns the container's actions, newest first.
+	ListActions(ctx context.Context, uuid string) ([]*Action, error)
+	// GetAction returns one action with its events.
+	GetAction(ctx context.Context, uuid, requestID string) (*Action, error)
+}

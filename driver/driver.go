@@ -1,0 +1,227 @@
+// Package driver is the contract between a compute agent and a container
+// runtime.
+//
+// Driver is the small core every runtime implements. Optional features are
+// one-method interfaces (Pauser, Execer, Logger, ...) that the agent finds by
+// type assertion; a runtime without one answers errdefs.ErrNotSupported at
+// the API. Every runtime, the fake one too, passes drivertest.Run.
+//
+// Drivers name containers and find their own by labels: every container a
+// driver creates carries LabelManaged and LabelUUID, so an agent that
+// restarts can list the runtime and adopt what is its own.
+package driver
+
+import (
+	"context"
+	"io"
+	"time"
+)
+
+// Labels every managed container carries.
+const (
+	LabelManaged = "io.zun.managed" // value "true"
+	LabelUUID    = "io.zun.uuid"    // the Zun container's uuid
+	LabelHost    = "io.zun.host"    // the compute host that created it
+)
+
+// Driver is the core of a container runtime.
+//
+// Methods take the runtime's container id (returned by Create). A container
+// that does not exist yields an error wrapping errdefs.ErrNotFound; an
+// invalid request (unknown image with PullNever, bad signal) errdefs.ErrInvalid.
+type Driver interface {
+	// Name is the driver's name, such as "docker".
+	Name() string
+	// PrepareImage makes image available according to policy.
+	PrepareImage(ctx context.Context, image string, policy PullPolicy) error
+	// Create creates a container from spec without starting it.
+	Create(ctx context.Context, spec Spec) (id string, err error)
+	// Start starts a created or stopped container.
+	Start(ctx context.Context, id string) error
+	// Stop stops a container, killing it after timeout.
+	Stop(ctx context.Context, id string, timeout time.Duration) error
+	// Restart stops (with timeout) and starts a container.
+	Restart(ctx context.Context, id string, timeout time.Duration) error
+	// Kill sends signal (a name like "SIGTERM" or "KILL", or a number) to
+	// the container's main process; "" means SIGKILL.
+	Kill(ctx context.Context, id string, signal string) error
+	// Remove removes a container; force removes a running one too.
+	// Removing a container that does not exist is not an error.
+	Remove(ctx context.Context, id string, force bool) error
+	// Inspect returns the container's current state.
+	Inspect(ctx context.Context, id string) (State, error)
+	// List returns every container the driver manages on this host, that
+	// is every one carrying LabelManaged.
+	List(ctx context.Context) ([]State, error)
+}
+
+// PullPolicy says when PrepareImage pulls.
+type PullPolicy string
+
+// Pull policies, as Zun names them.
+const (
+	PullAlways       PullPolicy = "always"
+	PullIfNotPresent PullPolicy = "ifnotpresent"
+	PullNever        PullPolicy = "never"
+)
+
+// RestartPolicy is the runtime's restart policy.
+type RestartPolicy struct {
+	Name          string // "no", "always", "on-failure", "unless-stopped"
+	MaxRetryCount int
+}
+
+// Healthcheck is a container health check.
+type Healthcheck struct {
+	Test     []string // as Docker takes it, e.g. ["CMD-SHELL", "stat /x"]
+	Interval time.Duration
+	Timeout  time.Duration
+	Retries  int
+}
+
+// Spec is everything a runtime needs to create a container.
+type Spec struct {
+	// Name is the runtime-level name; the agent uses "zun-<uuid>".
+	Name       string
+	Image      string
+	Command    []string // nil: the image's
+	Entrypoint []string // nil: the image's
+	Env        map[string]string
+	Labels     map[string]string // must include LabelManaged and LabelUUID
+	Workdir    string
+	Hostname   string
+	// CPU is in vCPUs (Docker: CPU shares 1024*CPU and, when set, a CPU
+	// quota of the same size); 0 means unlimited.
+	CPU float64
+	// MemoryMiB is the memory limit; 0 means unlimited.
+	MemoryMiB     int64
+	Interactive   bool // keep stdin open
+	TTY           bool
+	RestartPolicy RestartPolicy
+	AutoRemove    bool
+	Privileged    bool
+	Runtime       string // OCI runtime name such as "runc"; "" for the default
+	Healthcheck   *Healthcheck
+}
+
+// Status values a runtime reports, Docker's words.
+const (
+	StatusCreated    = "created"
+	StatusRunning    = "running"
+	StatusPaused     = "paused"
+	StatusRestarting = "restarting"
+	StatusExited     = "exited"
+	StatusDead       = "dead"
+	StatusRemoving   = "removing"
+)
+
+// State is what the runtime knows of a container.
+type State struct {
+	ID         string
+	Name       string
+	Image      string
+	Status     string // one of the Status constants
+	ExitCode   int
+	Error      string // the runtime's error, e.g. a failed start
+	Pid        int
+	StartedAt  time.Time
+	FinishedAt time.Time
+	Labels     map[string]string
+	Ports      []int // exposed ports
+	Hostname   string
+}
+
+// EventWatcher streams container state changes. The agent re-inspects the
+// container on each event, so an event only needs to name it.
+type EventWatcher interface {
+	// Events sends the ids of managed containers whose state changed, until
+	// ctx ends or the stream breaks; then the channel is closed and Err, if
+	// the stream broke, says why.
+	Events(ctx context.Context) (<-chan Event, <-chan error)
+}
+
+// Event says that something happened to a container.
+type Event struct {
+	ID     string // runtime container id
+	UUID   string // LabelUUID of the container, if known
+	Action string // runtime-specific: "start", "die", "destroy", ...
+	Time   time.Time
+}
+
+// Pauser pauses and unpauses containers.
+type Pauser interface {
+	Pause(ctx context.Context, id string) error
+	Unpause(ctx context.Context, id string) error
+}
+
+// ExecResult is the outcome of a non-interactive exec.
+type ExecResult struct {
+	Output   string // stdout and stderr, interleaved
+	ExitCode int
+}
+
+// Execer runs a command inside a running container and waits for it.
+type Execer interface {
+	Exec(ctx context.Context, id string, cmd []string) (ExecResult, error)
+}
+
+// LogOptions selects which logs Logs returns.
+type LogOptions struct {
+	Stdout     bool
+	Stderr     bool
+	Timestamps bool
+	Tail       string    // "all" or a number of lines; "" is all
+	Since      time.Time // zero: from the start
+	Follow     bool
+}
+
+// Logger reads a container's logs. The reader yields plain text (stdout
+// and stderr interleaved, no multiplexing headers).
+type Logger interface {
+	Logs(ctx context.Context, id string, opts LogOptions) (io.ReadCloser, error)
+}
+
+// Resources are the live-updatable limits of a container.
+type Resources struct {
+	CPU       float64 // 0: leave unchanged
+	MemoryMiB int64   // 0: leave unchanged
+}
+
+// Updater changes a container's resource limits while it lives.
+type Updater interface {
+	Update(ctx context.Context, id string, r Resources) error
+}
+
+// Stats is a snapshot of a container's resource use.
+type Stats struct {
+	CPUPercent    float64
+	MemUsageBytes uint64
+	MemLimitBytes uint64
+	BlockRead     uint64
+	BlockWrite    uint64
+	NetRx         uint64
+	NetTx         uint64
+}
+
+// Statter reports resource use.
+type Statter interface {
+	Stats(ctx context.Context, id string) (Stats, error)
+}
+
+// TopResult is the process list of a container.
+type TopResult struct {
+	Titles    []string
+	Processes [][]string
+}
+
+// Topper lists a container's processes.
+type Topper interface {
+	Top(ctx context.Context, id string, psArgs string) (TopResult, error)
+}
+
+// Committer snapshots a container into an image.
+type Committer interface {
+	// Commit makes image repository:tag from the container and returns the
+	// image's id.
+	Commit(ctx context.Context, id, repository, tag string) (string, error)
+}
