@@ -55,3 +55,19 @@ type ActionStore interface {
 	// GetAction returns one action with its events.
 	GetAction(ctx context.Context, uuid, requestID string) (*Action, error)
 }
+
+// Change is one change to a container record, seen by a watch.
+type Change struct {
+	// Container is the record as stored; for a delete, the last one stored.
+	Container *Container
+	Deleted   bool
+}
+
+// Watcher streams changes to container records.
+type Watcher interface {
+	// Watch returns every record the scope allows (the control plane calls
+	// it with an all-projects scope), then sends every later change in
+	// order, without gaps. The channel closes when ctx ends; if it closes
+	// before that (the store lost its history), call Watch again.
+	Watch(ctx context.Context) ([]*Container, <-chan Change, error)
+}
