@@ -1,0 +1,133 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"io"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/zun-go/zun/api"
+)
+
+func newLogsCommand(a *app) *cobra.Command {
+	var (
+		opts   api.LogOptions
+		follow bool
+	)
+	cmd := &cobra.Command{
+		Use:   "logs [flags] CONTAINER",
+		Short: "Print a container's logs",
+		Long: `Print what a container wrote on stdout and stderr (both unless one is chosen).
+
+With -f, keep printing new lines as the container writes them, until it
+stops or you interrupt zunctl (Ctrl-C).`,
+		Example: `  zunctl logs web
+  zunctl logs --tail 100 --timestamps web
+  zunctl logs -f --since 1700000000 web`,
+		Args: exactArgs("CONTAINER"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := a.client()
+			if err != nil {
+				return err
+			}
+			if follow {
+				return followLogs(cmd.Context(), c, a.stdout, args[0], opts)
+			}
+			return printLogs(cmd.Context(), c, a.out(), args[0], opts)
+		},
+	}
+	fs := cmd.Flags()
+	fs.BoolVar(&opts.Stdout, "stdout", false, "only the container's stdout")
+	fs.BoolVar(&opts.Stderr, "stderr", false, "only the container's stderr")
+	fs.BoolVarP(&opts.Timestamps, "timestamps", "t", false, "prefix each line with its time")
+	fs.StringVar(&opts.Tail, "tail", "", "number of `LINES` to show from the end, or \"all\" (default all)")
+	fs.StringVar(&opts.Since, "since", "", "only lines since `TIME`, Unix seconds or \"YYYY-MM-DD HH:MM:SS,mmm\"")
+	fs.BoolVarP(&follow, "follow", "f", false, "keep printing new lines until the container stops")
+	return cmd
+}
+
+// printLogs prints a container's logs so far; with --json as a JSON string.
+func printLogs(ctx context.Context, c *api.Client, out output, ident string, opts api.LogOptions) error {
+	logs, err := c.Logs(ctx, ident, opts)
+	if err != nil {
+		return err
+	}
+	if out.json {
+		return out.JSON(logs)
+	}
+	_, err = io.WriteString(out.w, logs)
+	return err
+}
+
+// followLogs copies the log stream to w until the container stops; an
+// interruption ends it without error.
+func followLogs(ctx context.Context, c *api.Client, w io.Writer, ident string, opts api.LogOptions) error {
+	rc, err := c.FollowLogs(ctx, ident, opts)
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	if _, err := io.Copy(w, rc); err != nil && !errors.Is(ctx.Err(), context.Canceled) {
+		return err
+	}
+	return nil
+}
+
+func newExecCommand(a *app) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "exec [flags] CONTAINER [--] COMMAND [ARG...]",
+		Short: "Run a command in a running container",
+		Long: `Run COMMAND in a running container, wait for it, print its output (stdout
+and stderr together) and exit with its exit status.
+
+The command is not run by a shell: use sh -c '...' for pipes and variables.
+The service gives up on commands that run longer than its exec timeout.
+Interactive sessions (-i) are not supported yet.
+
+Options go before CONTAINER; everything after it is the command.`,
+		Example: `  zunctl exec web -- ls -l /usr/share/nginx/html
+  zunctl exec web sh -c 'echo $HOSTNAME'`,
+		Args: minArgs("CONTAINER", "COMMAND"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			command := afterDash(args[1:])
+			if len(command) == 0 {
+				return usagef("missing COMMAND")
+			}
+			c, err := a.client()
+			if err != nil {
+				return err
+			}
+			return execInContainer(cmd.Context(), c, a.out(), args[0], command)
+		},
+	}
+	cmd.Flags().SetInterspersed(false)
+	return cmd
+}
+
+// execInContainer runs command in a container, prints its output and returns its
+// exit status as an exitCode when it is not zero.
+func execInContainer(ctx context.Context, c *api.Client, out output, ident string, command []string) error {
+	res, err := c.Execute(ctx, ident, api.QuoteCommand(command...))
+	if err != nil {
+		return err
+	}
+	if out.json {
+		if err := out.JSON(res); err != nil {
+			return err
+		}
+	} else if res.Output != "" {
+		text := res.Output
+		if !strings.HasSuffix(text, "\n") {
+			text += "\n"
+		}
+		if _, err := io.WriteString(out.w, text); err != nil {
+			return err
+		}
+	}
+	if res.ExitCode != nil && *res.ExitCode != 0 {
+		return exitCode(*res.ExitCode)
+	}
+	return nil
+}
