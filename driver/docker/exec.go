@@ -1,0 +1,115 @@
+package docker
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/docker/docker/api/types/container"
+	"github.com/docker/docker/pkg/stdcopy"
+
+	"github.com/zun-go/zun/driver"
+	"github.com/zun-go/zun/errdefs"
+)
+
+// maxExecOutput bounds what Exec keeps of a command's output; the rest is
+// read and dropped, so a chatty command cannot exhaust the agent's memory.
+const maxExecOutput = 4 << 20
+
+// Exec runs cmd in the running container, without a TTY or stdin, waits
+// for it and returns its stdout and stderr, interleaved, and its exit code.
+// When ctx ends first, Exec stops waiting (the command may run on) and
+// returns ctx's error. A container that is not running is an
+// errdefs.ErrConflict error.
+func (d *Driver) Exec(ctx context.Context, id string, cmd []string) (driver.ExecResult, error) {
+	if len(cmd) == 0 {
+		return driver.ExecResult{}, errdefs.Invalidf("exec in container %q: no command", id)
+	}
+	what := fmt.Sprintf("exec %q in container %q", strings.Join(cmd, " "), id)
+	fail := func(err error) (driver.ExecResult, error) {
+		return driver.ExecResult{}, wrap(err, "%s: %w", what)
+	}
+	created, err := d.cli.ContainerExecCreate(ctx, id, container.ExecOptions{
+		Cmd: cmd, AttachStdout: true, AttachStderr: true,
+	})
+	if err != nil {
+		return fail(err)
+	}
+	att, err := d.cli.ContainerExecAttach(ctx, created.ID, container.ExecAttachOptions{})
+	if err != nil {
+		return fail(err)
+	}
+	defer att.Close()
+	// The hijacked connection knows nothing of ctx: closing it ends the copy.
+	stop := context.AfterFunc(ctx, att.Close)
+	defer stop()
+
+	out := &cappedBuffer{max: maxExecOutput}
+	_, err = stdcopy.StdCopy(out, out, att.Reader)
+	if ctx.Err() != nil {
+		return fail(ctx.Err())
+	}
+	if err != nil {
+		return fail(fmt.Errorf("read output: %w", err))
+	}
+	code, err := d.execExitCode(ctx, created.ID)
+	if err != nil {
+		return fail(err)
+	}
+	return driver.ExecResult{Output: out.String(), ExitCode: code}, nil
+}
+
+// execExitCode waits for the exec, whose output has ended, to be reported
+// finished and returns its exit code.
+func (d *Driver) execExitCode(ctx context.Context, execID string) (int, error) {
+	for delay := time.Millisecond; ; delay = min(2*delay, 100*time.Millisecond) {
+		ins, err := d.cli.ContainerExecInspect(ctx, execID)
+		if err != nil {
+			return 0, err
+		}
+		if !ins.Running {
+			return ins.ExitCode, nil
+		}
+		select {
+		case <-ctx.Done():
+			return 0, ctx.Err()
+		case <-time.After(delay):
+		}
+	}
+}
+
+// cappedBuffer keeps the first max bytes written to it and drops the rest.
+type cappedBuffer struct {
+	bytes.Buffer
+	max int
+}
+
+func (b *cappedBuffer) Write(p []byte) (int, error) {
+	if room := b.max - b.Len(); room > 0 {
+		b.Buffer.Write(p[:min(room, len(p))])
+	}
+	return len(p), nil
+}
+
+// Top lists the container's processes with ps, run by the engine on the
+// host with psArgs ("" is ps's -ef). A container that is not running is an
+// errdefs.ErrConflict error.
+func (d *Driver) Top(ctx context.Context, id, psArgs string) (driver.TopResult, error) {
+	var args []string
+	if psArgs != "" {
+		args = []string{psArgs}
+	}
+	resp, err := d.cli.ContainerTop(ctx, id, args)
+	if err != nil {
+		return driver.TopResult{}, wrap(err, "processes of container %q: %w", id)
+	}
+	return driver.TopResult{Titles: resp.Titles, Processes: resp.Processes}, nil
+}
+
+// Interface guards
+var (
+	_ driver.Execer = (*Driver)(nil)
+	_ driver.Topper = (*Driver)(nil)
+)
