@@ -1,0 +1,290 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/zun-go/zun/auth"
+	"github.com/zun-go/zun/container"
+	"github.com/zun-go/zun/errdefs"
+)
+
+// Keys of the container domain, relative to the DB's prefix.
+const (
+	containersPrefix = "containers/"        // containers/<uuid>: the record
+	actionsPrefix    = "container-actions/" // container-actions/<uuid>/<request id>
+	namesPrefix      = "container-names/"   // see nameKey
+)
+
+func containerKey(uuid string) string { return containersPrefix + uuid }
+
+func containerActionsPrefix(uuid string) string { return actionsPrefix + uuid + "/" }
+
+// ContainerOptions configure the container store.
+type ContainerOptions struct {
+	// NameScope is where container names must be unique, compared without
+	// regard to case: "" (nowhere, Zun's default), "project" or "global".
+	// Every process sharing the etcd must use the same value. Names stored
+	// before the scope was set or changed are not re-checked.
+	NameScope string
+}
+
+// Name scopes.
+const (
+	NameScopeNone    = ""
+	NameScopeProject = "project"
+	NameScopeGlobal  = "global"
+)
+
+// ContainerStore keeps container records and their actions in etcd. It
+// implements container.Store, container.ActionStore and container.Watcher.
+// Lists and name lookups are served from an in-memory index fed by an etcd
+// watch, which sees the writes of every process sharing the etcd; a read
+// waits until the index holds this store's own earlier writes.
+type ContainerStore struct {
+	db    *DB
+	scope string
+	idx   *index
+	// written is the store revision of this store's newest write to a
+	// container record; reads of the index wait until it gets there.
+	written atomic.Int64
+}
+
+// Containers returns the container store of db. Its index is loaded in the
+// background and kept until db closes. It panics on an unknown NameScope;
+// configurations are validated before.
+func Containers(db *DB, opts ContainerOptions) *ContainerStore {
+	switch opts.NameScope {
+	case NameScopeNone, NameScopeProject, NameScopeGlobal:
+	default:
+		panic(fmt.Sprintf("store: unknown container name scope %q", opts.NameScope))
+	}
+	s := &ContainerStore{db: db, scope: opts.NameScope, idx: newIndex(db.ctx.Done())}
+	db.background(func(ctx context.Context) { s.idx.run(ctx, db) })
+	return s
+}
+
+// Create implements container.Store. It sets the record's Schema,
+// Revision and, when unset, UUID and CreatedAt.
+func (s *ContainerStore) Create(ctx context.Context, c *container.Container) error {
+	scope, err := auth.ScopeFrom(ctx)
+	if err != nil {
+		return err
+	}
+	if c.ProjectID == "" {
+		return errdefs.Invalidf("container %q has no project", c.Name)
+	}
+	if !scope.Allows(c.ProjectID) {
+		return errdefs.Forbiddenf("cannot create a container in project %s", c.ProjectID)
+	}
+	if c.UUID == "" {
+		c.UUID = uuid.NewString()
+	}
+	if c.CreatedAt.IsZero() {
+		c.CreatedAt = time.Now().UTC()
+	}
+	c.Schema = container.SchemaVersion
+	txn := s.db.Txn().Create(containerKey(c.UUID), c)
+	if nk := s.nameKey(c); nk != "" {
+		txn.Create(nk, c.UUID)
+	}
+	rev, err := txn.Commit(ctx)
+	if conflict := (*ConflictError)(nil); errors.As(err, &conflict) {
+		if conflict.Has(containerKey(c.UUID)) {
+			return errdefs.Conflictf("A container with UUID %s already exists.", c.UUID)
+		}
+		return nameTaken(c.Name)
+	}
+	if err != nil {
+		return err
+	}
+	c.Revision = rev
+	s.wrote(rev)
+	return nil
+}
+
+// Get implements container.Store. It reads etcd, not the index, so it
+// sees every acknowledged write.
+func (s *ContainerStore) Get(ctx context.Context, uuid string) (*container.Container, error) {
+	scope, err := auth.ScopeFrom(ctx)
+	if err != nil {
+		return nil, err
+	}
+	it, err := s.get(ctx, scope, uuid)
+	if err != nil {
+		return nil, err
+	}
+	return &it.Value, nil
+}
+
+// get reads a record the scope allows, with its Revision set.
+func (s *ContainerStore) get(ctx context.Context, scope auth.Scope, uuid string) (Item[container.Container], error) {
+	if uuid == "" || strings.Contains(uuid, "/") {
+		return Item[container.Container]{}, notFound(uuid)
+	}
+	it, err := Get[container.Container](ctx, s.db, containerKey(uuid))
+	if errdefs.IsNotFound(err) || (err == nil && !scope.Allows(it.Value.ProjectID)) {
+		return Item[container.Container]{}, notFound(uuid)
+	}
+	if err != nil {
+		return Item[container.Container]{}, err
+	}
+	it.Value.Revision = it.Revision
+	return it, nil
+}
+
+// Find implements container.Store: ident is a uuid, else a name, compared
+// without regard to case, among the containers the scope allows.
+func (s *ContainerStore) Find(ctx context.Context, ident string) (*container.Container, error) {
+	scope, err := auth.ScopeFrom(ctx)
+	if err != nil {
+		return nil, err
+	}
+	it, err := s.get(ctx, scope, ident)
+	switch {
+	case err == nil:
+		return &it.Value, nil
+	case !errdefs.IsNotFound(err):
+		return nil, err
+	case ident == "":
+		return nil, notFound(ident)
+	}
+	if err := s.catchUp(ctx); err != nil {
+		return nil, err
+	}
+	uuids := s.idx.named(scope, ident)
+	switch {
+	case len(uuids) > 1:
+		return nil, errdefs.Conflictf("Multiple containers exist with same name. Please use the container uuid instead.")
+	case len(uuids) == 0:
+		return nil, notFound(ident)
+	}
+	it, err = s.get(ctx, scope, uuids[0])
+	if errdefs.IsNotFound(err) {
+		return nil, notFound(ident) // deleted since the index saw it
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &it.Value, nil
+}
+
+// Update implements container.Store. It sets UpdatedAt and Revision, and
+// moves the name's uniqueness key when the name changes. fn must not
+// change the UUID or the project.
+func (s *ContainerStore) Update(ctx context.Context, uuid string, fn func(*container.Container) error) (*container.Container, error) {
+	scope, err := auth.ScopeFrom(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for attempt := 0; ; attempt++ {
+		it, err := s.get(ctx, scope, uuid)
+		if err != nil {
+			return nil, err
+		}
+		old := &it.Value
+		if old.Schema > container.SchemaVersion {
+			return nil, errdefs.Unavailablef("container %s was written by a newer version (schema %d); upgrade this service", uuid, old.Schema)
+		}
+		c := old.Clone()
+		if err := fn(c); err != nil {
+			return nil, err
+		}
+		if c.UUID != old.UUID || c.ProjectID != old.ProjectID {
+			return nil, errdefs.Invalidf("container %s: the uuid and project cannot change", uuid)
+		}
+		c.Schema = container.SchemaVersion
+		c.UpdatedAt = time.Now().UTC()
+		txn := s.db.Txn().Swap(containerKey(uuid), c, it.Revision)
+		newKey := s.nameKey(c)
+		if newKey != s.nameKey(old) {
+			if err := s.releaseName(ctx, txn, old); err != nil {
+				return nil, err
+			}
+			if newKey != "" {
+				txn.Create(newKey, uuid)
+			}
+		}
+		rev, err := txn.Commit(ctx)
+		if conflict := (*ConflictError)(nil); errors.As(err, &conflict) {
+			if conflict.Has(newKey) {
+				return nil, nameTaken(c.Name)
+			}
+			if err := backoff(ctx, attempt); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		c.Revision = rev
+		s.wrote(rev)
+		return c, nil
+	}
+}
+
+// Delete implements container.Store: the record, its actions and its
+// name's uniqueness key go in one transaction.
+func (s *ContainerStore) Delete(ctx context.Context, uuid string) error {
+	scope, err := auth.ScopeFrom(ctx)
+	if err != nil {
+		return err
+	}
+	for attempt := 0; ; attempt++ {
+		it, err := s.get(ctx, scope, uuid)
+		if err != nil {
+			return err
+		}
+		txn := s.db.Txn().Require(containerKey(uuid), it.Revision).
+			Delete(containerKey(uuid)).
+			DeletePrefix(containerActionsPrefix(uuid))
+		if err := s.releaseName(ctx, txn, &it.Value); err != nil {
+			return err
+		}
+		rev, err := txn.Commit(ctx)
+		if errors.Is(err, errdefs.ErrConflict) {
+			if err := backoff(ctx, attempt); err != nil {
+				return err
+			}
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		s.wrote(rev)
+		return nil
+	}
+}
+
+// wrote records a write to a container record at rev.
+func (s *ContainerStore) wrote(rev int64) {
+	for {
+		cur := s.written.Load()
+		if rev <= cur || s.written.CompareAndSwap(cur, rev) {
+			return
+		}
+	}
+}
+
+// catchUp waits until the index holds this store's own writes.
+func (s *ContainerStore) catchUp(ctx context.Context) error {
+	return s.idx.waitFor(ctx, s.written.Load())
+}
+
+func notFound(ident string) error {
+	return errdefs.NotFoundf("Container %s could not be found.", ident)
+}
+
+// Interface guards
+var (
+	_ container.Store       = (*ContainerStore)(nil)
+	_ container.ActionStore = (*ContainerStore)(nil)
+	_ container.Watcher     = (*ContainerStore)(nil)
+)

@@ -1,0 +1,33 @@
+// Package store keeps the control plane's state in etcd: an embedded
+// single member that zund runs itself (the default, data in
+// <data-dir>/etcd), or an external cluster given by its endpoints, shared
+// by several API servers.
+//
+// Values are JSON documents carrying a schema version, under one key
+// prefix (default /zun):
+//
+//	/zun/containers/<uuid>                          container record
+//	/zun/container-actions/<uuid>/<request id>      an action and its events
+//	/zun/container-names/project/<project>/<name>   name uniqueness (see NameScope)
+//	/zun/container-names/global/<name>
+//
+// Writes are etcd transactions: compare-and-swap on the revision a record
+// was read at, and every key an operation touches (a record, its name,
+// its actions) changes in one transaction or not at all. Lists never scan
+// etcd: each store keeps an in-memory index fed by an etcd watch, so it
+// sees the writes of every process sharing the etcd within milliseconds,
+// and its own at once.
+//
+// For operators:
+//   - Back up the embedded member with
+//     `etcdctl --endpoints unix://<data-dir>/etcd.sock snapshot save FILE`;
+//     its own log is <data-dir>/etcd.log.
+//   - The embedded member keeps an hour of history (Config.
+//     CompactionRetention); an external cluster should run with
+//     --auto-compaction-retention.
+//   - A crash loses nothing acknowledged: reopening the data dir replays
+//     etcd's write-ahead log.
+//
+// Packages build domain stores on Get, List, Update, Txn and Watch, the
+// small typed layer of this package; ContainerStore is the first.
+package store
