@@ -1,0 +1,381 @@
+package apiserver
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"net/url"
+	"strconv"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/zun-go/zun/api"
+	"github.com/zun-go/zun/apiserver/schema"
+	"github.com/zun-go/zun/auth"
+	"github.com/zun-go/zun/container"
+	"github.com/zun-go/zun/driver"
+	"github.com/zun-go/zun/errdefs"
+)
+
+// listParams are the query parameters GET /v1/containers accepts; the
+// filters among them are the ones a container can be matched on.
+var listParams = map[string]bool{
+	"limit": true, "marker": true, "sort_key": true, "sort_dir": true, "all_projects": true,
+	"name": true, "image": true, "project_id": true, "user_id": true, "memory": true,
+	"host": true, "task_state": true, "status": true, "auto_remove": true,
+}
+
+var listFilters = []string{"name", "image", "project_id", "user_id", "memory", "host", "task_state", "status", "auto_remove"}
+
+func principal(c *call) auth.Principal {
+	p, _ := auth.FromContext(c.ctx)
+	return p
+}
+
+// forbidden is Zun's policy refusal.
+func forbidden(rule string) error {
+	return errdefs.Forbiddenf("Policy doesn't allow %s to be performed.", rule)
+}
+
+// createContainer serves POST /v1/containers.
+func (s *Server) createContainer(c *call) (any, error) {
+	if err := c.requireJSON(); err != nil {
+		return nil, err
+	}
+	run, err := queryBool(c, "run", false)
+	if err != nil {
+		return nil, err
+	}
+	body, err := c.readBody()
+	if err != nil {
+		return nil, err
+	}
+	req, err := schema.ContainerCreate(body, c.version, s.cfg.Limits)
+	if err != nil {
+		return nil, err
+	}
+	p := principal(c)
+	for field, rule := range map[string]string{
+		"runtime":           "container:create:runtime",
+		"host":              "container:create:requested_destination",
+		"image_pull_policy": "container:create:image_pull_policy",
+	} {
+		if req.Set[field] && !p.IsAdmin() {
+			return nil, forbidden(rule)
+		}
+	}
+	ct := req.Container
+	if req.Registry != "" {
+		// Private registries come with the registries API.
+		return nil, errdefs.NotFoundf("Registry %s could not be found.", req.Registry)
+	}
+	if req.Set["privileged"] && ct.Privileged {
+		return nil, forbidden("container:create:privileged")
+	}
+	now := time.Now().UTC()
+	ct.Schema = container.SchemaVersion
+	ct.UUID = uuid.NewString()
+	ct.ProjectID = p.ProjectID
+	ct.UserID = p.UserID
+	if ct.Name == "" {
+		ct.Name = generateName()
+	}
+	ct.Status = container.Creating
+	ct.CreatedAt = now
+
+	host, schedErr := s.Scheduler.Schedule(c.ctx, ct)
+	if schedErr != nil && !errdefs.IsUnavailable(schedErr) {
+		// A request no host could ever satisfy (unknown host, ...).
+		return nil, schedErr
+	}
+	if schedErr == nil {
+		ct.Host = host
+		ct.SetOp(container.Op{Action: container.ActCreate, RequestID: c.requestID, Run: run})
+	} else {
+		ct.Status = container.Error
+		ct.StatusReason = "There are not enough hosts available."
+	}
+	action := s.newAction(c, ct, container.ActCreate)
+	if err := s.Containers.Create(c.ctx, ct); err != nil {
+		return nil, err
+	}
+	if err := s.Actions.StartAction(c.ctx, action); err != nil {
+		c.log.Error("record action", "container", ct.UUID, "error", err)
+	}
+	if schedErr != nil {
+		s.failAction(c, ct.UUID, "compute__schedule", schedErr)
+	}
+	c.log.Info("container created", "container", ct.UUID, "host", ct.Host, "run", run)
+	c.w.Header().Set("Location", s.baseURL(c.r)+"/v1/containers/"+ct.UUID)
+	c.status = 202
+	return containerView(ct, c.version, p, s.baseURL(c.r), now), nil
+}
+
+// listContainers serves GET /v1/containers.
+func (s *Server) listContainers(c *call) (any, error) {
+	q := c.r.URL.Query()
+	for k := range q {
+		if !listParams[k] {
+			return nil, errdefs.Invalidf("Unknown parameter %q in the query string.", k)
+		}
+	}
+	p := principal(c)
+	ctx, err := s.scopeFor(c, "container:get_all_all_projects")
+	if err != nil {
+		return nil, err
+	}
+	limit, err := schema.Limit(q.Get("limit"), s.cfg.MaxLimit)
+	if err != nil {
+		return nil, err
+	}
+	dir, err := schema.SortDir(q.Get("sort_dir"))
+	if err != nil {
+		return nil, err
+	}
+	opts := container.ListOptions{
+		Filters: map[string]string{},
+		Limit:   limit,
+		Marker:  q.Get("marker"),
+		SortKey: q.Get("sort_key"),
+		SortDir: dir,
+	}
+	if opts.SortKey == "" {
+		opts.SortKey = "id"
+	}
+	for _, f := range listFilters {
+		if !q.Has(f) {
+			continue
+		}
+		if adminFields[f] && !p.IsAdmin() {
+			return nil, forbidden("container:get_one:" + f)
+		}
+		v := q.Get(f)
+		if f == "auto_remove" {
+			b, err := schema.Bool(f, v)
+			if err != nil {
+				return nil, err
+			}
+			v = strconv.FormatBool(b)
+		}
+		opts.Filters[f] = v
+	}
+	items, err := s.Containers.List(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
+	base := s.baseURL(c.r)
+	now := time.Now()
+	views := make([]map[string]any, 0, len(items))
+	for _, ct := range items {
+		views = append(views, containerView(ct, c.version, p, base, now))
+	}
+	var next any
+	if limit > 0 && len(items) == limit {
+		nq := url.Values{}
+		for k, v := range q {
+			nq[k] = v
+		}
+		nq.Set("limit", strconv.Itoa(limit))
+		nq.Set("marker", items[len(items)-1].UUID)
+		next = base + "/v1/containers?" + nq.Encode()
+	}
+	return map[string]any{"containers": views, "next": next}, nil
+}
+
+// showContainer serves GET /v1/containers/{id}.
+func (s *Server) showContainer(c *call) (any, error) {
+	ct, err := s.findContainer(c)
+	if err != nil {
+		return nil, err
+	}
+	return s.view(c, ct), nil
+}
+
+// updateContainer serves PATCH /v1/containers/{id}: rename, auto_heal, and
+// live cpu/memory changes.
+func (s *Server) updateContainer(c *call) (any, error) {
+	body, err := c.readBody()
+	if err != nil {
+		return nil, err
+	}
+	req, err := schema.ContainerUpdate(body, c.version, s.cfg.Limits)
+	if err != nil {
+		return nil, err
+	}
+	ct, err := s.findContainer(c)
+	if err != nil {
+		return nil, err
+	}
+	if req.CPU != nil || req.Memory != nil {
+		if err := container.CheckState(ct, container.ActUpdate); err != nil {
+			return nil, err
+		}
+		if ct.Host != "" && ct.RuntimeID != "" {
+			h, err := s.Hosts.Host(ct.Host)
+			if err != nil {
+				return nil, err
+			}
+			var r driver.Resources
+			if req.CPU != nil {
+				r.CPU = *req.CPU
+			}
+			if req.Memory != nil {
+				r.MemoryMiB = *req.Memory
+			}
+			if err := h.Update(c.ctx, ct.RuntimeID, r); err != nil {
+				return nil, fmt.Errorf("update container %s: %w", ct.UUID, err)
+			}
+		}
+	}
+	ct, err = s.Containers.Update(c.ctx, ct.UUID, func(x *container.Container) error {
+		if req.Name != nil {
+			x.Name = *req.Name
+		}
+		if req.AutoHeal != nil {
+			x.AutoHeal = *req.AutoHeal
+		}
+		if req.CPU != nil {
+			x.CPU = *req.CPU
+		}
+		if req.Memory != nil {
+			x.Memory = *req.Memory
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.view(c, ct), nil
+}
+
+// renameContainer serves POST .../rename (microversions 1.1 to 1.13).
+func (s *Server) renameContainer(c *call) (any, error) {
+	if c.version.AtLeast(api.V(14)) {
+		return nil, notInVersion(c)
+	}
+	name := c.r.URL.Query().Get("name")
+	if err := schema.Name(name); err != nil {
+		return nil, err
+	}
+	ct, err := s.findContainer(c)
+	if err != nil {
+		return nil, err
+	}
+	if ct.Name == name {
+		return nil, errdefs.Conflictf("The new name for the container is the same as the old name.")
+	}
+	ct, err = s.Containers.Update(c.ctx, ct.UUID, func(x *container.Container) error {
+		x.Name = name
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.view(c, ct), nil
+}
+
+// deleteContainer serves DELETE /v1/containers/{id}.
+func (s *Server) deleteContainer(c *call) (any, error) {
+	force, err := queryBool(c, "force", false)
+	if err != nil {
+		return nil, err
+	}
+	stop, err := queryBool(c, "stop", false)
+	if err != nil {
+		return nil, err
+	}
+	check := container.ActDelete
+	switch {
+	case force:
+		if c.version.Less(api.V(7)) {
+			return nil, errdefs.Invalidf("Invalid param force because current request version is %s. force is only supported from version 1.7", c.version)
+		}
+		if !principal(c).IsAdmin() {
+			return nil, forbidden("container:delete_force")
+		}
+		check = container.ActDeleteForce
+	case stop:
+		if c.version.Less(api.V(12)) {
+			return nil, errdefs.Invalidf("Invalid param stop because current request version is %s. stop is only supported from version 1.12", c.version)
+		}
+		check = container.ActDeleteStop
+	}
+	ct, err := s.findContainer(c)
+	if err != nil {
+		return nil, err
+	}
+	if err := container.CheckState(ct, check); err != nil {
+		return nil, err
+	}
+	c.status = 204
+	if ct.Host == "" {
+		// Never placed: nothing to clean up on any host.
+		return nil, s.Containers.Delete(c.ctx, ct.UUID)
+	}
+	if err := s.Actions.StartAction(c.ctx, s.newAction(c, ct, container.ActDelete)); err != nil {
+		c.log.Error("record action", "container", ct.UUID, "error", err)
+	}
+	_, err = s.Containers.Update(c.ctx, ct.UUID, func(x *container.Container) error {
+		if err := container.CheckState(x, check); err != nil {
+			return err
+		}
+		x.Status = container.Deleting
+		x.TaskState = container.TaskDeleting
+		x.SetOp(container.Op{Action: container.ActDelete, RequestID: c.requestID, Force: force, Stop: stop})
+		return nil
+	})
+	return nil, err
+}
+
+// findContainer looks the path's container up by uuid or name. Admins find
+// containers of every project, as in Zun: their call's scope widens for the
+// rest of the request.
+func (s *Server) findContainer(c *call) (*container.Container, error) {
+	if principal(c).IsAdmin() {
+		c.ctx = auth.WithAllProjects(c.ctx)
+	}
+	return s.Containers.Find(c.ctx, c.r.PathValue("id"))
+}
+
+// scopeFor returns the context for a list: all projects when asked for
+// with all_projects and allowed by rule.
+func (s *Server) scopeFor(c *call, rule string) (context.Context, error) {
+	all, err := queryBool(c, "all_projects", false)
+	if err != nil {
+		return nil, err
+	}
+	if !all {
+		return c.ctx, nil
+	}
+	if !principal(c).IsAdmin() {
+		return nil, forbidden(rule)
+	}
+	return auth.WithAllProjects(c.ctx), nil
+}
+
+func (s *Server) view(c *call, ct *container.Container) map[string]any {
+	return containerView(ct, c.version, principal(c), s.baseURL(c.r), time.Now())
+}
+
+func queryBool(c *call, name string, def bool) (bool, error) {
+	q := c.r.URL.Query()
+	if !q.Has(name) {
+		return def, nil
+	}
+	return schema.Bool(name, q.Get(name))
+}
+
+func notInVersion(c *call) error {
+	return fmt.Errorf("The requested API is not supported for this version %s: %w", c.version, errdefs.ErrNotAcceptable)
+}
+
+var greek = []string{"alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta",
+	"iota", "kappa", "lambda", "mu", "nu", "xi", "omicron", "pi", "rho", "sigma",
+	"tau", "upsilon", "phi", "chi", "psi", "omega"}
+
+// generateName makes a name for a container created without one, in Zun's
+// style ("delta-11-container").
+func generateName() string {
+	return fmt.Sprintf("%s-%d-container", greek[rand.IntN(len(greek))], rand.IntN(24)+1)
+}

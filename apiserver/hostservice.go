@@ -1,0 +1,235 @@
+package apiserver
+
+import (
+	"context"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/zun-go/zun/auth"
+	"github.com/zun-go/zun/compute"
+	"github.com/zun-go/zun/container"
+	"github.com/zun-go/zun/errdefs"
+	"github.com/zun-go/zun/scheduler"
+)
+
+// HostService is the control plane's side of the compute agents: it
+// serves their watches and applies their reports to the store, refusing
+// anything about containers that are not on the reporting host. It also
+// keeps track of live hosts for the scheduler and for direct calls.
+type HostService struct {
+	containers container.Store
+	watcher    container.Watcher
+	actions    container.ActionStore
+	// DownAfter is how long a host may go without a heartbeat before it
+	// counts as down.
+	DownAfter time.Duration
+
+	mu    sync.Mutex
+	hosts map[string]*hostEntry
+}
+
+type hostEntry struct {
+	info     compute.HostInfo
+	lastSeen time.Time
+	api      HostAPI
+}
+
+// NewHostService returns a host service over the container stores.
+func NewHostService(cs container.Store, w container.Watcher, as container.ActionStore) *HostService {
+	return &HostService{containers: cs, watcher: w, actions: as, DownAfter: 60 * time.Second,
+		hosts: map[string]*hostEntry{}}
+}
+
+// Attach connects an in-process agent for direct calls.
+func (h *HostService) Attach(name string, api HostAPI) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	e := h.entry(name)
+	e.api = api
+	e.lastSeen = time.Now()
+}
+
+func (h *HostService) entry(name string) *hostEntry {
+	e, ok := h.hosts[name]
+	if !ok {
+		e = &hostEntry{info: compute.HostInfo{Name: name}}
+		h.hosts[name] = e
+	}
+	return e
+}
+
+// Host implements HostDirectory.
+func (h *HostService) Host(name string) (HostAPI, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	e, ok := h.hosts[name]
+	if !ok || e.api == nil {
+		return nil, errdefs.Unavailablef("compute host %s is not connected", name)
+	}
+	return e.api, nil
+}
+
+// HostStates implements scheduler.HostSource.
+func (h *HostService) HostStates(ctx context.Context) ([]scheduler.HostState, error) {
+	h.mu.Lock()
+	states := make([]scheduler.HostState, 0, len(h.hosts))
+	for name, e := range h.hosts {
+		states = append(states, scheduler.HostState{
+			Name: name,
+			Up:   !e.lastSeen.IsZero() && time.Since(e.lastSeen) <= h.DownAfter,
+		})
+	}
+	h.mu.Unlock()
+	sort.Slice(states, func(i, j int) bool { return states[i].Name < states[j].Name })
+	for i := range states {
+		list, err := h.containers.List(auth.System(ctx), container.ListOptions{
+			Filters: map[string]string{"host": states[i].Name}})
+		if err != nil {
+			return nil, err
+		}
+		states[i].Containers = len(list)
+	}
+	return states, nil
+}
+
+// Heartbeat implements compute.ControlPlane.
+func (h *HostService) Heartbeat(ctx context.Context, info compute.HostInfo) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	e := h.entry(info.Name)
+	e.info = info
+	e.lastSeen = time.Now()
+	return nil
+}
+
+// Watch implements compute.ControlPlane.
+func (h *HostService) Watch(ctx context.Context, host string) ([]*container.Container, <-chan container.Change, error) {
+	all, changes, err := h.watcher.Watch(auth.System(ctx))
+	if err != nil {
+		return nil, nil, err
+	}
+	mine := map[string]bool{}
+	var snapshot []*container.Container
+	for _, c := range all {
+		if c.Host == host {
+			mine[c.UUID] = true
+			snapshot = append(snapshot, c)
+		}
+	}
+	out := make(chan container.Change, 64)
+	go func() {
+		defer close(out)
+		for ch := range changes {
+			uuid := ch.Container.UUID
+			switch {
+			case ch.Container.Host == host && !ch.Deleted:
+				mine[uuid] = true
+			case mine[uuid]:
+				delete(mine, uuid)
+				ch.Deleted = true
+			default:
+				continue
+			}
+			select {
+			case out <- ch:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	return snapshot, out, nil
+}
+
+// Report implements compute.ControlPlane; see compute.Report for the rules.
+func (h *HostService) Report(ctx context.Context, host string, r compute.Report) error {
+	_, err := h.containers.Update(auth.System(ctx), r.UUID, func(c *container.Container) error {
+		if c.Host != host {
+			return errdefs.NotFoundf("container %s is not on host %s", r.UUID, host)
+		}
+		current := (r.Seq > 0 && c.Op != nil && c.Op.Seq == r.Seq) || (r.Seq == 0 && c.Op == nil)
+		if r.RuntimeID != "" {
+			c.RuntimeID = r.RuntimeID
+		}
+		if r.ExitCode != nil {
+			c.ExitCode = r.ExitCode
+		}
+		if !r.StartedAt.IsZero() {
+			c.StartedAt = r.StartedAt
+		}
+		if !r.FinishedAt.IsZero() {
+			c.FinishedAt = r.FinishedAt
+		}
+		if r.Ports != nil {
+			c.Ports = r.Ports
+		}
+		if !current {
+			return nil
+		}
+		if r.Status != "" {
+			c.Status = r.Status
+			c.StatusReason = r.Reason
+		}
+		if r.Seq > 0 {
+			c.TaskState = r.Task
+			if r.Done {
+				c.Op = nil
+				c.TaskState = container.TaskNone
+			}
+		}
+		return nil
+	})
+	return err
+}
+
+// Forget implements compute.ControlPlane.
+func (h *HostService) Forget(ctx context.Context, host, uuid string, seq int64) error {
+	ctx = auth.System(ctx)
+	c, err := h.containers.Get(ctx, uuid)
+	if err != nil {
+		return err
+	}
+	if c.Host != host {
+		return errdefs.NotFoundf("container %s is not on host %s", uuid, host)
+	}
+	deleting := seq > 0 && c.Op != nil && c.Op.Seq == seq && c.Op.Action == container.ActDelete
+	autoRemoved := seq == 0 && c.AutoRemove && c.Status == container.Deleted && c.Op == nil
+	if !deleting && !autoRemoved {
+		return errdefs.Conflictf("container %s is not being deleted", uuid)
+	}
+	return h.containers.Delete(ctx, uuid)
+}
+
+// StartEvent implements compute.ControlPlane.
+func (h *HostService) StartEvent(ctx context.Context, host, uuid, requestID, event string) error {
+	if err := h.onHost(ctx, host, uuid); err != nil {
+		return err
+	}
+	return h.actions.StartEvent(auth.System(ctx), uuid, requestID, event)
+}
+
+// FinishEvent implements compute.ControlPlane.
+func (h *HostService) FinishEvent(ctx context.Context, host, uuid, requestID, event string, cause error) error {
+	if err := h.onHost(ctx, host, uuid); err != nil {
+		return err
+	}
+	return h.actions.FinishEvent(auth.System(ctx), uuid, requestID, event, cause)
+}
+
+func (h *HostService) onHost(ctx context.Context, host, uuid string) error {
+	c, err := h.containers.Get(auth.System(ctx), uuid)
+	if err != nil {
+		return err
+	}
+	if c.Host != host {
+		return errdefs.NotFoundf("container %s is not on host %s", uuid, host)
+	}
+	return nil
+}
+
+// Interface guards
+var (
+	_ compute.ControlPlane = (*HostService)(nil)
+	_ HostDirectory        = (*HostService)(nil)
+	_ scheduler.HostSource = (*HostService)(nil)
+)

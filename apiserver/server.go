@@ -1,0 +1,176 @@
+// Package apiserver serves Zun's container API v1 over HTTP.
+//
+// One route table (routes below), one file per resource, and one wrapper
+// (wrap.go) that does request ids, microversion negotiation, body limits,
+// JSON and the mapping of errors to Zun's error body. Handlers decode,
+// authorize, call the stores and compute hosts, and return a value.
+package apiserver
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/zun-go/zun/apiserver/schema"
+	"github.com/zun-go/zun/auth"
+	"github.com/zun-go/zun/container"
+)
+
+// Config configures the API server.
+type Config struct {
+	// PublicURL is the base URL used in links and "next" pages, such as
+	// "http://controller:9517". Empty: derived from each request's Host.
+	PublicURL string
+	// MaxBodyBytes caps request bodies; larger ones get 413.
+	MaxBodyBytes int64
+	// MaxLimit caps the page size of lists, as Zun's [api] max_limit.
+	MaxLimit int
+	// NoAuth serves every request as the admin of DevProject, without
+	// tokens. For development only, until the identity service lands.
+	NoAuth bool
+	// Limits bound container resources (cpu, memory, disk).
+	Limits schema.Limits
+	// ExecTimeout bounds a non-interactive exec; a longer one is a 409.
+	ExecTimeout time.Duration
+}
+
+// DefaultConfig returns the defaults.
+func DefaultConfig() Config {
+	return Config{
+		MaxBodyBytes: 1 << 20,
+		MaxLimit:     1000,
+		NoAuth:       true,
+		ExecTimeout:  60 * time.Second,
+		Limits:       schema.DefaultLimits(),
+	}
+}
+
+// The identity used by NoAuth mode.
+var DevPrincipal = auth.Principal{
+	UserID:      "00000000000000000000000000000001",
+	UserName:    "dev",
+	ProjectID:   "00000000000000000000000000000002",
+	ProjectName: "dev",
+	DomainID:    "default",
+	Roles:       []string{auth.RoleAdmin, auth.RoleMember, auth.RoleReader},
+}
+
+// Scheduler picks a compute host for a new container.
+type Scheduler interface {
+	Schedule(ctx context.Context, c *container.Container) (host string, err error)
+}
+
+// Deps are the services the API server calls.
+type Deps struct {
+	Containers container.Store
+	Actions    container.ActionStore
+	Scheduler  Scheduler
+	Hosts      HostDirectory
+	Logger     *slog.Logger
+}
+
+// Server is the API server.
+type Server struct {
+	cfg Config
+	Deps
+	log *slog.Logger
+	mux *http.ServeMux
+}
+
+// New returns a server; call Handler to serve it.
+func New(cfg Config, deps Deps) *Server {
+	if cfg.MaxBodyBytes <= 0 {
+		cfg.MaxBodyBytes = DefaultConfig().MaxBodyBytes
+	}
+	if cfg.ExecTimeout <= 0 {
+		cfg.ExecTimeout = DefaultConfig().ExecTimeout
+	}
+	if cfg.MaxLimit <= 0 {
+		cfg.MaxLimit = DefaultConfig().MaxLimit
+	}
+	s := &Server{cfg: cfg, Deps: deps, log: deps.Logger, mux: http.NewServeMux()}
+	if s.log == nil {
+		s.log = slog.Default()
+	}
+	s.routes()
+	return s
+}
+
+// routes is the route table of the whole API.
+func (s *Server) routes() {
+	v := func(h handler) http.HandlerFunc { return s.wrap(true, h) }
+	m := s.mux
+	m.HandleFunc("GET /{$}", s.wrap(false, s.root))
+	m.HandleFunc("GET /v1", v(s.v1))
+
+	m.HandleFunc("POST /v1/containers", v(s.createContainer))
+	m.HandleFunc("GET /v1/containers", v(s.listContainers))
+	m.HandleFunc("GET /v1/containers/{id}", v(s.showContainer))
+	m.HandleFunc("PATCH /v1/containers/{id}", v(s.updateContainer))
+	m.HandleFunc("DELETE /v1/containers/{id}", v(s.deleteContainer))
+
+	m.HandleFunc("POST /v1/containers/{id}/start", v(s.startContainer))
+	m.HandleFunc("POST /v1/containers/{id}/stop", v(s.stopContainer))
+	m.HandleFunc("POST /v1/containers/{id}/reboot", v(s.rebootContainer))
+	m.HandleFunc("POST /v1/containers/{id}/pause", v(s.pauseContainer))
+	m.HandleFunc("POST /v1/containers/{id}/unpause", v(s.unpauseContainer))
+	m.HandleFunc("POST /v1/containers/{id}/kill", v(s.killContainer))
+	m.HandleFunc("POST /v1/containers/{id}/rename", v(s.renameContainer))
+
+	m.HandleFunc("GET /v1/containers/{id}/logs", v(s.containerLogs))
+	m.HandleFunc("POST /v1/containers/{id}/execute", v(s.execContainer))
+	m.HandleFunc("GET /v1/containers/{id}/stats", v(s.containerStats))
+	m.HandleFunc("GET /v1/containers/{id}/top", v(s.containerTop))
+	m.HandleFunc("POST /v1/containers/{id}/commit", v(s.commitContainer))
+
+	m.HandleFunc("GET /v1/containers/{id}/container_actions", v(s.listActions))
+	m.HandleFunc("GET /v1/containers/{id}/container_actions/{rid}", v(s.showAction))
+}
+
+// ServeHTTP normalizes the path (Zun serves /containers as /v1/containers,
+// and clients send trailing slashes) and dispatches.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	p := r.URL.Path
+	if p != "/" && p != "/v1" && !strings.HasPrefix(p, "/v1/") {
+		p = "/v1" + p
+	}
+	if p != "/" {
+		p = strings.TrimRight(p, "/")
+	}
+	r.URL.Path = p
+	r.URL.RawPath = ""
+	if _, pattern := s.mux.Handler(r); pattern == "" {
+		s.wrap(false, func(c *call) (any, error) {
+			return nil, notFoundRoute(r)
+		}).ServeHTTP(w, r)
+		return
+	}
+	s.mux.ServeHTTP(w, r)
+}
+
+func notFoundRoute(r *http.Request) error {
+	return fmt.Errorf("the resource could not be found: %s %s: %w", r.Method, r.URL.Path, errNotFound)
+}
+
+// authenticate puts the caller's principal into ctx.
+func (s *Server) authenticate(ctx context.Context, r *http.Request) (context.Context, error) {
+	if s.cfg.NoAuth {
+		return auth.WithPrincipal(ctx, DevPrincipal), nil
+	}
+	return nil, fmt.Errorf("authentication is not configured: %w", errUnauthorized)
+}
+
+// baseURL is the URL prefix of links in responses.
+func (s *Server) baseURL(r *http.Request) string {
+	if s.cfg.PublicURL != "" {
+		return strings.TrimRight(s.cfg.PublicURL, "/")
+	}
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host
+}

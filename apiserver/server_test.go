@@ -1,0 +1,64 @@
+package apiserver_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/zun-go/zun/apiserver"
+	"github.com/zun-go/zun/apiserver/apitest"
+	"github.com/zun-go/zun/compute"
+	"github.com/zun-go/zun/driver/fake"
+	"github.com/zun-go/zun/scheduler"
+	"github.com/zun-go/zun/store"
+)
+
+const testImage = "zun/busybox:local"
+
+// TestAPI runs the API behaviour suite in-process: real HTTP, real
+// embedded etcd, the real agent, on the fake runtime.
+func TestAPI(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	db, err := store.Open(ctx, store.Config{DataDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	cs := store.Containers(db, store.ContainerOptions{NameScope: "project"})
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	drv := fake.New(fake.Options{Images: []string{testImage}})
+	hosts := apiserver.NewHostService(cs, cs, cs)
+	agent := compute.New(compute.Config{Host: "host-1", SyncInterval: 200 * time.Millisecond}, drv, hosts, log)
+	hosts.Attach("host-1", agent)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_ = agent.Run(ctx)
+	}()
+	t.Cleanup(func() { cancel(); <-done })
+	srv := apiserver.New(apiserver.DefaultConfig(), apiserver.Deps{
+		Containers: cs,
+		Actions:    cs,
+		Scheduler:  scheduler.New(hosts),
+		Hosts:      hosts,
+		Logger:     log,
+	})
+	ts := httptest.NewServer(srv)
+	t.Cleanup(ts.Close)
+	apitest.Run(t, apitest.Target{
+		URL:   ts.URL,
+		Image: testImage,
+		Admin: true,
+		RuntimeContainers: func(t *testing.T) int {
+			list, err := drv.List(context.Background())
+			if err != nil {
+				t.Fatal(err)
+			}
+			return len(list)
+		},
+	})
+}

@@ -1,0 +1,182 @@
+package apiserver
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/zun-go/zun/api"
+	"github.com/zun-go/zun/errdefs"
+)
+
+// RequestIDHeader is set on every response.
+const RequestIDHeader = "X-Openstack-Request-Id"
+
+// call is one API request as a handler sees it.
+type call struct {
+	w         http.ResponseWriter
+	r         *http.Request
+	ctx       context.Context
+	version   api.Version
+	requestID string
+	log       *slog.Logger
+	// status of a successful response; 200 unless the handler sets it.
+	status int
+}
+
+// handler decodes a request, authorizes it, calls the service and returns
+// a value to encode as JSON, or an error.
+type handler func(c *call) (any, error)
+
+// streamed is returned by handlers that wrote the response themselves.
+var streamed = &struct{}{}
+
+type logKey struct{}
+
+// wrap adapts a handler to http.Handler: request id, microversion
+// negotiation (when versioned), body size limit, JSON encoding, access log
+// and error-to-status mapping.
+func (s *Server) wrap(versioned bool, h handler) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		c := &call{w: w, r: r, status: http.StatusOK, version: api.MinVersion}
+		c.requestID = "req-" + uuid.NewString()
+		w.Header().Set(RequestIDHeader, c.requestID)
+		c.log = s.log.With("request_id", c.requestID)
+		c.ctx = context.WithValue(r.Context(), logKey{}, c.log)
+		r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes)
+
+		var body any
+		err := func() error {
+			if versioned {
+				v, err := negotiate(w, r)
+				if err != nil {
+					return err
+				}
+				c.version = v
+			}
+			ctx, err := s.authenticate(c.ctx, r)
+			if err != nil {
+				return err
+			}
+			c.ctx = ctx
+			body, err = h(c)
+			return err
+		}()
+		if err != nil {
+			c.status = s.writeError(c, err)
+		} else if body != streamed {
+			writeJSON(w, c.status, body)
+		}
+		c.log.Info("request", "method", r.Method, "path", r.URL.Path,
+			"status", c.status, "version", c.version.String(),
+			"duration_ms", time.Since(start).Milliseconds())
+	}
+}
+
+// negotiate reads the requested microversion and sets the version headers.
+func negotiate(w http.ResponseWriter, r *http.Request) (api.Version, error) {
+	h := w.Header()
+	h.Set(api.MinVersionHeader, api.ServiceType+" "+api.MinVersion.String())
+	h.Set(api.MaxVersionHeader, api.ServiceType+" "+api.MaxVersion.String())
+	h.Set("Vary", api.VersionHeader)
+	v := api.MinVersion
+	if raw := r.Header.Get(api.VersionHeader); raw != "" {
+		fields := strings.Fields(raw)
+		if len(fields) != 2 || fields[0] != api.ServiceType {
+			return v, fmt.Errorf("invalid service type for %s header %q: want \"%s X.Y\": %w",
+				api.VersionHeader, raw, api.ServiceType, errdefs.ErrNotAcceptable)
+		}
+		parsed, err := api.ParseVersion(fields[1])
+		if err != nil {
+			return v, fmt.Errorf("%v: %w", err, errdefs.ErrNotAcceptable)
+		}
+		v = parsed
+	}
+	h.Set(api.VersionHeader, api.ServiceType+" "+v.String())
+	if v.Less(api.MinVersion) || api.MaxVersion.Less(v) {
+		return v, &versionError{v}
+	}
+	return v, nil
+}
+
+// versionError is a requested microversion outside the supported range.
+type versionError struct{ v api.Version }
+
+func (e *versionError) Error() string {
+	return fmt.Sprintf("Version %s was requested but the minor version is not supported by this service. The supported version range is: [%s, %s].",
+		e.v, api.MinVersion, api.MaxVersion)
+}
+
+func (e *versionError) Is(target error) bool { return target == errdefs.ErrNotAcceptable }
+
+// writeError writes Zun's error body and returns the status it used.
+func (s *Server) writeError(c *call, err error) int {
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		err = fmt.Errorf("request body is larger than %d bytes: %w", mbe.Limit, errdefs.ErrTooLarge)
+	}
+	status := statusOf(err)
+	msg := err.Error()
+	if status >= 500 && status != http.StatusNotImplemented && status != http.StatusServiceUnavailable {
+		c.log.Error("request failed", "error", err)
+		msg = "Your request could not be handled because of a problem in the server. Error Correlation id is: " + c.requestID
+	}
+	item := api.ErrorItem{
+		RequestID: c.requestID,
+		Code:      codeOf(status),
+		Status:    status,
+		Title:     msg,
+		Detail:    msg,
+		Links:     []api.Link{},
+	}
+	var ve *versionError
+	if errors.As(err, &ve) {
+		item.MaxVersion = api.MaxVersion.String()
+		item.MinVersion = api.MinVersion.String()
+	}
+	writeJSON(c.w, status, api.ErrorBody{Errors: []api.ErrorItem{item}})
+	return status
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	if status == http.StatusNoContent {
+		w.WriteHeader(status)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(v)
+}
+
+// readBody reads the whole (size-limited) request body.
+func (c *call) readBody() ([]byte, error) {
+	b, err := io.ReadAll(c.r.Body)
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return nil, err
+		}
+		return nil, errdefs.Invalidf("cannot read request body: %v", err)
+	}
+	return b, nil
+}
+
+// requireJSON enforces Content-Type: application/json on create calls.
+func (c *call) requireJSON() error {
+	ct := c.r.Header.Get("Content-Type")
+	if ct == "" || !strings.HasPrefix(strings.ToLower(strings.TrimSpace(ct)), "application/json") {
+		return fmt.Errorf("the server could not comply with the request since it is either malformed or otherwise incorrect: Content-Type must be application/json, not %q: %w", ct, errdefs.ErrUnsupported)
+	}
+	return nil
+}

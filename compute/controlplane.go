@@ -1,0 +1,63 @@
+package compute
+
+import (
+	"context"
+	"time"
+
+	"github.com/zun-go/zun/container"
+)
+
+// ControlPlane is what an agent needs from the control plane. The agent
+// never touches the store: it sees only the records of its own host and
+// reports what it does and sees. In the all-in-one daemon the control plane
+// is in the same process; across hosts the same calls go over the internal
+// API.
+type ControlPlane interface {
+	// Watch returns the records placed on host, then every later change to
+	// them (a record moved away is sent as deleted). The channel closes
+	// when ctx ends; if it closes before that, call Watch again.
+	Watch(ctx context.Context, host string) ([]*container.Container, <-chan container.Change, error)
+	// Report records what the host did or saw for one container.
+	Report(ctx context.Context, host string, r Report) error
+	// StartEvent and FinishEvent record the steps of an action.
+	StartEvent(ctx context.Context, host, uuid, requestID, event string) error
+	FinishEvent(ctx context.Context, host, uuid, requestID, event string, cause error) error
+	// Forget removes the record of a container whose deletion the host has
+	// carried out (op seq), or that the runtime removed by itself.
+	Forget(ctx context.Context, host, uuid string, seq int64) error
+	// Heartbeat says the host is alive and what it offers.
+	Heartbeat(ctx context.Context, info HostInfo) error
+}
+
+// Report is what a host tells about one container.
+//
+// A report for an op (Seq > 0) that is still the record's current op sets
+// status and task state, and with Done clears the op. A report for an op
+// that was superseded, or an observation (Seq 0) while an op is pending,
+// only records runtime facts (RuntimeID, exit code, times, ports): the
+// status then belongs to the op in progress, as in Zun.
+type Report struct {
+	UUID string
+	Seq  int64
+	Done bool
+
+	// Status, when set, is the new status; Reason goes with it.
+	Status container.Status
+	Reason string
+	// Task is the task state to show while the op runs (only with Seq).
+	Task container.TaskState
+
+	RuntimeID  string
+	ExitCode   *int
+	StartedAt  time.Time
+	FinishedAt time.Time
+	Ports      []int
+}
+
+// HostInfo describes a compute host.
+type HostInfo struct {
+	Name     string
+	Driver   string
+	Runtimes []string
+	Time     time.Time
+}

@@ -1,0 +1,291 @@
+package compute
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/zun-go/zun/container"
+	"github.com/zun-go/zun/driver"
+	"github.com/zun-go/zun/errdefs"
+)
+
+// taskOf is the task state shown while an op runs.
+var taskOf = map[string]container.TaskState{
+	container.ActCreate:  container.TaskCreating,
+	container.ActStart:   container.TaskStarting,
+	container.ActStop:    container.TaskStopping,
+	container.ActReboot:  container.TaskRebooting,
+	container.ActPause:   container.TaskPausing,
+	container.ActUnpause: container.TaskUnpausing,
+	container.ActKill:    container.TaskKilling,
+	container.ActDelete:  container.TaskDeleting,
+}
+
+// execute carries out rec's op and reports the outcome. It returns whether
+// the outcome reached the control plane; if not, the op is tried again.
+func (a *Agent) execute(ctx context.Context, rec *container.Container) bool {
+	op := rec.Op
+	log := a.log.With("container", rec.UUID, "action", op.Action, "request_id", op.RequestID)
+	event := container.EventName(op.Action)
+	if err := a.cp.StartEvent(ctx, a.cfg.Host, rec.UUID, op.RequestID, event); err != nil {
+		log.Warn("record event start", "error", err)
+	}
+	if op.Action != container.ActCreate {
+		a.progress(ctx, rec, taskOf[op.Action])
+	}
+	start := time.Now()
+	err := a.carryOut(ctx, rec)
+	if ferr := a.cp.FinishEvent(ctx, a.cfg.Host, rec.UUID, op.RequestID, event, err); ferr != nil {
+		log.Warn("record event finish", "error", ferr)
+	}
+	if op.Action == container.ActDelete && err == nil {
+		if err := a.cp.Forget(ctx, a.cfg.Host, rec.UUID, op.Seq); err != nil && !errdefs.IsNotFound(err) {
+			log.Warn("forget deleted container", "error", err)
+			return false
+		}
+		log.Info("container deleted", "duration_ms", time.Since(start).Milliseconds())
+		return true
+	}
+	r := Report{UUID: rec.UUID, Seq: op.Seq, Done: true}
+	if st, ierr := a.inspect(ctx, rec); ierr == nil {
+		r = observation(rec, st)
+		r.Seq, r.Done = op.Seq, true
+	} else {
+		r.Status = rec.Status
+	}
+	if err != nil {
+		log.Warn("container action failed", "error", err)
+		r.Reason = err.Error()
+		if op.Action == container.ActCreate || op.Action == container.ActStart || r.Status == "" ||
+			r.Status == container.Creating || r.Status == container.Deleting || r.Status == container.Restarting {
+			r.Status = container.Error
+		}
+	} else {
+		log.Info("container action done", "status", r.Status, "duration_ms", time.Since(start).Milliseconds())
+	}
+	if err := a.cp.Report(ctx, a.cfg.Host, r); err != nil {
+		log.Warn("report outcome", "error", err)
+		return errdefs.IsNotFound(err)
+	}
+	return true
+}
+
+// progress shows the task state of a running op.
+func (a *Agent) progress(ctx context.Context, rec *container.Container, task container.TaskState) {
+	r := Report{UUID: rec.UUID, Seq: rec.Op.Seq, Task: task, RuntimeID: rec.RuntimeID}
+	if err := a.cp.Report(ctx, a.cfg.Host, r); err != nil {
+		a.log.Warn("report progress", "container", rec.UUID, "error", err)
+	}
+}
+
+// carryOut does the op's runtime calls. Every op is idempotent: running it
+// again after a crash converges to the same place.
+func (a *Agent) carryOut(ctx context.Context, rec *container.Container) error {
+	op := rec.Op
+	timeout := a.cfg.DefaultStopTimeout
+	if op.Timeout > 0 {
+		timeout = time.Duration(op.Timeout) * time.Second
+	}
+	if op.Action == container.ActCreate {
+		return a.create(ctx, rec)
+	}
+	id := rec.RuntimeID
+	if id == "" {
+		st, err := a.findRuntime(ctx, rec.UUID)
+		if err != nil {
+			if op.Action == container.ActDelete {
+				return nil // never reached the runtime: nothing to remove
+			}
+			return err
+		}
+		id = st.ID
+	}
+	switch op.Action {
+	case container.ActStart:
+		return a.drv.Start(ctx, id)
+	case container.ActStop:
+		return a.drv.Stop(ctx, id, timeout)
+	case container.ActReboot:
+		return a.drv.Restart(ctx, id, timeout)
+	case container.ActKill:
+		return a.drv.Kill(ctx, id, op.Signal)
+	case container.ActPause, container.ActUnpause:
+		p, ok := a.drv.(driver.Pauser)
+		if !ok {
+			return errdefs.NotSupportedf("the %s runtime cannot pause containers", a.drv.Name())
+		}
+		if op.Action == container.ActPause {
+			return p.Pause(ctx, id)
+		}
+		return p.Unpause(ctx, id)
+	case container.ActDelete:
+		if op.Stop {
+			if err := a.drv.Stop(ctx, id, timeout); err != nil && !errdefs.IsNotFound(err) {
+				return err
+			}
+		}
+		return a.drv.Remove(ctx, id, true)
+	}
+	return errdefs.NotSupportedf("unknown action %q", op.Action)
+}
+
+// create pulls the image and creates (and with run, starts) the runtime
+// container, adopting one left by an earlier attempt.
+func (a *Agent) create(ctx context.Context, rec *container.Container) error {
+	a.progress(ctx, rec, container.ImagePulling)
+	if err := a.prepareImage(ctx, rec); err != nil {
+		return err
+	}
+	a.progress(ctx, rec, container.TaskCreating)
+	id := ""
+	if st, err := a.findRuntime(ctx, rec.UUID); err == nil {
+		id = st.ID
+		a.log.Info("adopting runtime container from an earlier attempt", "container", rec.UUID, "runtime_id", id)
+	} else {
+		id, err = a.drv.Create(ctx, specOf(rec, a.cfg.Host))
+		if err != nil {
+			return fmt.Errorf("create container: %w", err)
+		}
+	}
+	rec.RuntimeID = id
+	if err := a.cp.Report(ctx, a.cfg.Host, Report{UUID: rec.UUID, Seq: rec.Op.Seq, Status: container.Created,
+		RuntimeID: id, Task: startingTask(rec.Op.Run)}); err != nil {
+		a.log.Warn("report created", "container", rec.UUID, "error", err)
+	}
+	if !rec.Op.Run {
+		return nil
+	}
+	if err := a.drv.Start(ctx, id); err != nil {
+		return fmt.Errorf("start container: %w", err)
+	}
+	return nil
+}
+
+func startingTask(run bool) container.TaskState {
+	if run {
+		return container.TaskStarting
+	}
+	return container.TaskNone
+}
+
+// prepareImage applies the pull policy. Without an explicit policy Zun
+// pulls images tagged latest (or untagged) always and others if not
+// present; when such a default pull fails but the image is on the host,
+// the local copy is used, so hosts without a registry still work.
+func (a *Agent) prepareImage(ctx context.Context, rec *container.Container) error {
+	policy := driver.PullPolicy(strings.ToLower(rec.ImagePullPolicy))
+	explicit := policy != ""
+	if !explicit {
+		policy = driver.PullIfNotPresent
+		if tag := imageTag(rec.Image); tag == "" || tag == "latest" {
+			policy = driver.PullAlways
+		}
+	}
+	err := a.drv.PrepareImage(ctx, rec.Image, policy)
+	if err != nil && !explicit && policy == driver.PullAlways {
+		if lerr := a.drv.PrepareImage(ctx, rec.Image, driver.PullNever); lerr == nil {
+			a.log.Warn("image pull failed; using the copy on this host", "image", rec.Image, "error", err)
+			return nil
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("image %s: %w", rec.Image, err)
+	}
+	return nil
+}
+
+// imageTag returns the tag of an image reference ("" if none).
+func imageTag(ref string) string {
+	if i := strings.Index(ref, "@"); i >= 0 {
+		ref = ref[:i]
+	}
+	slash := strings.LastIndex(ref, "/")
+	if i := strings.LastIndex(ref, ":"); i > slash {
+		return ref[i+1:]
+	}
+	return ""
+}
+
+// observe reports the runtime's view of rec when it differs.
+func (a *Agent) observe(ctx context.Context, rec *container.Container) {
+	if rec.Op != nil {
+		return // an op in flight owns the status
+	}
+	st, err := a.inspect(ctx, rec)
+	switch {
+	case errors.Is(err, errGone):
+		a.vanished(ctx, rec)
+		return
+	case err != nil:
+		a.log.Warn("inspect", "container", rec.UUID, "error", err)
+		return
+	}
+	r := observation(rec, st)
+	if rec.Status == container.Creating && r.Status == container.Created {
+		r.Status = container.Created
+	}
+	if !changed(rec, r) {
+		return
+	}
+	if err := a.cp.Report(ctx, a.cfg.Host, r); err != nil {
+		a.log.Warn("report state", "container", rec.UUID, "error", err)
+	}
+}
+
+// vanished handles a record whose runtime container is gone.
+func (a *Agent) vanished(ctx context.Context, rec *container.Container) {
+	switch {
+	case rec.RuntimeID == "":
+		return // never created (failed create): nothing to see
+	case rec.AutoRemove && rec.Status == container.Deleted:
+		// Shown as Deleted for one sync; now purge it, as Zun does.
+		if err := a.cp.Forget(ctx, a.cfg.Host, rec.UUID, 0); err != nil && !errdefs.IsNotFound(err) {
+			a.log.Warn("forget auto-removed container", "container", rec.UUID, "error", err)
+		}
+	case rec.AutoRemove:
+		a.report(ctx, Report{UUID: rec.UUID, Status: container.Deleted, RuntimeID: rec.RuntimeID,
+			ExitCode: rec.ExitCode, StartedAt: rec.StartedAt, FinishedAt: rec.FinishedAt})
+	case rec.Status != container.Error:
+		a.report(ctx, Report{UUID: rec.UUID, Status: container.Error, RuntimeID: rec.RuntimeID,
+			Reason: fmt.Sprintf("No such container: %s in %s", rec.RuntimeID, a.drv.Name())})
+	}
+}
+
+func (a *Agent) report(ctx context.Context, r Report) {
+	if err := a.cp.Report(ctx, a.cfg.Host, r); err != nil {
+		a.log.Warn("report state", "container", r.UUID, "error", err)
+	}
+}
+
+// inspect returns the runtime state of rec's container; errGone if the
+// runtime has none.
+func (a *Agent) inspect(ctx context.Context, rec *container.Container) (driver.State, error) {
+	if rec.RuntimeID != "" {
+		st, err := a.drv.Inspect(ctx, rec.RuntimeID)
+		if !errdefs.IsNotFound(err) {
+			return st, err
+		}
+	}
+	st, err := a.findRuntime(ctx, rec.UUID)
+	if errdefs.IsNotFound(err) {
+		return st, errGone
+	}
+	return st, err
+}
+
+// findRuntime finds the runtime container labelled with uuid.
+func (a *Agent) findRuntime(ctx context.Context, uuid string) (driver.State, error) {
+	states, err := a.drv.List(ctx)
+	if err != nil {
+		return driver.State{}, err
+	}
+	for _, st := range states {
+		if st.Labels[driver.LabelUUID] == uuid {
+			return st, nil
+		}
+	}
+	return driver.State{}, errdefs.NotFoundf("no runtime container for %s", uuid)
+}
