@@ -16,7 +16,7 @@ type Link struct {
 // strings, for example {"Name": "on-failure", "MaximumRetryCount": "3"}.
 type RestartPolicy struct {
 	Name              string `json:"Name"`
-	MaximumRetryCount string `json:"MaximumRetryCount"`
+	MaximumRetryCount string `json:"MaximumRetryCount,omitempty"`
 }
 
 // Healthcheck is a container health check; durations in seconds.

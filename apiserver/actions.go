@@ -14,8 +14,10 @@ func actionView(a *container.Action, withEvents, showTraceback bool) map[string]
 		"message":        orNull(a.Message),
 	}
 	if withEvents {
+		// Newest first, as Zun lists them.
 		events := make([]map[string]any, 0, len(a.Events))
-		for _, e := range a.Events {
+		for i := len(a.Events) - 1; i >= 0; i-- {
+			e := a.Events[i]
 			ev := map[string]any{
 				"event":       e.Event,
 				"start_time":  formatTime(e.StartTime),

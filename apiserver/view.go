@@ -61,6 +61,10 @@ func containerView(c *container.Container, v api.Version, p auth.Principal, base
 	if c.Healthcheck != nil {
 		hc = c.Healthcheck
 	}
+	restart := c.RestartPolicy
+	if restart.Name == "" {
+		restart.Name = "no"
+	}
 	memory := any(nil)
 	if c.Memory > 0 {
 		memory = strconv.FormatInt(c.Memory, 10)
@@ -89,8 +93,8 @@ func containerView(c *container.Container, v api.Version, p auth.Principal, base
 		"image_pull_policy": orNull(c.ImagePullPolicy),
 		"host":              orNull(c.Host),
 		"restart_policy": map[string]string{
-			"Name":              c.RestartPolicy.Name,
-			"MaximumRetryCount": strconv.Itoa(c.RestartPolicy.MaximumRetryCount),
+			"Name":              restart.Name,
+			"MaximumRetryCount": strconv.Itoa(restart.MaximumRetryCount),
 		},
 		"interactive":     c.Interactive,
 		"tty":             c.TTY,

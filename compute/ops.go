@@ -224,8 +224,10 @@ func (a *Agent) observe(ctx context.Context, rec *container.Container) {
 		return
 	}
 	r := observation(rec, st)
-	if rec.Status == container.Creating && r.Status == container.Created {
-		r.Status = container.Created
+	if r.Status == container.Created && rec.Status == container.Error {
+		// A create or start that failed leaves the runtime container
+		// "created"; the record's Error and its reason stay true.
+		r.Status, r.Reason = rec.Status, rec.StatusReason
 	}
 	if !changed(rec, r) {
 		return

@@ -25,6 +25,7 @@ func Run(t *testing.T, tg Target) {
 		{"Delete", testDelete},
 		{"AutoRemove", testAutoRemove},
 		{"Actions", testActions},
+		{"Failures", testFailures},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -393,6 +394,7 @@ func testList(t *testing.T, tg Target) {
 func testFieldsByVersion(t *testing.T, tg Target) {
 	c := tg.client(t)
 	id := c.create(sleeper(tg, ""), false)
+	c.waitStatus(id, "Created")
 	old := c.at("1.1").show(id)
 	for _, f := range []string{"auto_remove", "hostname", "entrypoint", "privileged", "healthcheck", "registry_id", "tty"} {
 		if _, ok := old[f]; ok {
@@ -501,4 +503,38 @@ func testActions(t *testing.T, tg Target) {
 		t.Fatalf("unknown action: %d", r.status)
 	}
 	c.must(204, "DELETE", "/v1/containers/"+id, nil)
+}
+
+func testFailures(t *testing.T, tg Target) {
+	c := tg.client(t)
+	b := sleeper(tg, "")
+	b["command"] = []string{"/no/such/binary"}
+	b["labels"] = map[string]any{"io.zun.fake.start-error": "exec: /no/such/binary: no such file or directory"}
+	failed := c.create(b, true)
+	got := c.waitStatus(failed, "Error")
+	if reason, _ := got["status_reason"].(string); reason == "" {
+		t.Fatalf("Error without a reason: %v", got)
+	}
+	missing := map[string]any{"image": "zun/no-such-image:1.0", "image_pull_policy": "never"}
+	gone := c.create(missing, true)
+	got = c.waitStatus(gone, "Error")
+	if reason, _ := got["status_reason"].(string); !strings.Contains(reason, "no-such-image") {
+		t.Fatalf("missing image: reason %q does not name the image", reason)
+	}
+	// Periodic syncs do not paper over the failure.
+	time.Sleep(2500 * time.Millisecond)
+	if got := c.show(failed); got["status"] != "Error" {
+		t.Fatalf("failed container later shows %v", got["status"])
+	}
+	for _, id := range []string{failed, gone} {
+		var ev map[string]any
+		actions := c.must(200, "GET", "/v1/containers/"+id+"/container_actions", nil).obj(t)["containerActions"].([]any)
+		req := actions[0].(map[string]any)["request_id"].(string)
+		ev = c.must(200, "GET", "/v1/containers/"+id+"/container_actions/"+req, nil).obj(t)
+		events := ev["events"].([]any)
+		if last := events[0].(map[string]any); last["result"] != "Error" {
+			t.Fatalf("create event of a failed container: %v", last)
+		}
+		c.must(204, "DELETE", "/v1/containers/"+id, nil)
+	}
 }

@@ -1,0 +1,84 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"slices"
+	"time"
+
+	"github.com/zun-go/zun/apiserver"
+	"github.com/zun-go/zun/compute"
+)
+
+// Config is zund's whole configuration.
+type Config struct {
+	// Dev runs every role in this one process with embedded etcd, on the
+	// local Docker Engine, without authentication. It is what `make run`
+	// starts.
+	Dev bool
+	// Listen is the address of the container API (Zun's port is 9517).
+	Listen string
+	// DataDir holds the embedded etcd member and other local state.
+	DataDir string
+	// EtcdEndpoints, when set, use an external etcd cluster instead of
+	// the embedded member.
+	EtcdEndpoints []string
+	// NameScope is where container names must be unique: "" (nowhere, as
+	// Zun's default), "project" or "global".
+	NameScope string
+	// Host is this compute host's name; default: the machine's hostname.
+	Host string
+	// DockerHost is the Docker Engine's address; default: DOCKER_HOST or
+	// the local socket.
+	DockerHost string
+	// ShutdownTimeout bounds a graceful stop.
+	ShutdownTimeout time.Duration
+
+	API     apiserver.Config
+	Compute compute.Config
+}
+
+// Default returns the defaults.
+func Default() Config {
+	host, _ := os.Hostname()
+	return Config{
+		Listen:          "127.0.0.1:9517",
+		DataDir:         "/var/lib/zun",
+		NameScope:       "project",
+		Host:            host,
+		ShutdownTimeout: 15 * time.Second,
+		API:             apiserver.DefaultConfig(),
+		Compute:         compute.DefaultConfig(),
+	}
+}
+
+// Validate checks the configuration.
+func (c *Config) Validate() error {
+	var errs []error
+	if !c.Dev {
+		errs = append(errs, errors.New("only --dev (all roles in one process) is supported so far; split api/scheduler/compute roles come with multi-host support"))
+	}
+	if _, _, err := net.SplitHostPort(c.Listen); err != nil {
+		errs = append(errs, fmt.Errorf("--listen %q: %v", c.Listen, err))
+	}
+	if c.DataDir == "" && len(c.EtcdEndpoints) == 0 {
+		errs = append(errs, errors.New("--data-dir is required for the embedded etcd"))
+	}
+	if c.DataDir != "" {
+		abs, err := filepath.Abs(c.DataDir)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("--data-dir %q: %v", c.DataDir, err))
+		}
+		c.DataDir = abs
+	}
+	if !slices.Contains([]string{"", "project", "global"}, c.NameScope) {
+		errs = append(errs, fmt.Errorf("--name-scope %q: want \"\", \"project\" or \"global\"", c.NameScope))
+	}
+	if c.Host == "" {
+		errs = append(errs, errors.New("--host is empty and the hostname is unknown"))
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Runs every Go benchmark and prints one table: benchmark, iterations,
+# time per op and, where reported, custom metrics. Results worth keeping go
+# in BENCHMARKS.md with the machine and the date.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+out=$(mktemp)
+trap 'rm -f "$out"' EXIT
+go test -run '^$' -bench . -benchmem -count 1 ./... 2>&1 | tee "$out" >/dev/null || { cat "$out"; exit 1; }
+printf '\n%-60s %12s %16s %s\n' "benchmark" "iterations" "time/op" "other metrics"
+printf '%-60s %12s %16s %s\n' "---------" "----------" "-------" "-------------"
+awk '/^pkg:/ {pkg=$2} /^Benchmark/ {
+	name=$1; iters=$2; t=$3" "$4; rest="";
+	for (i=5; i<=NF; i+=2) rest=rest $i" "$(i+1)"  ";
+	sub(/^github.com\/zun-go\/zun\//, "", pkg);
+	printf "%-60s %12s %16s %s\n", pkg"."name, iters, t, rest }' "$out"

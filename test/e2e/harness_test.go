@@ -1,0 +1,219 @@
+// Package e2e is the end-to-end tier: the built zund and zunctl binaries
+// on a real Docker Engine. It runs in `make test` (ZUN_TEST_DOCKER=1) and
+// skips without Docker otherwise.
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/docker/docker/api/types/container"
+	"github.com/docker/docker/api/types/filters"
+	"github.com/docker/docker/client"
+
+	"github.com/zun-go/zun/driver"
+	"github.com/zun-go/zun/internal/demoimage"
+)
+
+var (
+	binDir   string
+	buildErr error
+	once     sync.Once
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if binDir != "" {
+		os.RemoveAll(binDir)
+	}
+	os.Exit(code)
+}
+
+// requireDocker skips without an engine unless ZUN_TEST_DOCKER is set, in
+// which case a missing engine fails the test.
+func requireDocker(t *testing.T, host string) *client.Client {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("end-to-end tier skipped in -short mode")
+	}
+	opts := []client.Opt{client.FromEnv, client.WithAPIVersionNegotiation()}
+	if host != "" {
+		opts = append(opts, client.WithHost(host))
+	}
+	cli, err := client.NewClientWithOpts(opts...)
+	if err == nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		_, err = cli.Ping(ctx)
+		cancel()
+	}
+	if err != nil {
+		if os.Getenv("ZUN_TEST_DOCKER") != "" {
+			t.Fatalf("ZUN_TEST_DOCKER is set but Docker is unreachable: %v", err)
+		}
+		t.Skipf("no Docker Engine (set ZUN_TEST_DOCKER=1 to require one): %v", err)
+	}
+	t.Cleanup(func() { cli.Close() })
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	if _, err := demoimage.Ensure(ctx, host); err != nil {
+		t.Fatalf("demo image: %v", err)
+	}
+	return cli
+}
+
+// binaries builds zund and zunctl once per test binary.
+func binaries(t *testing.T) (zund, zunctl string) {
+	t.Helper()
+	once.Do(func() {
+		binDir, buildErr = os.MkdirTemp("", "zun-e2e-bin")
+		if buildErr != nil {
+			return
+		}
+		for _, name := range []string{"zund", "zunctl"} {
+			cmd := exec.Command("go", "build", "-o", filepath.Join(binDir, name), "github.com/zun-go/zun/cmd/"+name)
+			if out, err := cmd.CombinedOutput(); err != nil {
+				buildErr = fmt.Errorf("build %s: %v\n%s", name, err, out)
+				return
+			}
+		}
+	})
+	if buildErr != nil {
+		t.Fatal(buildErr)
+	}
+	return filepath.Join(binDir, "zund"), filepath.Join(binDir, "zunctl")
+}
+
+// daemon is a running zund.
+type daemon struct {
+	t       *testing.T
+	cmd     *exec.Cmd
+	URL     string // without /v1
+	Host    string // compute host name
+	DataDir string
+	Docker  string // docker host, "" for the default
+	listen  string
+	log     *os.File
+}
+
+// startZund starts zund --dev on a free port with a fresh data dir.
+func startZund(t *testing.T, dockerHost string) *daemon {
+	t.Helper()
+	d := &daemon{t: t, DataDir: t.TempDir(), Docker: dockerHost,
+		Host: "e2e-" + strings.ToLower(strings.NewReplacer("/", "-", "_", "-").Replace(t.Name()))}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.listen = ln.Addr().String()
+	ln.Close()
+	d.URL = "http://" + d.listen
+	d.start()
+	t.Cleanup(func() { d.stop(syscall.SIGTERM) })
+	return d
+}
+
+func (d *daemon) start() {
+	d.t.Helper()
+	zund, _ := binaries(d.t)
+	args := []string{"--dev", "--listen", d.listen, "--data-dir", d.DataDir, "--host", d.Host, "--sync-interval", "1s"}
+	if d.Docker != "" {
+		args = append(args, "--docker-host", d.Docker)
+	}
+	var err error
+	d.log, err = os.OpenFile(filepath.Join(d.DataDir, "zund.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		d.t.Fatal(err)
+	}
+	d.cmd = exec.Command(zund, args...)
+	d.cmd.Stdout, d.cmd.Stderr = d.log, d.log
+	if err := d.cmd.Start(); err != nil {
+		d.t.Fatal(err)
+	}
+	if !poll(30*time.Second, func() bool {
+		res, err := http.Get(d.URL + "/")
+		if err != nil {
+			return false
+		}
+		res.Body.Close()
+		return res.StatusCode == 200
+	}) {
+		d.dumpLog()
+		d.t.Fatalf("zund did not come up on %s", d.listen)
+	}
+}
+
+// stop stops zund with sig (SIGKILL simulates a crash) and waits.
+func (d *daemon) stop(sig syscall.Signal) {
+	if d.cmd == nil || d.cmd.Process == nil {
+		return
+	}
+	_ = d.cmd.Process.Signal(sig)
+	_ = d.cmd.Wait()
+	d.cmd = nil
+	d.log.Close()
+	if d.t.Failed() {
+		d.dumpLog()
+	}
+}
+
+func (d *daemon) dumpLog() {
+	b, _ := os.ReadFile(filepath.Join(d.DataDir, "zund.log"))
+	if len(b) > 20000 {
+		b = b[len(b)-20000:]
+	}
+	d.t.Logf("zund log:\n%s", b)
+}
+
+// runtimeContainers lists the Docker containers this daemon's host manages.
+func (d *daemon) runtimeContainers(t *testing.T, cli *client.Client) []container.Summary {
+	t.Helper()
+	list, err := cli.ContainerList(context.Background(), container.ListOptions{All: true,
+		Filters: filters.NewArgs(
+			filters.Arg("label", driver.LabelManaged+"=true"),
+			filters.Arg("label", driver.LabelHost+"="+d.Host))})
+	if err != nil {
+		t.Fatalf("docker list: %v", err)
+	}
+	return list
+}
+
+// zunctl runs the CLI against the daemon and returns its output.
+func (d *daemon) zunctl(args ...string) (string, error) {
+	d.t.Helper()
+	_, bin := binaries(d.t)
+	cmd := exec.Command(bin, append([]string{"--endpoint", d.URL + "/v1"}, args...)...)
+	out, err := cmd.CombinedOutput()
+	return string(out), err
+}
+
+func (d *daemon) mustZunctl(args ...string) string {
+	d.t.Helper()
+	out, err := d.zunctl(args...)
+	if err != nil {
+		d.t.Fatalf("zunctl %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return out
+}
+
+func poll(timeout time.Duration, cond func() bool) bool {
+	deadline := time.Now().Add(timeout)
+	for {
+		if cond() {
+			return true
+		}
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
