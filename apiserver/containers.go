@@ -96,12 +96,8 @@ func (s *Server) createContainer(c *call) (any, error) {
 		ct.Status = container.Error
 		ct.StatusReason = "There are not enough hosts available."
 	}
-	action := s.newAction(c, ct, container.ActCreate)
-	if err := s.Containers.Create(c.ctx, ct); err != nil {
+	if err := s.Containers.Create(c.ctx, ct, s.newAction(c, ct, container.ActCreate)); err != nil {
 		return nil, err
-	}
-	if err := s.Actions.StartAction(c.ctx, action); err != nil {
-		c.log.Error("record action", "container", ct.UUID, "error", err)
 	}
 	if schedErr != nil {
 		s.failAction(c, ct.UUID, "compute__schedule", schedErr)

@@ -22,9 +22,11 @@ type ListOptions struct {
 // another project is ErrNotFound, never an ErrForbidden that would confirm it
 // exists.
 type Store interface {
-	// Create stores a new record; ErrConflict if its name is taken in the
+	// Create stores a new record, and with it in the same transaction the
+	// given actions (usually its create action), so that nobody sees the
+	// record without them. ErrConflict if its name is taken in the
 	// configured uniqueness scope.
-	Create(ctx context.Context, c *Container) error
+	Create(ctx context.Context, c *Container, actions ...*Action) error
 	// Get returns the container with uuid.
 	Get(ctx context.Context, uuid string) (*Container, error)
 	// Find returns the container whose uuid or name is ident; ErrConflict

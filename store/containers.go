@@ -72,7 +72,7 @@ func Containers(db *DB, opts ContainerOptions) *ContainerStore {
 
 // Create implements container.Store. It sets the record's Schema,
 // Revision and, when unset, UUID and CreatedAt.
-func (s *ContainerStore) Create(ctx context.Context, c *container.Container) error {
+func (s *ContainerStore) Create(ctx context.Context, c *container.Container, actions ...*container.Action) error {
 	scope, err := auth.ScopeFrom(ctx)
 	if err != nil {
 		return err
@@ -93,6 +93,16 @@ func (s *ContainerStore) Create(ctx context.Context, c *container.Container) err
 	txn := s.db.Txn().Create(containerKey(c.UUID), c)
 	if nk := s.nameKey(c); nk != "" {
 		txn.Create(nk, c.UUID)
+	}
+	for _, a := range actions {
+		if a.RequestID == "" || a.Action == "" || a.ContainerUUID != c.UUID {
+			return errdefs.Invalidf("container action needs an action, a request id and container %s", c.UUID)
+		}
+		stored := actionRecord{Schema: actionSchema, Action: *a}
+		if stored.StartTime.IsZero() {
+			stored.StartTime = time.Now().UTC()
+		}
+		txn.Create(actionKey(c.UUID, a.RequestID), stored)
 	}
 	rev, err := txn.Commit(ctx)
 	if conflict := (*ConflictError)(nil); errors.As(err, &conflict) {

@@ -135,3 +135,30 @@ func testActions(t *testing.T, newStore Factory) {
 		}
 	})
 }
+
+// testCreateWithAction checks that a record created with its first action
+// has that action from the first moment on, and that a failed create
+// stores neither.
+func testCreateWithAction(t *testing.T, newStore Factory) {
+	s := newStore(t, Options{NameScope: "project"})
+	ctx := as(t, projectA)
+	c := newContainer(projectA, "born-with-action")
+	c.UUID = "0e3c6c8a-6f1e-4a43-9d4f-6f3f1b0a1c01"
+	first := &container.Action{Action: container.ActCreate, ContainerUUID: c.UUID, RequestID: "req-create", ProjectID: projectA}
+	if err := s.Containers.Create(ctx, c, first); err != nil {
+		t.Fatalf("create: %v", err)
+	}
+	a, err := s.Actions.GetAction(ctx, c.UUID, "req-create")
+	if err != nil || a.Action != container.ActCreate {
+		t.Fatalf("action after create: %+v, %v", a, err)
+	}
+	dup := newContainer(projectA, "born-with-action")
+	dup.UUID = "0e3c6c8a-6f1e-4a43-9d4f-6f3f1b0a1c02"
+	err = s.Containers.Create(ctx, dup, &container.Action{Action: container.ActCreate, ContainerUUID: dup.UUID, RequestID: "req-dup"})
+	if !errors.Is(err, errdefs.ErrConflict) {
+		t.Fatalf("create with a taken name: %v, want conflict", err)
+	}
+	if _, err := s.Actions.GetAction(as(t, projectA), dup.UUID, "req-dup"); !errors.Is(err, errdefs.ErrNotFound) {
+		t.Fatalf("action of a refused create: %v, want not found", err)
+	}
+}

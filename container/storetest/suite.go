@@ -56,6 +56,7 @@ func Run(t *testing.T, newStore Factory) {
 		{"Delete", testDelete},
 		{"Watch", testWatch},
 		{"Actions", testActions},
+		{"CreateWithAction", testCreateWithAction},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
