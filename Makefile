@@ -29,9 +29,11 @@ image: deps
 run: deps build image
 	$(BIN)/zund --dev --listen $(LISTEN) --data-dir $(DATA)
 
-## test: every tier: vet, unit, runtime (real Docker), end-to-end (built binaries)
+## test: every tier: vet, unit, runtime (real Docker), end-to-end (built
+## binaries, real OpenStack clients)
 test: deps image vet
-	ZUN_TEST_DOCKER=1 $(GO) test -count=1 -timeout 15m $(PKGS)
+	@scripts/ensure-deps.sh python3-openstackclient python3-zunclient
+	ZUN_TEST_DOCKER=1 ZUN_TEST_CLIENTS=1 $(GO) test -count=1 -timeout 15m $(PKGS)
 
 ## test-unit: tests that need neither Docker nor root
 test-unit:
