@@ -103,12 +103,14 @@ type daemon struct {
 	Docker  string // docker host, "" for the default
 	listen  string
 	log     *os.File
+	extra   []string // more zund flags
 }
 
-// startZund starts zund --dev on a free port with a fresh data dir.
-func startZund(t *testing.T, dockerHost string) *daemon {
+// startZund starts zund --dev on a free port with a fresh data dir; extra
+// flags come after the harness's own, so they win.
+func startZund(t *testing.T, dockerHost string, extra ...string) *daemon {
 	t.Helper()
-	d := &daemon{t: t, DataDir: t.TempDir(), Docker: dockerHost,
+	d := &daemon{t: t, DataDir: t.TempDir(), Docker: dockerHost, extra: extra,
 		Host: "e2e-" + strings.ToLower(strings.NewReplacer("/", "-", "_", "-").Replace(t.Name()))}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -129,6 +131,7 @@ func (d *daemon) start() {
 	if d.Docker != "" {
 		args = append(args, "--docker-host", d.Docker)
 	}
+	args = append(args, d.extra...)
 	var err error
 	d.log, err = os.OpenFile(filepath.Join(d.DataDir, "zund.log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
