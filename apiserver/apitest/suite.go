@@ -334,6 +334,15 @@ func testOperations(t *testing.T, tg Target) {
 	if _, ok := top["Titles"].([]any); !ok {
 		t.Fatalf("top: %v", top)
 	}
+	// Commit makes an image of the container (a fixed name, so repeated
+	// runs do not pile images up).
+	cm := c.must(202, "POST", "/v1/containers/"+id+"/commit?repository=zun-apitest/commit&tag=v1", nil).obj(t)
+	if u, _ := cm["uuid"].(string); u == "" {
+		t.Fatalf("commit answered %v", cm)
+	}
+	if r := c.do("POST", "/v1/containers/"+id+"/commit", nil); r.status != 400 {
+		t.Fatalf("commit without repository: %d", r.status)
+	}
 	// Rename and live update.
 	newName := uniqueName(t) + "-renamed"
 	up := c.must(200, "PATCH", "/v1/containers/"+id, map[string]any{"name": newName, "memory": "256", "cpu": 0.5}).obj(t)
