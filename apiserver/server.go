@@ -63,8 +63,16 @@ type Scheduler interface {
 	Schedule(ctx context.Context, c *container.Container) (host string, err error)
 }
 
+// Authenticator turns the token of a request into the caller's principal;
+// anything wrong with the token is errdefs.ErrUnauthorized.
+type Authenticator interface {
+	Validate(ctx context.Context, token string) (auth.Principal, error)
+}
+
 // Deps are the services the API server calls.
 type Deps struct {
+	// Auth validates tokens; unused with Config.NoAuth.
+	Auth       Authenticator
 	Containers container.Store
 	Actions    container.ActionStore
 	Scheduler  Scheduler
@@ -101,10 +109,11 @@ func New(cfg Config, deps Deps) *Server {
 
 // routes is the route table of the whole API.
 func (s *Server) routes() {
-	v := func(h handler) http.HandlerFunc { return s.wrap(true, h) }
+	v := func(h handler) http.HandlerFunc { return s.wrap(routeVersioned, h) }
 	m := s.mux
-	m.HandleFunc("GET /{$}", s.wrap(false, s.root))
-	m.HandleFunc("GET /v1", v(s.v1))
+	// The version documents are public, as in Zun.
+	m.HandleFunc("GET /{$}", s.wrap(routePublic, s.root))
+	m.HandleFunc("GET /v1", s.wrap(routeVersioned|routePublic, s.v1))
 
 	m.HandleFunc("POST /v1/containers", v(s.createContainer))
 	m.HandleFunc("GET /v1/containers", v(s.listContainers))
@@ -143,7 +152,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	r.URL.Path = p
 	r.URL.RawPath = ""
 	if _, pattern := s.mux.Handler(r); pattern == "" {
-		s.wrap(false, func(c *call) (any, error) {
+		s.wrap(routePublic, func(c *call) (any, error) {
 			return nil, notFoundRoute(r)
 		}).ServeHTTP(w, r)
 		return
@@ -160,7 +169,15 @@ func (s *Server) authenticate(ctx context.Context, r *http.Request) (context.Con
 	if s.cfg.NoAuth {
 		return auth.WithPrincipal(ctx, DevPrincipal), nil
 	}
-	return nil, fmt.Errorf("authentication is not configured: %w", errUnauthorized)
+	token := r.Header.Get("X-Auth-Token")
+	if token == "" || s.Auth == nil {
+		return nil, fmt.Errorf("The request you have made requires authentication.: %w", errUnauthorized)
+	}
+	p, err := s.Auth.Validate(ctx, token)
+	if err != nil {
+		return nil, err
+	}
+	return auth.WithPrincipal(ctx, p), nil
 }
 
 // baseURL is the URL prefix of links in responses.

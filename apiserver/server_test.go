@@ -21,6 +21,24 @@ const testImage = "zun/busybox:local"
 // TestAPI runs the API behaviour suite in-process: real HTTP, real
 // embedded etcd, the real agent, on the fake runtime.
 func TestAPI(t *testing.T) {
+	ts, drv := newStack(t, apiserver.DefaultConfig(), nil)
+	apitest.Run(t, apitest.Target{
+		URL:   ts.URL,
+		Image: testImage,
+		Admin: true,
+		RuntimeContainers: func(t *testing.T) int {
+			list, err := drv.List(context.Background())
+			if err != nil {
+				t.Fatal(err)
+			}
+			return len(list)
+		},
+	})
+}
+
+// newStack starts the API, the store and one agent on the fake runtime.
+func newStack(t *testing.T, cfg apiserver.Config, authn apiserver.Authenticator) (*httptest.Server, *fake.Driver) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
 	db, err := store.Open(ctx, store.Config{DataDir: t.TempDir()})
@@ -40,7 +58,8 @@ func TestAPI(t *testing.T) {
 		_ = agent.Run(ctx)
 	}()
 	t.Cleanup(func() { cancel(); <-done })
-	srv := apiserver.New(apiserver.DefaultConfig(), apiserver.Deps{
+	srv := apiserver.New(cfg, apiserver.Deps{
+		Auth:       authn,
 		Containers: cs,
 		Actions:    cs,
 		Scheduler:  scheduler.New(hosts),
@@ -49,16 +68,5 @@ func TestAPI(t *testing.T) {
 	})
 	ts := httptest.NewServer(srv)
 	t.Cleanup(ts.Close)
-	apitest.Run(t, apitest.Target{
-		URL:   ts.URL,
-		Image: testImage,
-		Admin: true,
-		RuntimeContainers: func(t *testing.T) int {
-			list, err := drv.List(context.Background())
-			if err != nil {
-				t.Fatal(err)
-			}
-			return len(list)
-		},
-	})
+	return ts, drv
 }

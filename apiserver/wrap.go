@@ -41,10 +41,18 @@ var streamed = &struct{}{}
 
 type logKey struct{}
 
+// routeFlags say how wrap treats a route.
+type routeFlags int
+
+const (
+	routeVersioned routeFlags = 1 << iota // microversion negotiation
+	routePublic                           // served without a token
+)
+
 // wrap adapts a handler to http.Handler: request id, microversion
-// negotiation (when versioned), body size limit, JSON encoding, access log
+// negotiation, authentication, body size limit, JSON encoding, access log
 // and error-to-status mapping.
-func (s *Server) wrap(versioned bool, h handler) http.HandlerFunc {
+func (s *Server) wrap(flags routeFlags, h handler) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		c := &call{w: w, r: r, status: http.StatusOK, version: api.MinVersion}
@@ -56,18 +64,22 @@ func (s *Server) wrap(versioned bool, h handler) http.HandlerFunc {
 
 		var body any
 		err := func() error {
-			if versioned {
+			if flags&routeVersioned != 0 {
 				v, err := negotiate(w, r)
 				if err != nil {
 					return err
 				}
 				c.version = v
 			}
-			ctx, err := s.authenticate(c.ctx, r)
-			if err != nil {
-				return err
+			ctx := c.ctx
+			if flags&routePublic == 0 {
+				var err error
+				if ctx, err = s.authenticate(c.ctx, r); err != nil {
+					return err
+				}
 			}
 			c.ctx = ctx
+			var err error
 			body, err = h(c)
 			return err
 		}()
