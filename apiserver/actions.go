@@ -37,7 +37,7 @@ func actionView(a *container.Action, withEvents, showTraceback bool) map[string]
 
 // listActions serves GET .../container_actions.
 func (s *Server) listActions(c *call) (any, error) {
-	ct, err := s.findContainer(c)
+	ct, err := s.findContainer(c, "container:actions", "")
 	if err != nil {
 		return nil, err
 	}
@@ -55,7 +55,7 @@ func (s *Server) listActions(c *call) (any, error) {
 // showAction serves GET .../container_actions/{request_id}. Tracebacks of
 // failed events are shown to admins only (container:action:events).
 func (s *Server) showAction(c *call) (any, error) {
-	ct, err := s.findContainer(c)
+	ct, err := s.findContainer(c, "container:actions", "")
 	if err != nil {
 		return nil, err
 	}
@@ -63,5 +63,5 @@ func (s *Server) showAction(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return actionView(a, true, principal(c).IsAdmin()), nil
+	return actionView(a, true, s.allowed(c, "container:action:events")), nil
 }

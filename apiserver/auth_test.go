@@ -130,6 +130,15 @@ func TestTenantIsolation(t *testing.T) {
 	if _, list := call(t, "GET", ts.URL+"/v1/containers?all_projects=true", "root", ""); !strings.Contains(list, id) {
 		t.Fatalf("admin's all_projects list lacks it")
 	}
+	if got, _ := call(t, "GET", ts.URL+"/v1/containers/"+id, "root", ""); got != 404 {
+		t.Fatalf("admin show without all_projects: %d, want 404", got)
+	}
+	if got, _ := call(t, "GET", ts.URL+"/v1/containers/"+id+"?all_projects=true", "root", ""); got != 200 {
+		t.Fatalf("admin show with all_projects: %d, want 200", got)
+	}
+	if got, _ := call(t, "GET", ts.URL+"/v1/containers/"+id+"?all_projects=true", "b", ""); got != 403 {
+		t.Fatalf("member show with all_projects: %d, want 403", got)
+	}
 	if got, _ := call(t, "GET", ts.URL+"/v1/containers/"+id, "a", ""); got != 200 {
 		t.Fatalf("alice lost her container: %d", got)
 	}

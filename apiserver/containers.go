@@ -56,12 +56,15 @@ func (s *Server) createContainer(c *call) (any, error) {
 		return nil, err
 	}
 	p := principal(c)
+	if err := s.authorize(c, "container:create", p.ProjectID); err != nil {
+		return nil, err
+	}
 	for field, rule := range map[string]string{
 		"runtime":           "container:create:runtime",
 		"host":              "container:create:requested_destination",
 		"image_pull_policy": "container:create:image_pull_policy",
 	} {
-		if req.Set[field] && !p.IsAdmin() {
+		if req.Set[field] && !s.allowed(c, rule) {
 			return nil, forbidden(rule)
 		}
 	}
@@ -70,7 +73,7 @@ func (s *Server) createContainer(c *call) (any, error) {
 		// Private registries come with the registries API.
 		return nil, errdefs.NotFoundf("Registry %s could not be found.", req.Registry)
 	}
-	if req.Set["privileged"] && ct.Privileged {
+	if req.Set["privileged"] && ct.Privileged && !s.allowed(c, "container:create:privileged") {
 		return nil, forbidden("container:create:privileged")
 	}
 	now := time.Now().UTC()
@@ -105,7 +108,7 @@ func (s *Server) createContainer(c *call) (any, error) {
 	c.log.Info("container created", "container", ct.UUID, "host", ct.Host, "run", run)
 	c.w.Header().Set("Location", s.baseURL(c.r)+"/v1/containers/"+ct.UUID)
 	c.status = 202
-	return containerView(ct, c.version, p, s.baseURL(c.r), now), nil
+	return containerView(ct, c.version, s.hiddenFields(c), s.baseURL(c.r), now), nil
 }
 
 // listContainers serves GET /v1/containers.
@@ -116,7 +119,9 @@ func (s *Server) listContainers(c *call) (any, error) {
 			return nil, errdefs.Invalidf("Unknown parameter %q in the query string.", k)
 		}
 	}
-	p := principal(c)
+	if err := s.authorize(c, "container:get_all", principal(c).ProjectID); err != nil {
+		return nil, err
+	}
 	ctx, err := s.scopeFor(c, "container:get_all_all_projects")
 	if err != nil {
 		return nil, err
@@ -143,7 +148,7 @@ func (s *Server) listContainers(c *call) (any, error) {
 		if !q.Has(f) {
 			continue
 		}
-		if adminFields[f] && !p.IsAdmin() {
+		if adminFields[f] && !s.allowed(c, "container:get_one:"+f) {
 			return nil, forbidden("container:get_one:" + f)
 		}
 		v := q.Get(f)
@@ -162,9 +167,10 @@ func (s *Server) listContainers(c *call) (any, error) {
 	}
 	base := s.baseURL(c.r)
 	now := time.Now()
+	hidden := s.hiddenFields(c)
 	views := make([]map[string]any, 0, len(items))
 	for _, ct := range items {
-		views = append(views, containerView(ct, c.version, p, base, now))
+		views = append(views, containerView(ct, c.version, hidden, base, now))
 	}
 	var next any
 	if limit > 0 && len(items) == limit {
@@ -181,7 +187,7 @@ func (s *Server) listContainers(c *call) (any, error) {
 
 // showContainer serves GET /v1/containers/{id}.
 func (s *Server) showContainer(c *call) (any, error) {
-	ct, err := s.findContainer(c)
+	ct, err := s.findContainer(c, "container:get_one", "container:get_one_all_projects")
 	if err != nil {
 		return nil, err
 	}
@@ -199,7 +205,7 @@ func (s *Server) updateContainer(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	ct, err := s.findContainer(c)
+	ct, err := s.findContainer(c, "container:update", "")
 	if err != nil {
 		return nil, err
 	}
@@ -254,7 +260,7 @@ func (s *Server) renameContainer(c *call) (any, error) {
 	if err := schema.Name(name); err != nil {
 		return nil, err
 	}
-	ct, err := s.findContainer(c)
+	ct, err := s.findContainer(c, "container:rename", "")
 	if err != nil {
 		return nil, err
 	}
@@ -287,7 +293,7 @@ func (s *Server) deleteContainer(c *call) (any, error) {
 		if c.version.Less(api.V(7)) {
 			return nil, errdefs.Invalidf("Invalid param force because current request version is %s. force is only supported from version 1.7", c.version)
 		}
-		if !principal(c).IsAdmin() {
+		if !s.allowed(c, "container:delete_force") {
 			return nil, forbidden("container:delete_force")
 		}
 		check = container.ActDeleteForce
@@ -297,7 +303,7 @@ func (s *Server) deleteContainer(c *call) (any, error) {
 		}
 		check = container.ActDeleteStop
 	}
-	ct, err := s.findContainer(c)
+	ct, err := s.findContainer(c, "container:delete", "container:delete_all_projects")
 	if err != nil {
 		return nil, err
 	}
@@ -324,14 +330,38 @@ func (s *Server) deleteContainer(c *call) (any, error) {
 	return nil, err
 }
 
-// findContainer looks the path's container up by uuid or name. Admins find
-// containers of every project, as in Zun: their call's scope widens for the
+// findContainer looks the path's container up by uuid or name and checks
+// rule on it. The caller's own project is searched, all projects only with
+// ?all_projects=true where the route has an allProjects rule and it allows
+// the caller (Zun's show and delete); the call's scope then widens for the
 // rest of the request.
-func (s *Server) findContainer(c *call) (*container.Container, error) {
-	if principal(c).IsAdmin() {
-		c.ctx = auth.WithAllProjects(c.ctx)
+func (s *Server) findContainer(c *call, rule, allProjects string) (*container.Container, error) {
+	if allProjects != "" {
+		ctx, err := s.scopeFor(c, allProjects)
+		if err != nil {
+			return nil, err
+		}
+		c.ctx = ctx
 	}
-	return s.Containers.Find(c.ctx, c.r.PathValue("id"))
+	ct, err := s.Containers.Find(c.ctx, c.r.PathValue("id"))
+	if err != nil {
+		return nil, err
+	}
+	if err := s.authorizeContainer(c, rule, ct); err != nil {
+		return nil, err
+	}
+	return ct, nil
+}
+
+// hiddenFields are the container fields policy hides from the caller.
+func (s *Server) hiddenFields(c *call) map[string]bool {
+	hidden := map[string]bool{}
+	for f := range adminFields {
+		if !s.allowed(c, "container:get_one:"+f) {
+			hidden[f] = true
+		}
+	}
+	return hidden
 }
 
 // scopeFor returns the context for a list: all projects when asked for
@@ -344,14 +374,14 @@ func (s *Server) scopeFor(c *call, rule string) (context.Context, error) {
 	if !all {
 		return c.ctx, nil
 	}
-	if !principal(c).IsAdmin() {
+	if !s.allowed(c, rule) {
 		return nil, forbidden(rule)
 	}
 	return auth.WithAllProjects(c.ctx), nil
 }
 
 func (s *Server) view(c *call, ct *container.Container) map[string]any {
-	return containerView(ct, c.version, principal(c), s.baseURL(c.r), time.Now())
+	return containerView(ct, c.version, s.hiddenFields(c), s.baseURL(c.r), time.Now())
 }
 
 func queryBool(c *call, name string, def bool) (bool, error) {

@@ -64,7 +64,7 @@ func (s *Server) timeoutParam(c *call) (int, error) {
 // the status and in the action's events. status, if set, is shown at once
 // (Zun shows Restarting as soon as a reboot is asked for).
 func (s *Server) request(c *call, action string, op container.Op, status container.Status) (any, error) {
-	ct, err := s.findContainer(c)
+	ct, err := s.findContainer(c, "container:"+action, "")
 	if err != nil {
 		return nil, err
 	}

@@ -19,7 +19,7 @@ import (
 // hostOf finds a container's host for a direct call after checking that
 // action is allowed in its state.
 func (s *Server) hostOf(c *call, action string) (*container.Container, HostAPI, error) {
-	ct, err := s.findContainer(c)
+	ct, err := s.findContainer(c, "container:"+action, "")
 	if err != nil {
 		return nil, nil, err
 	}

@@ -77,15 +77,18 @@ type Deps struct {
 	Actions    container.ActionStore
 	Scheduler  Scheduler
 	Hosts      HostDirectory
-	Logger     *slog.Logger
+	// Policy authorizes calls; nil: Zun's default rules.
+	Policy Policy
+	Logger *slog.Logger
 }
 
 // Server is the API server.
 type Server struct {
 	cfg Config
 	Deps
-	log *slog.Logger
-	mux *http.ServeMux
+	log    *slog.Logger
+	mux    *http.ServeMux
+	policy Policy
 }
 
 // New returns a server; call Handler to serve it.
@@ -99,7 +102,10 @@ func New(cfg Config, deps Deps) *Server {
 	if cfg.MaxLimit <= 0 {
 		cfg.MaxLimit = DefaultConfig().MaxLimit
 	}
-	s := &Server{cfg: cfg, Deps: deps, log: deps.Logger, mux: http.NewServeMux()}
+	s := &Server{cfg: cfg, Deps: deps, log: deps.Logger, mux: http.NewServeMux(), policy: deps.Policy}
+	if s.policy == nil {
+		s.policy = builtinPolicy
+	}
 	if s.log == nil {
 		s.log = slog.Default()
 	}

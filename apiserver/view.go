@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/zun-go/zun/api"
-	"github.com/zun-go/zun/auth"
 	"github.com/zun-go/zun/container"
 )
 
@@ -48,7 +47,7 @@ func orNull(s string) any {
 
 // containerView renders c for the caller at version v. base is the URL
 // prefix for links; "" leaves them out.
-func containerView(c *container.Container, v api.Version, p auth.Principal, base string, now time.Time) map[string]any {
+func containerView(c *container.Container, v api.Version, hidden map[string]bool, base string, now time.Time) map[string]any {
 	var ports any
 	if len(c.Ports) > 0 {
 		ports = c.Ports
@@ -115,10 +114,8 @@ func containerView(c *container.Container, v api.Version, p auth.Principal, base
 			delete(fields, k)
 		}
 	}
-	if !p.IsAdmin() {
-		for k := range adminFields {
-			delete(fields, k)
-		}
+	for k := range hidden {
+		delete(fields, k)
 	}
 	if base != "" {
 		fields["links"] = []api.Link{
