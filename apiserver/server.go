@@ -29,7 +29,7 @@ type Config struct {
 	// MaxLimit caps the page size of lists, as Zun's [api] max_limit.
 	MaxLimit int
 	// NoAuth serves every request as the admin of DevProject, without
-	// tokens. For development only, until the identity service lands.
+	// tokens. For development and tests only.
 	NoAuth bool
 	// Limits bound container resources (cpu, memory, disk).
 	Limits schema.Limits
@@ -42,7 +42,6 @@ func DefaultConfig() Config {
 	return Config{
 		MaxBodyBytes: 1 << 20,
 		MaxLimit:     1000,
-		NoAuth:       true,
 		ExecTimeout:  60 * time.Second,
 		Limits:       schema.DefaultLimits(),
 	}

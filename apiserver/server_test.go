@@ -21,7 +21,9 @@ const testImage = "zun/busybox:local"
 // TestAPI runs the API behaviour suite in-process: real HTTP, real
 // embedded etcd, the real agent, on the fake runtime.
 func TestAPI(t *testing.T) {
-	ts, drv := newStack(t, apiserver.DefaultConfig(), nil)
+	cfg := apiserver.DefaultConfig()
+	cfg.NoAuth = true
+	ts, drv := newStack(t, cfg, nil)
 	apitest.Run(t, apitest.Target{
 		URL:   ts.URL,
 		Image: testImage,

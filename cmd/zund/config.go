@@ -11,13 +11,14 @@ import (
 
 	"github.com/zun-go/zun/apiserver"
 	"github.com/zun-go/zun/compute"
+	"github.com/zun-go/zun/identity"
 )
 
 // Config is zund's whole configuration.
 type Config struct {
-	// Dev runs every role in this one process with embedded etcd, on the
-	// local Docker Engine, without authentication. It is what `make run`
-	// starts.
+	// Dev runs every role in this one process with embedded etcd and the
+	// embedded identity service, on the local Docker Engine. It is what
+	// `make run` starts.
 	Dev bool
 	// Listen is the address of the container API (Zun's port is 9517).
 	Listen string
@@ -36,9 +37,18 @@ type Config struct {
 	DockerHost string
 	// ShutdownTimeout bounds a graceful stop.
 	ShutdownTimeout time.Duration
+	// NoAuth serves the API without authentication: every caller is the
+	// admin of one development project. For development and tests only;
+	// the identity API is not served.
+	NoAuth bool
+	// AdminPassword is the password of the admin user created on first
+	// start (also from ZUN_ADMIN_PASSWORD); empty: a random one, shown
+	// once and written to DataDir/openrc.
+	AdminPassword string
 
-	API     apiserver.Config
-	Compute compute.Config
+	API      apiserver.Config
+	Compute  compute.Config
+	Identity identity.Config
 }
 
 // Default returns the defaults.
@@ -52,6 +62,8 @@ func Default() Config {
 		ShutdownTimeout: 15 * time.Second,
 		API:             apiserver.DefaultConfig(),
 		Compute:         compute.DefaultConfig(),
+		Identity:        identity.DefaultConfig(),
+		AdminPassword:   os.Getenv("ZUN_ADMIN_PASSWORD"),
 	}
 }
 
@@ -76,6 +88,11 @@ func (c *Config) Validate() error {
 	}
 	if !slices.Contains([]string{"", "project", "global"}, c.NameScope) {
 		errs = append(errs, fmt.Errorf("--name-scope %q: want \"\", \"project\" or \"global\"", c.NameScope))
+	}
+	if !c.NoAuth {
+		if err := c.Identity.Validate(); err != nil {
+			errs = append(errs, fmt.Errorf("identity: %w", err))
+		}
 	}
 	if c.Host == "" {
 		errs = append(errs, errors.New("--host is empty and the hostname is unknown"))

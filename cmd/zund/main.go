@@ -13,14 +13,18 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"sync"
 	"syscall"
+	"time"
 
 	"github.com/zun-go/zun/apiserver"
 	"github.com/zun-go/zun/auth"
 	"github.com/zun-go/zun/compute"
 	"github.com/zun-go/zun/driver/docker"
+	"github.com/zun-go/zun/identity"
+	"github.com/zun-go/zun/internal/demoimage"
 	"github.com/zun-go/zun/scheduler"
 	"github.com/zun-go/zun/store"
 )
@@ -32,7 +36,10 @@ func main() {
 		fmt.Fprintf(fs.Output(), "Usage: zund --dev [flags]\n\nThe Zun container service daemon.\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
-	fs.BoolVar(&cfg.Dev, "dev", false, "run every role in one process with embedded etcd and no authentication")
+	fs.BoolVar(&cfg.Dev, "dev", false, "run every role in one process with embedded etcd and the embedded identity service")
+	fs.BoolVar(&cfg.NoAuth, "no-auth", false, "serve without authentication, every caller the admin of one project (development and tests only)")
+	fs.StringVar(&cfg.AdminPassword, "admin-password", cfg.AdminPassword, "password of the admin created on first start (default: ZUN_ADMIN_PASSWORD, else random)")
+	fs.DurationVar(&cfg.Identity.TokenTTL, "token-ttl", cfg.Identity.TokenTTL, "lifetime of the tokens the identity service issues")
 	fs.StringVar(&cfg.Listen, "listen", cfg.Listen, "address of the container API")
 	fs.StringVar(&cfg.DataDir, "data-dir", cfg.DataDir, "directory for the embedded etcd and local state")
 	endpoints := fs.String("etcd-endpoints", "", "comma-separated external etcd endpoints (default: embedded etcd)")
@@ -90,20 +97,40 @@ func run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	agent := compute.New(cfg.Compute, drv, hosts, log.With("role", "compute"))
 	hosts.Attach(cfg.Host, agent)
 
-	cfg.API.NoAuth = true
-	api := apiserver.New(cfg.API, apiserver.Deps{
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	endpoint := cfg.API.PublicURL
+	if endpoint == "" {
+		endpoint = "http://" + advertised(ln.Addr())
+	}
+	endpoint = strings.TrimRight(endpoint, "/")
+
+	mux := http.NewServeMux()
+	cfg.API.NoAuth = cfg.NoAuth
+	deps := apiserver.Deps{
 		Containers: cs,
 		Actions:    cs,
 		Scheduler:  scheduler.New(hosts),
 		Hosts:      hosts,
 		Logger:     log.With("role", "api"),
-	})
-
-	ln, err := net.Listen("tcp", cfg.Listen)
-	if err != nil {
-		return fmt.Errorf("listen: %w", err)
 	}
-	srv := &http.Server{Handler: api}
+	if !cfg.NoAuth {
+		ids, err := startIdentity(ctx, cfg, db, endpoint, log)
+		if err != nil {
+			return err
+		}
+		defer ids.Close()
+		deps.Auth = ids
+		idh := http.StripPrefix("/identity", identity.NewHandler(ids, identity.HandlerOptions{
+			Prefix: "/identity", PublicURL: cfg.API.PublicURL}))
+		mux.Handle("/identity/", idh)
+		mux.Handle("/identity", idh)
+	}
+	mux.Handle("/", apiserver.New(cfg.API, deps))
+
+	srv := &http.Server{Handler: mux}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var wg sync.WaitGroup
@@ -115,10 +142,16 @@ func run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 
-	endpoint := "http://" + ln.Addr().String()
-	log.Warn("running in --dev mode: no authentication, every caller is the admin of the dev project")
 	fmt.Fprintf(os.Stderr, "\nzund is serving the container API at %s/v1 (data in %s)\n", endpoint, cfg.DataDir)
-	fmt.Fprintf(os.Stderr, "Try:  bin/zunctl --endpoint %s/v1 run --name web zun/busybox:local httpd -f -p 8080\n\n", endpoint)
+	if cfg.NoAuth {
+		log.Warn("running with --no-auth: no authentication, every caller is the admin of the dev project")
+		fmt.Fprintf(os.Stderr, "Try:  bin/zunctl --endpoint %s/v1 run --name web %s httpd -f -p 8080\n\n", endpoint, demoimage.Ref)
+	} else {
+		fmt.Fprintf(os.Stderr, "Identity (Keystone v3) at %s/identity/v3; admin credentials in %s\n",
+			endpoint, filepath.Join(cfg.DataDir, "openrc"))
+		fmt.Fprintf(os.Stderr, "Try:  source %s; bin/zunctl run --name web %s httpd -f -p 8080\n\n",
+			filepath.Join(cfg.DataDir, "openrc"), demoimage.Ref)
+	}
 
 	select {
 	case <-ctx.Done():
@@ -132,4 +165,60 @@ func run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	cancel()
 	wg.Wait()
 	return nil
+}
+
+// startIdentity opens the embedded identity service and, on first start,
+// creates the admin and writes openrc and clouds.yaml for clients.
+func startIdentity(ctx context.Context, cfg Config, db *store.DB, endpoint string, log *slog.Logger) (*identity.Service, error) {
+	cfg.Identity.Services = []identity.CatalogService{{Type: "container", Name: "zun", Path: "/v1"}}
+	ids, err := identity.Open(ctx, db, cfg.Identity, log)
+	if err != nil {
+		return nil, fmt.Errorf("identity: %w", err)
+	}
+	password, err := ids.Bootstrap(ctx, identity.Bootstrap{Password: cfg.AdminPassword})
+	if err != nil {
+		ids.Close()
+		return nil, err
+	}
+	if password != "" {
+		creds := identity.Credentials{AuthURL: endpoint + "/identity/v3", User: "admin", Password: password,
+			Project: "admin", Region: cfg.Identity.Region}
+		if err := identity.WriteClientFiles(cfg.DataDir, creds); err != nil {
+			ids.Close()
+			return nil, fmt.Errorf("write client credentials: %w", err)
+		}
+		if cfg.AdminPassword == "" {
+			fmt.Fprintf(os.Stderr, "\nCreated user admin in project admin with password %s (shown once; also in %s)\n",
+				password, filepath.Join(cfg.DataDir, "openrc"))
+		}
+		log.Info("identity bootstrapped", "user", "admin", "project", "admin")
+	}
+	go func() {
+		t := time.NewTicker(time.Hour)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				if err := ids.PruneRevocations(ctx); err != nil {
+					log.Warn("prune token revocations", "error", err)
+				}
+			}
+		}
+	}()
+	return ids, nil
+}
+
+// advertised is the address clients use for a listener: a wildcard
+// listener is reached on the loopback address.
+func advertised(a net.Addr) string {
+	host, port, err := net.SplitHostPort(a.String())
+	if err != nil {
+		return a.String()
+	}
+	if ip := net.ParseIP(host); ip != nil && ip.IsUnspecified() {
+		host = "127.0.0.1"
+	}
+	return net.JoinHostPort(host, port)
 }

@@ -1,0 +1,215 @@
+package identity
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/zun-go/zun/errdefs"
+)
+
+// AuthRequest is a POST /v3/auth/tokens: who (password or an existing
+// token) and for what scope.
+type AuthRequest struct {
+	Methods  []string
+	Password *PasswordCredentials
+	Token    string
+	Scope    Scope
+	// Remote is the client's address, for login throttling.
+	Remote string
+}
+
+// PasswordCredentials name a user by id, or by name and domain.
+type PasswordCredentials struct {
+	UserID, UserName     string
+	DomainID, DomainName string
+	Password             string
+}
+
+// Scope asks for a project (by id, or name and domain) or a domain; none
+// gives the user's default project when they have a role on it, else an
+// unscoped token.
+type Scope struct {
+	ProjectID, ProjectName             string
+	ProjectDomainID, ProjectDomainName string
+	DomainID, DomainName               string
+	Unscoped                           bool
+}
+
+// ErrThrottled is a login refused because of earlier failures.
+type ErrThrottled struct{ Wait time.Duration }
+
+func (e *ErrThrottled) Error() string {
+	return fmt.Sprintf("Too many failed authentication attempts; retry in %d seconds.", int(e.Wait.Seconds()+0.999))
+}
+
+// Authenticate issues a token.
+func (s *Service) Authenticate(ctx context.Context, req AuthRequest) (*Token, error) {
+	var (
+		userID  string
+		methods []string
+		audit   []string
+		expires time.Time
+		now     = s.now()
+	)
+	switch {
+	case slices.Contains(req.Methods, "password") && req.Password != nil:
+		u, err := s.checkPassword(ctx, req.Password, req.Remote)
+		if err != nil {
+			return nil, err
+		}
+		userID, methods = u.ID, []string{"password"}
+		audit = []string{newAuditID()}
+		expires = now.Add(s.cfg.TokenTTL)
+	case slices.Contains(req.Methods, "token") && req.Token != "":
+		// Rescoping: the new token keeps the old one's expiry and joins
+		// its audit chain, so revoking the old one revokes it too.
+		old, err := s.ValidateToken(ctx, req.Token)
+		if err != nil {
+			return nil, err
+		}
+		userID, methods = old.User.ID, []string{"token"}
+		audit = []string{newAuditID(), old.AuditIDs[0]}
+		expires = old.ExpiresAt
+	default:
+		return nil, errdefs.Invalidf("Expecting to find identity methods password or token with their credentials.")
+	}
+
+	c := claims{UserID: userID, Methods: methods, IssuedAt: now.UnixNano(), ExpiresAt: expires.Unix(), AuditIDs: audit}
+	var scopeErr error
+	s.m.read(func() {
+		c.ProjectID, c.DomainID, scopeErr = s.scopeOf(userID, req.Scope)
+	})
+	if scopeErr != nil {
+		return nil, scopeErr
+	}
+	var key []byte
+	s.m.read(func() { key = s.m.signingKey })
+	id, err := sign(key, c)
+	if err != nil {
+		return nil, err
+	}
+	var t *Token
+	s.m.read(func() { t = s.resolve(c) })
+	if t == nil {
+		return nil, unauthorized()
+	}
+	t.ID = id
+	return t, nil
+}
+
+// checkPassword finds the user and checks the password, throttling
+// floods of failures per user name and per client address. Every failure
+// is the same 401, and an unknown user costs the same hash as a known one.
+func (s *Service) checkPassword(ctx context.Context, pc *PasswordCredentials, remote string) (User, error) {
+	userKey := "user:" + strings.ToLower(pc.UserID+"|"+pc.UserName+"|"+pc.DomainID+"|"+pc.DomainName)
+	addrKey := "addr:" + remote
+	now := s.now()
+	if w := max(s.limiter.wait(now, userKey), s.limiter.wait(now, addrKey)); w > 0 {
+		return User{}, &ErrThrottled{Wait: w}
+	}
+	var (
+		u     User
+		found bool
+	)
+	s.m.read(func() { u, found = s.findUser(pc) })
+	hash := s.dummyPwd
+	if found {
+		hash = []byte(u.PasswordHash)
+	}
+	ok := bcrypt.CompareHashAndPassword(hash, prehash(pc.Password)) == nil && found && u.Enabled && u.PasswordHash != ""
+	if ok {
+		s.m.read(func() {
+			d, dok := s.m.domains[u.DomainID]
+			ok = dok && d.Enabled
+		})
+	}
+	if !ok {
+		s.limiter.failed(now, userKey, s.cfg.MaxFailures)
+		s.limiter.failed(now, addrKey, 4*s.cfg.MaxFailures)
+		s.log.Warn("failed login", "user", pc.UserName+pc.UserID, "remote", remote)
+		return User{}, unauthorized()
+	}
+	s.limiter.succeeded(userKey)
+	return u, nil
+}
+
+// findUser finds the user of credentials; s.m is read-locked.
+func (s *Service) findUser(pc *PasswordCredentials) (User, bool) {
+	if pc.UserID != "" {
+		u, ok := s.m.users[pc.UserID]
+		return u, ok
+	}
+	domainID, ok := s.domainID(pc.DomainID, pc.DomainName)
+	if !ok {
+		return User{}, false
+	}
+	for _, u := range s.m.users {
+		if u.DomainID == domainID && strings.EqualFold(u.Name, pc.UserName) {
+			return u, true
+		}
+	}
+	return User{}, false
+}
+
+// domainID resolves a domain by id or name; s.m is read-locked.
+func (s *Service) domainID(id, name string) (string, bool) {
+	if id != "" {
+		_, ok := s.m.domains[id]
+		return id, ok
+	}
+	for _, d := range s.m.domains {
+		if strings.EqualFold(d.Name, name) {
+			return d.ID, true
+		}
+	}
+	return "", false
+}
+
+// scopeOf resolves the requested scope for userID; s.m is read-locked.
+func (s *Service) scopeOf(userID string, sc Scope) (projectID, domainID string, err error) {
+	switch {
+	case sc.ProjectID != "" || sc.ProjectName != "":
+		p, ok := s.findProject(sc)
+		if !ok || !p.Enabled || len(s.rolesOn(userID, p.ID, "")) == 0 {
+			return "", "", unauthorized()
+		}
+		return p.ID, "", nil
+	case sc.DomainID != "" || sc.DomainName != "":
+		id, ok := s.domainID(sc.DomainID, sc.DomainName)
+		if !ok || len(s.rolesOn(userID, "", id)) == 0 {
+			return "", "", unauthorized()
+		}
+		return "", id, nil
+	case sc.Unscoped:
+		return "", "", nil
+	}
+	// No scope: the default project, if the user may use it.
+	u := s.m.users[userID]
+	if p, ok := s.m.projects[u.DefaultProjectID]; ok && p.Enabled && len(s.rolesOn(userID, p.ID, "")) > 0 {
+		return p.ID, "", nil
+	}
+	return "", "", nil
+}
+
+// findProject finds the project of a scope; s.m is read-locked.
+func (s *Service) findProject(sc Scope) (Project, bool) {
+	if sc.ProjectID != "" {
+		p, ok := s.m.projects[sc.ProjectID]
+		return p, ok
+	}
+	domainID, ok := s.domainID(sc.ProjectDomainID, sc.ProjectDomainName)
+	if !ok {
+		return Project{}, false
+	}
+	for _, p := range s.m.projects {
+		if p.DomainID == domainID && strings.EqualFold(p.Name, sc.ProjectName) {
+			return p, true
+		}
+	}
+	return Project{}, false
+}
