@@ -251,11 +251,10 @@ func (s *Server) updateContainer(c *call) (any, error) {
 	return s.view(c, ct), nil
 }
 
-// renameContainer serves POST .../rename (microversions 1.1 to 1.13).
+// renameContainer serves POST .../rename. Zun removed it at 1.14 in
+// favour of PATCH; it stays at every version because python-zunclient's
+// `zun rename` still sends it (docs/api.md).
 func (s *Server) renameContainer(c *call) (any, error) {
-	if c.version.AtLeast(api.V(14)) {
-		return nil, notInVersion(c)
-	}
 	name := c.r.URL.Query().Get("name")
 	if err := schema.Name(name); err != nil {
 		return nil, err

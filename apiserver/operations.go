@@ -168,7 +168,11 @@ func (s *Server) containerTop(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	top, err := h.Top(c.ctx, ct.RuntimeID, c.r.URL.Query().Get("ps_args"))
+	psArgs := c.r.URL.Query().Get("ps_args")
+	if psArgs == "None" {
+		psArgs = "" // python-zunclient sends its None as text, Zun reads it as unset
+	}
+	top, err := h.Top(c.ctx, ct.RuntimeID, psArgs)
 	if err != nil {
 		return nil, err
 	}

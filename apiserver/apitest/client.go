@@ -26,6 +26,8 @@ type Target struct {
 	Real bool
 	// Admin says the caller is an admin (sees host, runtime, ...).
 	Admin bool
+	// Token, if set, supplies the X-Auth-Token of every request.
+	Token func(t *testing.T) string
 	// RuntimeContainers, if set, counts the runtime containers the
 	// service manages, to check that bad input created nothing.
 	RuntimeContainers func(t *testing.T) int
@@ -66,10 +68,15 @@ type client struct {
 	t       *testing.T
 	base    string
 	version string
+	token   string
 }
 
 func (tg Target) client(t *testing.T) *client {
-	return &client{t: t, base: strings.TrimRight(tg.URL, "/"), version: "1.40"}
+	c := &client{t: t, base: strings.TrimRight(tg.URL, "/"), version: "1.40"}
+	if tg.Token != nil {
+		c.token = tg.Token(t)
+	}
+	return c
 }
 
 // at returns a client speaking another microversion ("" sends no header).
@@ -105,6 +112,9 @@ func (c *client) do(method, path string, body any) resp {
 	}
 	if c.version != "" {
 		req.Header.Set("OpenStack-API-Version", "container "+c.version)
+	}
+	if c.token != "" {
+		req.Header.Set("X-Auth-Token", c.token)
 	}
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {

@@ -29,10 +29,9 @@ type app struct {
 }
 
 // connection says how to reach the service. Its flags fall back to the
-// environment, then to defaults, in connection.config; an identity login
-// (OS_AUTH_URL, OS_USERNAME, OS_PASSWORD, OS_PROJECT_NAME, OS_CLOUD...)
-// will be added here as one more source of the token and, through the
-// service catalog, of the endpoint.
+// environment, then to defaults, in connection.config. Without a token,
+// an identity login (OS_CLOUD, or OS_AUTH_URL, OS_USERNAME, ...; see
+// auth.go) supplies tokens and, through the catalog, the endpoint.
 type connection struct {
 	flags      *pflag.FlagSet
 	endpoint   string
@@ -45,7 +44,7 @@ func (c *connection) addFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&c.endpoint, "endpoint", defaultEndpoint,
 		"container service endpoint `URL`, with its /v1 (env "+envEndpoint+")")
 	fs.StringVar(&c.token, "token", "",
-		"`TOKEN` sent as X-Auth-Token; not needed by a service in no-auth dev mode (env "+envToken+")")
+		"`TOKEN` sent as X-Auth-Token (env "+envToken+"); without one, zunctl logs in with OS_CLOUD or the OS_* variables of an openrc")
 	fs.StringVar(&c.apiVersion, "api-version", api.MaxVersion.String(),
 		"API microversion `X.Y` to request, "+api.MinVersion.String()+" to "+api.MaxVersion.String()+", or latest")
 }
@@ -72,12 +71,26 @@ func (c *connection) config(getenv func(string) string) (api.Config, error) {
 	if v.Less(api.MinVersion) || api.MaxVersion.Less(v) {
 		return api.Config{}, usagef("--api-version %s: zunctl speaks %s to %s", v, api.MinVersion, api.MaxVersion)
 	}
-	return api.Config{
+	cfg := api.Config{
 		Endpoint:  c.value("endpoint", envEndpoint, getenv),
 		Token:     c.value("token", envToken, getenv),
 		Version:   v,
 		UserAgent: "zunctl/" + clientVersion(),
-	}, nil
+	}
+	if cfg.Token != "" {
+		return cfg, nil
+	}
+	pw, err := login(getenv)
+	if err != nil || pw == nil {
+		return cfg, err
+	}
+	cfg.Auth = pw
+	if !c.flags.Lookup("endpoint").Changed && getenv(envEndpoint) == "" {
+		if cfg.Endpoint, err = catalogEndpoint(pw); err != nil {
+			return api.Config{}, err
+		}
+	}
+	return cfg, nil
 }
 
 // client returns a client for the resolved settings.

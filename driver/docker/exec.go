@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	cerrdefs "github.com/containerd/errdefs"
 	"strings"
 	"time"
 
@@ -103,6 +104,10 @@ func (d *Driver) Top(ctx context.Context, id, psArgs string) (driver.TopResult, 
 	}
 	resp, err := d.cli.ContainerTop(ctx, id, args)
 	if err != nil {
+		if psArgs != "" && cerrdefs.IsInternal(err) {
+			// The engine answers 500 when ps refuses its arguments.
+			return driver.TopResult{}, errdefs.Invalidf("ps_args %q: %v", psArgs, err)
+		}
 		return driver.TopResult{}, wrap(err, "processes of container %q: %w", id)
 	}
 	return driver.TopResult{Titles: resp.Titles, Processes: resp.Processes}, nil

@@ -16,6 +16,7 @@ func TestAPI(t *testing.T) {
 		Image: demoimage.Ref,
 		Real:  true,
 		Admin: true,
+		Token: d.adminToken,
 		RuntimeContainers: func(t *testing.T) int {
 			return len(d.runtimeContainers(t, cli))
 		},

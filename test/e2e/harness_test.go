@@ -21,6 +21,7 @@ import (
 	"github.com/docker/docker/api/types/filters"
 	"github.com/docker/docker/client"
 
+	"github.com/zun-go/zun/api"
 	"github.com/zun-go/zun/driver"
 	"github.com/zun-go/zun/internal/demoimage"
 )
@@ -127,7 +128,8 @@ func startZund(t *testing.T, dockerHost string, extra ...string) *daemon {
 func (d *daemon) start() {
 	d.t.Helper()
 	zund, _ := binaries(d.t)
-	args := []string{"--dev", "--listen", d.listen, "--data-dir", d.DataDir, "--host", d.Host, "--sync-interval", "1s"}
+	args := []string{"--dev", "--listen", d.listen, "--data-dir", d.DataDir, "--host", d.Host, "--sync-interval", "1s",
+		"--admin-password", adminPassword}
 	if d.Docker != "" {
 		args = append(args, "--docker-host", d.Docker)
 	}
@@ -190,11 +192,41 @@ func (d *daemon) runtimeContainers(t *testing.T, cli *client.Client) []container
 	return list
 }
 
-// zunctl runs the CLI against the daemon and returns its output.
+// adminPassword is the password of the admin every test daemon creates.
+const adminPassword = "e2e-admin-secret"
+
+// osEnv is the environment of an OpenStack client logged in as user in
+// project (what the daemon's openrc exports, for the admin).
+func (d *daemon) osEnv(user, password, project string) []string {
+	return append(os.Environ(),
+		"OS_AUTH_URL="+d.URL+"/identity/v3", "OS_AUTH_TYPE=password",
+		"OS_USERNAME="+user, "OS_PASSWORD="+password, "OS_PROJECT_NAME="+project,
+		"OS_USER_DOMAIN_NAME=Default", "OS_PROJECT_DOMAIN_NAME=Default",
+		"OS_IDENTITY_API_VERSION=3", "OS_CLOUD=", "ZUN_ENDPOINT=", "ZUN_TOKEN=")
+}
+
+// login returns an identity login of user in project.
+func (d *daemon) login(user, password, project string) *api.Password {
+	return &api.Password{AuthURL: d.URL + "/identity/v3", Username: user, Password: password, ProjectName: project}
+}
+
+// adminToken returns a token of the admin.
+func (d *daemon) adminToken(t *testing.T) string {
+	t.Helper()
+	tok, err := d.login("admin", adminPassword, "admin").Token(context.Background())
+	if err != nil {
+		t.Fatalf("log in as admin: %v", err)
+	}
+	return tok
+}
+
+// zunctl runs the CLI as the admin, which finds the endpoint in the
+// catalog, and returns its output.
 func (d *daemon) zunctl(args ...string) (string, error) {
 	d.t.Helper()
 	_, bin := binaries(d.t)
-	cmd := exec.Command(bin, append([]string{"--endpoint", d.URL + "/v1"}, args...)...)
+	cmd := exec.Command(bin, args...)
+	cmd.Env = d.osEnv("admin", adminPassword, "admin")
 	out, err := cmd.CombinedOutput()
 	return string(out), err
 }

@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"encoding/json"
+	"net/http"
 	"os"
 	"os/exec"
 	"strings"
@@ -11,80 +12,212 @@ import (
 	"github.com/zun-go/zun/internal/demoimage"
 )
 
-// TestOpenStackClient drives zund with the real, unmodified
-// python3-openstackclient and python3-zunclient from Debian. Until the
-// identity service lands it uses the client's no-auth mode
-// (--os-auth-type none), which sends the requests as it always does.
-func TestOpenStackClient(t *testing.T) {
-	requireDocker(t, "")
-	bin, err := exec.LookPath("openstack")
+// cli runs one of the real OpenStack clients with an environment.
+type cli struct {
+	t   *testing.T
+	bin string
+	env []string
+}
+
+func lookClient(t *testing.T, name string) string {
+	t.Helper()
+	bin, err := exec.LookPath(name)
 	if err != nil {
 		if os.Getenv("ZUN_TEST_CLIENTS") != "" {
-			t.Fatalf("ZUN_TEST_CLIENTS is set but openstack is not installed: %v", err)
+			t.Fatalf("ZUN_TEST_CLIENTS is set but %s is not installed: %v", name, err)
 		}
-		t.Skip("python3-openstackclient is not installed (set ZUN_TEST_CLIENTS=1 to require it)")
+		t.Skipf("%s is not installed (set ZUN_TEST_CLIENTS=1 to require it)", name)
 	}
-	d := startZund(t, "")
-	osc := func(args ...string) (string, error) {
-		t.Helper()
-		full := append([]string{"--os-auth-type", "none", "--os-endpoint", d.URL + "/v1", "appcontainer"}, args...)
-		out, err := exec.Command(bin, full...).CombinedOutput()
-		return string(out), err
-	}
-	must := func(args ...string) string {
-		t.Helper()
-		out, err := osc(args...)
-		if err != nil {
-			t.Fatalf("openstack appcontainer %s: %v\n%s", strings.Join(args, " "), err, out)
-		}
-		return out
-	}
-	status := func(name string) string {
-		t.Helper()
-		var v map[string]any
-		if err := json.Unmarshal([]byte(must("show", name, "-f", "json")), &v); err != nil {
-			t.Fatal(err)
-		}
-		s, _ := v["status"].(string)
-		return s
-	}
-	wait := func(name, want string) {
-		t.Helper()
-		if !poll(30*time.Second, func() bool { return status(name) == want }) {
-			t.Fatalf("%s: status %s, want %s", name, status(name), want)
-		}
-	}
+	return bin
+}
 
-	must("run", "--name", "osc", demoimage.Ref, "sh", "-c", "echo from-osc; exec sleep 3600")
-	wait("osc", "Running")
-	if out := must("list"); !strings.Contains(out, "osc") {
-		t.Fatalf("list:\n%s", out)
+func (c cli) run(args ...string) (string, error) {
+	c.t.Helper()
+	cmd := exec.Command(c.bin, args...)
+	cmd.Env = c.env
+	out, err := cmd.CombinedOutput()
+	return string(out), err
+}
+
+func (c cli) must(args ...string) string {
+	c.t.Helper()
+	out, err := c.run(args...)
+	if err != nil {
+		c.t.Fatalf("%s %s: %v\n%s", c.bin, strings.Join(args, " "), err, out)
 	}
-	if out := must("exec", "osc", "echo", "hello-exec"); !strings.Contains(out, "hello-exec") {
-		t.Fatalf("exec printed %q", out)
+	return out
+}
+
+// showJSON runs a show command with -f json and decodes it.
+func (c cli) showJSON(args ...string) map[string]any {
+	c.t.Helper()
+	var v map[string]any
+	out := c.must(append(args, "-f", "json")...)
+	if err := json.Unmarshal([]byte(out), &v); err != nil {
+		c.t.Fatalf("%s: %v\n%s", strings.Join(args, " "), err, out)
 	}
-	if !poll(10*time.Second, func() bool { return strings.Contains(must("logs", "osc"), "from-osc") }) {
-		t.Fatal("logs lack the container's output")
+	return v
+}
+
+// waitStatus polls a container's status through a show command.
+func (c cli) waitStatus(want string, show ...string) {
+	c.t.Helper()
+	var got any
+	if !poll(30*time.Second, func() bool {
+		got = c.showJSON(show...)["status"]
+		return got == want
+	}) {
+		c.t.Fatalf("%s: status %v, want %s", strings.Join(show, " "), got, want)
 	}
-	must("set", "--memory", "256", "osc")
-	must("pause", "osc")
-	wait("osc", "Paused")
-	must("unpause", "osc")
-	wait("osc", "Running")
-	must("stop", "--timeout", "1", "osc")
-	wait("osc", "Stopped")
-	must("start", "osc")
-	wait("osc", "Running")
-	must("kill", "osc")
-	wait("osc", "Stopped")
-	actions := must("action", "list", "osc")
-	for _, a := range []string{"create", "pause", "stop", "start", "kill"} {
-		if !strings.Contains(actions, a) {
-			t.Fatalf("action list lacks %s:\n%s", a, actions)
+}
+
+// TestOpenStackClients drives zund with the real, unmodified
+// python3-openstackclient and python3-zunclient from Debian, logged in to
+// the embedded identity service with passwords, at the clients' default
+// microversions: the admin makes two projects with a user each, every
+// container command runs as those users, and neither sees the other's
+// containers.
+func TestOpenStackClients(t *testing.T) {
+	requireDocker(t, "")
+	osBin, zunBin := lookClient(t, "openstack"), lookClient(t, "zun")
+	d := startZund(t, "")
+	admin := cli{t, osBin, d.osEnv("admin", adminPassword, "admin")}
+	for _, u := range []string{"alice", "bob"} {
+		admin.must("project", "create", "--domain", "default", "proj-"+u)
+		admin.must("user", "create", "--domain", "default", "--project", "proj-"+u, "--password", u+"-pw", u)
+		admin.must("role", "add", "--project", "proj-"+u, "--user", u, "member")
+	}
+	if out, err := admin.run("role", "add", "--project", "proj-alice", "--user", "alice", "no-such-role"); err == nil {
+		t.Fatalf("granting an unknown role succeeded:\n%s", out)
+	}
+	alice := cli{t, osBin, d.osEnv("alice", "alice-pw", "proj-alice")}
+	bob := cli{t, zunBin, d.osEnv("bob", "bob-pw", "proj-bob")}
+
+	t.Run("openstack appcontainer as alice", func(t *testing.T) {
+		alice.t = t
+		ac := func(args ...string) []string { return append([]string{"appcontainer"}, args...) }
+		alice.must(ac("run", "--name", "osc", demoimage.Ref, "sh", "-c", "echo from-osc; exec sleep 3600")...)
+		alice.waitStatus("Running", ac("show", "osc")...)
+		if out := alice.must(ac("list")...); !strings.Contains(out, "osc") {
+			t.Fatalf("list:\n%s", out)
 		}
-	}
-	must("delete", "osc")
-	if !poll(30*time.Second, func() bool { _, err := osc("show", "osc"); return err != nil }) {
-		t.Fatal("container still shown after delete")
-	}
+		if out := alice.must(ac("exec", "osc", "echo", "hello-exec")...); !strings.Contains(out, "hello-exec") {
+			t.Fatalf("exec printed %q", out)
+		}
+		if !poll(10*time.Second, func() bool { return strings.Contains(alice.must(ac("logs", "osc")...), "from-osc") }) {
+			t.Fatal("logs lack the container's output")
+		}
+		alice.must(ac("set", "--memory", "256", "osc")...)
+		alice.must(ac("pause", "osc")...)
+		alice.waitStatus("Paused", ac("show", "osc")...)
+		alice.must(ac("unpause", "osc")...)
+		alice.waitStatus("Running", ac("show", "osc")...)
+		alice.must(ac("stop", "--timeout", "1", "osc")...)
+		alice.waitStatus("Stopped", ac("show", "osc")...)
+		alice.must(ac("start", "osc")...)
+		alice.waitStatus("Running", ac("show", "osc")...)
+		actions := alice.must(ac("action", "list", "osc")...)
+		for _, a := range []string{"create", "pause", "stop", "start"} {
+			if !strings.Contains(actions, a) {
+				t.Fatalf("action list lacks %s:\n%s", a, actions)
+			}
+		}
+		// A member may not use admin APIs.
+		if out, err := alice.run("user", "list"); err == nil {
+			t.Fatalf("a member listed users:\n%s", out)
+		}
+		if out, err := alice.run(ac("list", "--all-projects")...); err == nil {
+			t.Fatalf("a member listed all projects:\n%s", out)
+		}
+	})
+
+	t.Run("zun as bob", func(t *testing.T) {
+		bob.t = t
+		bob.must("run", "--name", "zc", demoimage.Ref, "sh", "-c", "echo from-zun; exec sleep 3600")
+		bob.waitStatus("Running", "show", "zc")
+		bob.must("create", "--name", "zc2", demoimage.Ref, "sleep", "1")
+		bob.waitStatus("Created", "show", "zc2")
+		out := bob.must("list")
+		if !strings.Contains(out, "zc") || strings.Contains(out, "osc") {
+			t.Fatalf("bob's list:\n%s", out)
+		}
+		if out, err := bob.run("show", "osc"); err == nil {
+			t.Fatalf("bob sees alice's container:\n%s", out)
+		}
+		// zun delete reports a failure per container and exits 0.
+		if out, _ := bob.run("delete", "osc"); !strings.Contains(out, "not be found") {
+			t.Fatalf("bob's delete of alice's container:\n%s", out)
+		}
+		if !poll(10*time.Second, func() bool { return strings.Contains(bob.must("logs", "zc"), "from-zun") }) {
+			t.Fatal("logs lack the container's output")
+		}
+		if out := bob.must("exec", "zc", "echo", "zun-exec"); !strings.Contains(out, "zun-exec") {
+			t.Fatalf("exec printed %q", out)
+		}
+		bob.must("stats", "zc")
+		// python-zunclient's top fails in its own printing under Python 3
+		// (print(...) % titles), after the server answered; check the
+		// answer in the client's debug log instead.
+		if out, _ := bob.run("--debug", "top", "zc"); !strings.Contains(out, `ps_args=None HTTP/1.1" 200`) || !strings.Contains(out, "sleep 3600") {
+			t.Fatalf("top:\n%s", out)
+		}
+		bob.must("update", "--memory", "128", "zc")
+		if m := bob.showJSON("show", "zc")["memory"]; m != "128M" && m != "128" {
+			t.Fatalf("memory after update: %v", m)
+		}
+		bob.must("rename", "zc", "zc-renamed")
+		bob.must("pause", "zc-renamed")
+		bob.waitStatus("Paused", "show", "zc-renamed")
+		bob.must("unpause", "zc-renamed")
+		bob.waitStatus("Running", "show", "zc-renamed")
+		bob.must("restart", "-t", "1", "zc-renamed")
+		bob.waitStatus("Running", "show", "zc-renamed")
+		bob.must("stop", "-t", "1", "zc-renamed")
+		bob.waitStatus("Stopped", "show", "zc-renamed")
+		bob.must("start", "zc-renamed")
+		bob.waitStatus("Running", "show", "zc-renamed")
+		bob.must("kill", "zc-renamed")
+		bob.waitStatus("Stopped", "show", "zc-renamed")
+		if out := bob.must("action-list", "zc-renamed"); !strings.Contains(out, "restart") && !strings.Contains(out, "reboot") {
+			t.Fatalf("action-list:\n%s", out)
+		}
+		bob.must("delete", "zc-renamed")
+		bob.must("delete", "zc2")
+	})
+
+	t.Run("admin sees all projects only when asking", func(t *testing.T) {
+		alice.t = t
+		if st := alice.showJSON("appcontainer", "show", "osc")["status"]; st != "Running" {
+			t.Fatalf("alice's container after bob's attempts: %v", st)
+		}
+		zunAdmin := cli{t, zunBin, admin.env}
+		if out := zunAdmin.must("list"); strings.Contains(out, "osc") {
+			t.Fatalf("admin's plain list shows alice's container:\n%s", out)
+		}
+		if out := zunAdmin.must("list", "--all-projects"); !strings.Contains(out, "osc") {
+			t.Fatalf("admin's --all-projects list lacks alice's container:\n%s", out)
+		}
+	})
+
+	t.Run("a revoked token is refused", func(t *testing.T) {
+		alice.t = t
+		tok := strings.TrimSpace(alice.must("token", "issue", "-f", "value", "-c", "id"))
+		get := func() int {
+			req, _ := http.NewRequest("GET", d.URL+"/v1/containers", nil)
+			req.Header.Set("X-Auth-Token", tok)
+			res, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res.Body.Close()
+			return res.StatusCode
+		}
+		if got := get(); got != 200 {
+			t.Fatalf("fresh token: %d", got)
+		}
+		alice.must("token", "revoke", tok)
+		if got := get(); got != 401 {
+			t.Fatalf("revoked token: %d, want 401", got)
+		}
+	})
 }

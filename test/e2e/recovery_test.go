@@ -21,7 +21,7 @@ import (
 
 func apiClient(t *testing.T, d *daemon) *api.Client {
 	t.Helper()
-	c, err := api.NewClient(api.Config{Endpoint: d.URL + "/v1"})
+	c, err := api.NewClient(api.Config{Endpoint: d.URL + "/v1", Auth: d.login("admin", adminPassword, "admin")})
 	if err != nil {
 		t.Fatal(err)
 	}
