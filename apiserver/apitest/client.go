@@ -213,6 +213,9 @@ func (c *client) doWithContentType(method, path, body, contentType string) resp 
 
 func (c *client) send(req *http.Request) resp {
 	c.t.Helper()
+	if c.token != "" {
+		req.Header.Set("X-Auth-Token", c.token)
+	}
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
 		c.t.Fatal(err)

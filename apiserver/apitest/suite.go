@@ -26,6 +26,7 @@ func Run(t *testing.T, tg Target) {
 		{"AutoRemove", testAutoRemove},
 		{"Actions", testActions},
 		{"Failures", testFailures},
+		{"Authentication", testAuthentication},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -546,5 +547,32 @@ func testFailures(t *testing.T, tg Target) {
 			t.Fatalf("create event of a failed container: %v", last)
 		}
 		c.must(204, "DELETE", "/v1/containers/"+id, nil)
+	}
+}
+
+// testAuthentication: with authentication on, every container route needs
+// a valid token, and the version documents do not.
+func testAuthentication(t *testing.T, tg Target) {
+	if tg.Token == nil {
+		t.Skip("the target serves without authentication")
+	}
+	for _, token := range []string{"", "forged-token", tg.client(t).token + "x"} {
+		c := tg.client(t)
+		c.token = token
+		for _, p := range []string{"/v1/containers", "/v1/containers/nope", "/containers"} {
+			r := c.do("GET", p, nil)
+			if r.status != 401 {
+				t.Fatalf("GET %s with token %.12q: %d, want 401", p, token, r.status)
+			}
+			r.errorTitle(t)
+		}
+		if r := c.do("POST", "/v1/containers", sleeper(tg, "")); r.status != 401 {
+			t.Fatalf("create with token %.12q: %d, want 401", token, r.status)
+		}
+		for _, p := range []string{"/", "/v1"} {
+			if r := c.do("GET", p, nil); r.status != 200 {
+				t.Fatalf("GET %s without a good token: %d, want 200", p, r.status)
+			}
+		}
 	}
 }
