@@ -261,8 +261,8 @@ func (s *Service) rolesOn(userID, projectID, domainID string) []Role {
 			roles = append(roles, r)
 		}
 	}
-	for _, a := range s.m.assignments {
-		if a.UserID != userID || a.ProjectID != projectID || a.DomainID != domainID {
+	for _, a := range s.m.byUser[userID] {
+		if a.ProjectID != projectID || a.DomainID != domainID {
 			continue
 		}
 		r, ok := s.m.roles[a.RoleID]

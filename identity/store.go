@@ -50,8 +50,10 @@ type mirror struct {
 	users       map[string]User
 	roles       map[string]Role
 	assignments map[string]Assignment
-	revoked     map[string]time.Time
-	signingKey  []byte
+	// byUser indexes assignments by user id, then key.
+	byUser     map[string]map[string]Assignment
+	revoked    map[string]time.Time
+	signingKey []byte
 }
 
 func newMirror() *mirror {
@@ -66,6 +68,7 @@ func (m *mirror) clear() {
 	m.users = map[string]User{}
 	m.roles = map[string]Role{}
 	m.assignments = map[string]Assignment{}
+	m.byUser = map[string]map[string]Assignment{}
 	m.revoked = map[string]time.Time{}
 }
 
@@ -138,6 +141,12 @@ func (m *mirror) put(key string, raw json.RawMessage, log *slog.Logger) {
 		decodeInto(raw, m.roles, strings.TrimPrefix(key, rolesPrefix), log, key)
 	case strings.HasPrefix(key, assignmentsPrefix):
 		decodeInto(raw, m.assignments, key, log, key)
+		if a, ok := m.assignments[key]; ok {
+			if m.byUser[a.UserID] == nil {
+				m.byUser[a.UserID] = map[string]Assignment{}
+			}
+			m.byUser[a.UserID][key] = a
+		}
 	case strings.HasPrefix(key, revokedPrefix):
 		var r Revocation
 		if err := json.Unmarshal(raw, &r); err == nil {
@@ -163,6 +172,12 @@ func (m *mirror) remove(key string) {
 	case strings.HasPrefix(key, rolesPrefix):
 		delete(m.roles, strings.TrimPrefix(key, rolesPrefix))
 	case strings.HasPrefix(key, assignmentsPrefix):
+		if a, ok := m.assignments[key]; ok {
+			delete(m.byUser[a.UserID], key)
+			if len(m.byUser[a.UserID]) == 0 {
+				delete(m.byUser, a.UserID)
+			}
+		}
 		delete(m.assignments, key)
 	case strings.HasPrefix(key, revokedPrefix):
 		delete(m.revoked, strings.TrimPrefix(key, revokedPrefix))
