@@ -12,6 +12,7 @@ import (
 	"github.com/zun-go/zun/apiserver"
 	"github.com/zun-go/zun/auth"
 	"github.com/zun-go/zun/errdefs"
+	"github.com/zun-go/zun/policy"
 )
 
 // tokens is an Authenticator with fixed tokens.
@@ -151,5 +152,30 @@ func TestTenantIsolation(t *testing.T) {
 		if got, resp := call(t, "POST", ts.URL+"/v1/containers", "a", body); got != 403 {
 			t.Fatalf("member create %s: %d %s", body, got, resp)
 		}
+	}
+}
+
+// TestPolicyOverride: a policy file's rule replaces Zun's default: here
+// readers may look at their project's containers but not stop them.
+func TestPolicyOverride(t *testing.T) {
+	cfg := apiserver.DefaultConfig()
+	cfg.NoAuth = false
+	rules, err := policy.New(map[string]string{"container:stop": "role:member and rule:admin_or_owner"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	reader := auth.Principal{UserID: "u-reader", ProjectID: "p-a", Roles: []string{auth.RoleReader}}
+	ts, _ := newStack(t, cfg, tokens{"a": alice, "r": reader}, func(d *apiserver.Deps) { d.Policy = rules })
+	status, body := call(t, "POST", ts.URL+"/v1/containers?run=true", "a",
+		`{"image": "`+testImage+`", "name": "ro", "command": ["sleep", "3600"]}`)
+	if status != 202 {
+		t.Fatalf("create: %d %s", status, body)
+	}
+	if got, _ := call(t, "GET", ts.URL+"/v1/containers/ro", "r", ""); got != 200 {
+		t.Fatalf("reader show: %d, want 200", got)
+	}
+	got, resp := call(t, "POST", ts.URL+"/v1/containers/ro/stop", "r", "")
+	if got != 403 || !strings.Contains(resp, "Policy doesn't allow container:stop to be performed.") {
+		t.Fatalf("reader stop: %d %s, want 403", got, resp)
 	}
 }

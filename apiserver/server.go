@@ -17,6 +17,7 @@ import (
 	"github.com/zun-go/zun/apiserver/schema"
 	"github.com/zun-go/zun/auth"
 	"github.com/zun-go/zun/container"
+	"github.com/zun-go/zun/policy"
 )
 
 // Config configures the API server.
@@ -103,7 +104,11 @@ func New(cfg Config, deps Deps) *Server {
 	}
 	s := &Server{cfg: cfg, Deps: deps, log: deps.Logger, mux: http.NewServeMux(), policy: deps.Policy}
 	if s.policy == nil {
-		s.policy = builtinPolicy
+		defaults, err := policy.New(nil)
+		if err != nil {
+			panic(fmt.Sprintf("apiserver: the default policy does not load: %v", err))
+		}
+		s.policy = defaults
 	}
 	if s.log == nil {
 		s.log = slog.Default()

@@ -39,7 +39,7 @@ func TestAPI(t *testing.T) {
 }
 
 // newStack starts the API, the store and one agent on the fake runtime.
-func newStack(t *testing.T, cfg apiserver.Config, authn apiserver.Authenticator) (*httptest.Server, *fake.Driver) {
+func newStack(t *testing.T, cfg apiserver.Config, authn apiserver.Authenticator, opts ...func(*apiserver.Deps)) (*httptest.Server, *fake.Driver) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
@@ -60,14 +60,18 @@ func newStack(t *testing.T, cfg apiserver.Config, authn apiserver.Authenticator)
 		_ = agent.Run(ctx)
 	}()
 	t.Cleanup(func() { cancel(); <-done })
-	srv := apiserver.New(cfg, apiserver.Deps{
+	deps := apiserver.Deps{
 		Auth:       authn,
 		Containers: cs,
 		Actions:    cs,
 		Scheduler:  scheduler.New(hosts),
 		Hosts:      hosts,
 		Logger:     log,
-	})
+	}
+	for _, o := range opts {
+		o(&deps)
+	}
+	srv := apiserver.New(cfg, deps)
 	ts := httptest.NewServer(srv)
 	t.Cleanup(ts.Close)
 	return ts, drv

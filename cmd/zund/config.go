@@ -45,6 +45,9 @@ type Config struct {
 	// start (also from ZUN_ADMIN_PASSWORD); empty: a random one, shown
 	// once and written to DataDir/openrc.
 	AdminPassword string
+	// PolicyFile overrides policy rules (docs/policy.md); empty: Zun's
+	// defaults.
+	PolicyFile string
 
 	API      apiserver.Config
 	Compute  compute.Config

@@ -25,6 +25,7 @@ import (
 	"github.com/zun-go/zun/driver/docker"
 	"github.com/zun-go/zun/identity"
 	"github.com/zun-go/zun/internal/demoimage"
+	"github.com/zun-go/zun/policy"
 	"github.com/zun-go/zun/scheduler"
 	"github.com/zun-go/zun/store"
 )
@@ -39,6 +40,7 @@ func main() {
 	fs.BoolVar(&cfg.Dev, "dev", false, "run every role in one process with embedded etcd and the embedded identity service")
 	fs.BoolVar(&cfg.NoAuth, "no-auth", false, "serve without authentication, every caller the admin of one project (development and tests only)")
 	fs.StringVar(&cfg.AdminPassword, "admin-password", cfg.AdminPassword, "password of the admin created on first start (default: ZUN_ADMIN_PASSWORD, else random)")
+	fs.StringVar(&cfg.PolicyFile, "policy-file", "", "YAML or JSON file of policy rules overriding Zun's defaults (docs/policy.md)")
 	fs.DurationVar(&cfg.Identity.TokenTTL, "token-ttl", cfg.Identity.TokenTTL, "lifetime of the tokens the identity service issues")
 	fs.StringVar(&cfg.Listen, "listen", cfg.Listen, "address of the container API")
 	fs.StringVar(&cfg.DataDir, "data-dir", cfg.DataDir, "directory for the embedded etcd and local state")
@@ -107,6 +109,10 @@ func run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	}
 	endpoint = strings.TrimRight(endpoint, "/")
 
+	rules, err := policy.Load(cfg.PolicyFile)
+	if err != nil {
+		return err
+	}
 	mux := http.NewServeMux()
 	cfg.API.NoAuth = cfg.NoAuth
 	deps := apiserver.Deps{
@@ -114,6 +120,7 @@ func run(ctx context.Context, cfg Config, log *slog.Logger) error {
 		Actions:    cs,
 		Scheduler:  scheduler.New(hosts),
 		Hosts:      hosts,
+		Policy:     rules,
 		Logger:     log.With("role", "api"),
 	}
 	if !cfg.NoAuth {
