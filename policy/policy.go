@@ -1,27 +1,55 @@
-// Package policy decides who may call which API operation, with the rules
-// and the rule language of OpenStack's oslo.policy: Zun's rule names and
-// default check strings (defaults.go), overridable from a policy file.
+// Package policy decides who may call which API operation. It speaks
+// OpenStack oslo.policy's rule language and knows Zun's rules: their names
+// and default check strings are Zun's (defaults.go), and an operator may
+// override any of them, or add new ones, from a policy file.
 //
-// A check string is built from
+// # Defaults
 //
-//	@  !                          always, never ("" is always too)
-//	role:NAME                     the caller holds the role (any case)
-//	rule:NAME                     another rule
-//	is_admin:True                 the caller holds the admin role
-//	FIELD:%(KEY)s                 the caller's FIELD (project_id, user_id,
-//	                              domain_id) equals the target's KEY
-//	FIELD:VALUE                   the caller's FIELD equals VALUE
+// Zun registers one default per rule and has never moved to oslo.policy's
+// "new defaults" (scoped reader/member/admin personas with deprecated
+// fallbacks), so there is no enforce_new_defaults switch to honour: the
+// defaults here are the ones Zun enforces, built from three pieces:
 //
-// combined with not, and, or (in that precedence) and parentheses. Rules
-// are parsed once, when loaded; a syntax error, an unknown rule reference
-// or a cycle of references is a load error naming the rule.
+//	is_admin:True or project_id:%(project_id)s   an admin, or anyone with a role on the object's project
+//	rule:context_is_admin                        admins only (context_is_admin is role:admin)
+//	rule:deny_everybody                          nobody
+//
+// As in Zun, the owner check is written out in every rule rather than
+// referring to rule:admin_or_owner, so overriding admin_or_owner changes
+// only the rules that name it; overriding context_is_admin changes every
+// admin rule and what is_admin means. Any role on a project makes its
+// holder an owner: a reader can delete the project's containers unless the
+// operator overrides the rule.
+//
+// # Language
+//
+//	@  or ""                   always
+//	!                          never
+//	role:NAME                  the caller holds role NAME (any case)
+//	rule:NAME                  rule NAME allows
+//	is_admin:True              the caller passes context_is_admin (is_admin:False: does not)
+//	project_id:%(KEY)s         the caller's project is the target's KEY
+//	user_id:%(KEY)s            the caller's user is the target's KEY
+//	project_id:VALUE           the caller's project is VALUE (user_id alike)
+//	not X, X and Y, X or Y     in that precedence, grouped with parentheses
+//
+// A check string is parsed once, when rules are loaded. A syntax error, a
+// kind this package does not know, a reference to a rule that does not
+// exist, or rules that refer to each other in a cycle make loading fail
+// with the name of the rule: a policy that loads is one that means what
+// it says. (oslo.policy instead logs such rules and denies them at run
+// time.) An empty value never matches: a target without a project_id is
+// nobody's, a caller without a project owns nothing. Authorizing a rule
+// that does not exist is denied.
 package policy
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
-	"sort"
+	"path/filepath"
+	"slices"
 	"strings"
 
 	"sigs.k8s.io/yaml"
@@ -30,54 +58,88 @@ import (
 	"github.com/zun-go/zun/errdefs"
 )
 
-// Rule is a named check.
+// contextIsAdmin names the rule that decides is_admin.
+const contextIsAdmin = "context_is_admin"
+
+// Rule is a named check string.
 type Rule struct {
 	Name        string
 	Check       string
 	Description string
 }
 
-// Target describes the object of a call: its "project_id", "user_id"...
+// Target describes the object of a call for substitutions such as
+// %(project_id)s: its "project_id", "user_id"... It is an alias so that
+// callers can declare their own interface over plain maps.
 type Target = map[string]string
 
-// Defaults returns Zun's default rules.
-func Defaults() []Rule { return append([]Rule(nil), defaults...) }
+// Defaults returns Zun's default rules, base rules first.
+func Defaults() []Rule { return slices.Clone(defaults) }
 
-// Enforcer checks calls against a set of rules.
-type Enforcer struct {
-	rules map[string]check
-	src   map[string]string
+// compiled is a rule with its parsed check.
+type compiled struct {
+	Rule
+	check check
 }
 
-// New returns an enforcer of the default rules with overrides applied;
-// overrides may also add rules.
+// Enforcer checks calls against a set of rules. It is immutable once made
+// and safe for concurrent use.
+type Enforcer struct {
+	rules map[string]*compiled
+}
+
+// New returns an enforcer of Zun's defaults with overrides applied, rule
+// name to check string; an override may also add a rule. The error names
+// every rule that fails to parse or link.
 func New(overrides map[string]string) (*Enforcer, error) {
-	src := map[string]string{}
+	e := &Enforcer{rules: make(map[string]*compiled, len(defaults)+len(overrides))}
 	for _, r := range defaults {
-		src[r.Name] = r.Check
+		e.rules[r.Name] = &compiled{Rule: r}
 	}
-	for name, c := range overrides {
-		src[name] = c
+	for name, text := range overrides {
+		if c, ok := e.rules[name]; ok {
+			c.Check = text
+		} else {
+			e.rules[name] = &compiled{Rule: Rule{Name: name, Check: text}}
+		}
 	}
-	e := &Enforcer{rules: map[string]check{}, src: src}
-	for name, text := range src {
-		c, err := parse(text)
+	var errs []error
+	for _, name := range e.names() {
+		r := e.rules[name]
+		c, err := parse(r.Check)
 		if err != nil {
-			return nil, fmt.Errorf("policy rule %q: %w", name, err)
+			errs = append(errs, errdefs.Invalidf("policy rule %q: %v in %q", name, err, r.Check))
+			continue
 		}
-		e.rules[name] = c
+		r.check = c
 	}
-	for _, name := range sortedKeys(src) {
-		if err := e.checkRefs(name, nil); err != nil {
-			return nil, err
-		}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	for _, name := range e.names() {
+		e.rules[name].check.walk(func(c check) {
+			ref, ok := c.(*ruleCheck)
+			if !ok {
+				return
+			}
+			if ref.to = e.rules[ref.name]; ref.to == nil {
+				errs = append(errs, errdefs.Invalidf("policy rule %q refers to rule %q, which does not exist", name, ref.name))
+			}
+		})
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	if err := e.checkCycles(); err != nil {
+		return nil, err
 	}
 	return e, nil
 }
 
-// Load returns an enforcer of the defaults overridden by the policy file
-// at path, a YAML or JSON object of rule names to check strings. An empty
-// path gives the defaults.
+// Load returns an enforcer of Zun's defaults overridden by the policy file
+// at path: a JSON object (a file named *.json) or a YAML mapping (any other
+// name) of rule names to check strings. An empty path gives the defaults;
+// a missing file is an error.
 func Load(path string) (*Enforcer, error) {
 	if path == "" {
 		return New(nil)
@@ -86,11 +148,24 @@ func Load(path string) (*Enforcer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("policy file: %w", err)
 	}
-	var overrides map[string]string
-	if err := json.Unmarshal(b, &overrides); err != nil {
-		if yerr := yaml.Unmarshal(b, &overrides); yerr != nil {
-			return nil, fmt.Errorf("policy file %s: want a YAML or JSON object of rule names to check strings: %v", path, yerr)
+	var raw map[string]any
+	if strings.EqualFold(filepath.Ext(path), ".json") {
+		err = json.Unmarshal(b, &raw)
+	} else {
+		err = yaml.UnmarshalStrict(b, &raw)
+	}
+	if err != nil {
+		return nil, errdefs.Invalidf("policy file %s: want an object of rule names to check strings: %v", path, err)
+	}
+	overrides := make(map[string]string, len(raw))
+	for name, v := range raw {
+		s, ok := v.(string)
+		if !ok {
+			// oslo.policy would take a null as "always"; a
+			// forgotten value must not open a rule.
+			return nil, errdefs.Invalidf("policy file %s: rule %q: the check is %v, not a string (quote it; \"\" allows everybody)", path, name, v)
 		}
+		overrides[name] = s
 	}
 	e, err := New(overrides)
 	if err != nil {
@@ -99,27 +174,9 @@ func Load(path string) (*Enforcer, error) {
 	return e, nil
 }
 
-// checkRefs fails on references to unknown rules and on cycles.
-func (e *Enforcer) checkRefs(name string, path []string) error {
-	for _, p := range path {
-		if p == name {
-			return fmt.Errorf("policy rules refer to each other in a cycle: %s", strings.Join(append(path, name), " -> "))
-		}
-	}
-	c, ok := e.rules[name]
-	if !ok {
-		return fmt.Errorf("policy rule %q refers to rule %q, which does not exist", path[len(path)-1], name)
-	}
-	for _, ref := range c.refs(nil) {
-		if err := e.checkRefs(ref, append(path, name)); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
 // Authorize returns nil when p may perform rule on target, else an
-// errdefs.ErrForbidden in Zun's words. An unknown rule is refused.
+// errdefs.ErrForbidden with Zun's message. A rule that does not exist is
+// denied.
 func (e *Enforcer) Authorize(p auth.Principal, rule string, target Target) error {
 	if e.Allowed(p, rule, target) {
 		return nil
@@ -129,31 +186,74 @@ func (e *Enforcer) Authorize(p auth.Principal, rule string, target Target) error
 
 // Allowed reports whether p may perform rule on target.
 func (e *Enforcer) Allowed(p auth.Principal, rule string, target Target) bool {
-	c, ok := e.rules[rule]
+	r, ok := e.rules[rule]
 	if !ok {
 		return false
 	}
-	return c.eval(&env{e: e, p: p, target: target})
+	return r.check.eval(&env{e: e, p: p, target: target})
 }
 
 // Rules returns the effective rules, sorted by name.
 func (e *Enforcer) Rules() []Rule {
-	desc := map[string]string{}
-	for _, r := range defaults {
-		desc[r.Name] = r.Description
-	}
-	var out []Rule
-	for _, name := range sortedKeys(e.src) {
-		out = append(out, Rule{Name: name, Check: e.src[name], Description: desc[name]})
+	out := make([]Rule, 0, len(e.rules))
+	for _, name := range e.names() {
+		out = append(out, e.rules[name].Rule)
 	}
 	return out
 }
 
-func sortedKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
+func (e *Enforcer) names() []string {
+	names := make([]string, 0, len(e.rules))
+	for name := range e.rules {
+		names = append(names, name)
 	}
-	sort.Strings(keys)
-	return keys
+	slices.Sort(names)
+	return names
+}
+
+// checkCycles fails when a rule depends on itself, through rule:NAME or
+// through is_admin, which depends on context_is_admin.
+func (e *Enforcer) checkCycles() error {
+	const (
+		unseen = iota
+		onPath
+		done
+	)
+	state := map[string]int{}
+	var path []string
+	var visit func(name string) error
+	visit = func(name string) error {
+		switch state[name] {
+		case done:
+			return nil
+		case onPath:
+			i := slices.Index(path, name)
+			return errdefs.Invalidf("policy rules refer to each other in a cycle: %s", strings.Join(append(path[i:], name), " -> "))
+		}
+		state[name] = onPath
+		path = append(path, name)
+		var deps []string
+		e.rules[name].check.walk(func(c check) {
+			switch c := c.(type) {
+			case *ruleCheck:
+				deps = append(deps, c.name)
+			case isAdminCheck:
+				deps = append(deps, contextIsAdmin)
+			}
+		})
+		for _, d := range deps {
+			if err := visit(d); err != nil {
+				return err
+			}
+		}
+		path = path[:len(path)-1]
+		state[name] = done
+		return nil
+	}
+	for _, name := range e.names() {
+		if err := visit(name); err != nil {
+			return err
+		}
+	}
+	return nil
 }
