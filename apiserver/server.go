@@ -18,6 +18,7 @@ import (
 	"github.com/zun-go/zun/auth"
 	"github.com/zun-go/zun/container"
 	"github.com/zun-go/zun/policy"
+	"github.com/zun-go/zun/quota"
 )
 
 // Config configures the API server.
@@ -79,6 +80,8 @@ type Deps struct {
 	Hosts      HostDirectory
 	// Policy authorizes calls; nil: Zun's default rules.
 	Policy Policy
+	// Quotas serves the quotas API; nil: quotas are not enabled (501).
+	Quotas quota.Store
 	Logger *slog.Logger
 }
 
@@ -144,6 +147,13 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /v1/containers/{id}/stats", v(s.containerStats))
 	m.HandleFunc("GET /v1/containers/{id}/top", v(s.containerTop))
 	m.HandleFunc("POST /v1/containers/{id}/commit", v(s.commitContainer))
+
+	m.HandleFunc("GET /v1/quotas/{project}", v(s.showQuota))
+	m.HandleFunc("PUT /v1/quotas/{project}", v(s.updateQuota))
+	m.HandleFunc("DELETE /v1/quotas/{project}", v(s.deleteQuota))
+	m.HandleFunc("GET /v1/quotas/{project}/defaults", v(s.quotaDefaults))
+	m.HandleFunc("GET /v1/quota_classes/{class}", v(s.showQuotaClass))
+	m.HandleFunc("PUT /v1/quota_classes/{class}", v(s.updateQuotaClass))
 
 	m.HandleFunc("GET /v1/containers/{id}/container_actions", v(s.listActions))
 	m.HandleFunc("GET /v1/containers/{id}/container_actions/{rid}", v(s.showAction))

@@ -12,6 +12,7 @@ import (
 	"github.com/zun-go/zun/apiserver/apitest"
 	"github.com/zun-go/zun/compute"
 	"github.com/zun-go/zun/driver/fake"
+	"github.com/zun-go/zun/quota"
 	"github.com/zun-go/zun/scheduler"
 	"github.com/zun-go/zun/store"
 )
@@ -49,6 +50,7 @@ func newStack(t *testing.T, cfg apiserver.Config, authn apiserver.Authenticator,
 	}
 	t.Cleanup(func() { db.Close() })
 	cs := store.Containers(db, store.ContainerOptions{NameScope: "project"})
+	quotas := store.Quotas(db, cs, quota.DefaultLimits())
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	drv := fake.New(fake.Options{Images: []string{testImage}})
 	hosts := apiserver.NewHostService(cs, cs, cs)
@@ -66,6 +68,7 @@ func newStack(t *testing.T, cfg apiserver.Config, authn apiserver.Authenticator,
 		Actions:    cs,
 		Scheduler:  scheduler.New(hosts),
 		Hosts:      hosts,
+		Quotas:     quotas,
 		Logger:     log,
 	}
 	for _, o := range opts {

@@ -13,6 +13,7 @@ import (
 	"github.com/zun-go/zun/auth"
 	"github.com/zun-go/zun/container"
 	"github.com/zun-go/zun/errdefs"
+	"github.com/zun-go/zun/quota"
 )
 
 // Keys of the container domain, relative to the DB's prefix.
@@ -54,6 +55,8 @@ type ContainerStore struct {
 	// written is the store revision of this store's newest write to a
 	// container record; reads of the index wait until it gets there.
 	written atomic.Int64
+	// quotas, when set (see Quotas), are enforced on every write.
+	quotas *QuotaStore
 }
 
 // Containers returns the container store of db. Its index is loaded in the
@@ -90,33 +93,46 @@ func (s *ContainerStore) Create(ctx context.Context, c *container.Container, act
 		c.CreatedAt = time.Now().UTC()
 	}
 	c.Schema = container.SchemaVersion
-	txn := s.db.Txn().Create(containerKey(c.UUID), c)
-	if nk := s.nameKey(c); nk != "" {
-		txn.Create(nk, c.UUID)
-	}
 	for _, a := range actions {
 		if a.RequestID == "" || a.Action == "" || a.ContainerUUID != c.UUID {
 			return errdefs.Invalidf("container action needs an action, a request id and container %s", c.UUID)
 		}
-		stored := actionRecord{Schema: actionSchema, Action: *a}
-		if stored.StartTime.IsZero() {
-			stored.StartTime = time.Now().UTC()
+	}
+	for attempt := 0; ; attempt++ {
+		txn := s.db.Txn().Create(containerKey(c.UUID), c)
+		if nk := s.nameKey(c); nk != "" {
+			txn.Create(nk, c.UUID)
 		}
-		txn.Create(actionKey(c.UUID, a.RequestID), stored)
-	}
-	rev, err := txn.Commit(ctx)
-	if conflict := (*ConflictError)(nil); errors.As(err, &conflict) {
-		if conflict.Has(containerKey(c.UUID)) {
-			return errdefs.Conflictf("A container with UUID %s already exists.", c.UUID)
+		for _, a := range actions {
+			stored := actionRecord{Schema: actionSchema, Action: *a}
+			if stored.StartTime.IsZero() {
+				stored.StartTime = time.Now().UTC()
+			}
+			txn.Create(actionKey(c.UUID, a.RequestID), stored)
 		}
-		return nameTaken(c.Name)
+		if err := s.reserve(ctx, txn, c.ProjectID, quota.Of(c), true); err != nil {
+			return err
+		}
+		rev, err := txn.Commit(ctx)
+		if conflict := (*ConflictError)(nil); errors.As(err, &conflict) {
+			switch {
+			case conflict.Has(containerKey(c.UUID)):
+				return errdefs.Conflictf("A container with UUID %s already exists.", c.UUID)
+			case conflict.Has(usageKey(c.ProjectID)) && len(conflict.Keys) == 1:
+				if err := backoff(ctx, attempt); err != nil {
+					return err
+				}
+				continue // another write counted first
+			}
+			return nameTaken(c.Name)
+		}
+		if err != nil {
+			return err
+		}
+		c.Revision = rev
+		s.wrote(rev)
+		return nil
 	}
-	if err != nil {
-		return err
-	}
-	c.Revision = rev
-	s.wrote(rev)
-	return nil
 }
 
 // Get implements container.Store. It reads etcd, not the index, so it
@@ -212,6 +228,12 @@ func (s *ContainerStore) Update(ctx context.Context, uuid string, fn func(*conta
 		c.Schema = container.SchemaVersion
 		c.UpdatedAt = time.Now().UTC()
 		txn := s.db.Txn().Swap(containerKey(uuid), c, it.Revision)
+		if grown, shrunk := quota.Of(c), quota.Of(old); grown != shrunk {
+			delta := grown.Add(quota.Usage{CPU: -shrunk.CPU, Memory: -shrunk.Memory, Disk: -shrunk.Disk, Containers: -shrunk.Containers})
+			if err := s.reserve(ctx, txn, c.ProjectID, delta, true); err != nil {
+				return nil, err
+			}
+		}
 		newKey := s.nameKey(c)
 		if newKey != s.nameKey(old) {
 			if err := s.releaseName(ctx, txn, old); err != nil {
@@ -255,6 +277,9 @@ func (s *ContainerStore) Delete(ctx context.Context, uuid string) error {
 		txn := s.db.Txn().Require(containerKey(uuid), it.Revision).
 			Delete(containerKey(uuid)).
 			DeletePrefix(containerActionsPrefix(uuid))
+		if err := s.release(ctx, txn, &it.Value); err != nil {
+			return err
+		}
 		if err := s.releaseName(ctx, txn, &it.Value); err != nil {
 			return err
 		}

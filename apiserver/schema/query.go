@@ -168,3 +168,11 @@ func ExecCommand(value string) ([]string, error) {
 	}
 	return args, nil
 }
+
+// ClassName checks a quota class name: 1 to 255 characters, no "/".
+func ClassName(name string) error {
+	if name == "" || len(name) > 255 || strings.ContainsAny(name, "/\x00") {
+		return queryError("quota_class_name", name, "%s", "1 to 255 characters, no '/'")
+	}
+	return nil
+}

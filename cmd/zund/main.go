@@ -26,6 +26,7 @@ import (
 	"github.com/zun-go/zun/identity"
 	"github.com/zun-go/zun/internal/demoimage"
 	"github.com/zun-go/zun/policy"
+	"github.com/zun-go/zun/quota"
 	"github.com/zun-go/zun/scheduler"
 	"github.com/zun-go/zun/store"
 )
@@ -89,6 +90,7 @@ func run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	}
 	defer db.Close()
 	cs := store.Containers(db, store.ContainerOptions{NameScope: cfg.NameScope})
+	quotas := store.Quotas(db, cs, quota.DefaultLimits())
 
 	drv, err := docker.New(ctx, docker.Options{Host: cfg.DockerHost, HostName: cfg.Host})
 	if err != nil {
@@ -121,6 +123,7 @@ func run(ctx context.Context, cfg Config, log *slog.Logger) error {
 		Scheduler:  scheduler.New(hosts),
 		Hosts:      hosts,
 		Policy:     rules,
+		Quotas:     quotas,
 		Logger:     log.With("role", "api"),
 	}
 	if !cfg.NoAuth {

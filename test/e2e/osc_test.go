@@ -185,6 +185,42 @@ func TestOpenStackClients(t *testing.T) {
 		bob.must("delete", "zc2")
 	})
 
+	t.Run("quotas with zun", func(t *testing.T) {
+		zunAdmin := cli{t, zunBin, admin.env}
+		bob.t = t
+		pid := strings.TrimSpace(admin.must("project", "show", "proj-bob", "-f", "value", "-c", "id"))
+		if out := zunAdmin.must("quota-defaults", pid); !strings.Contains(out, "51200") {
+			t.Fatalf("quota-defaults:\n%s", out)
+		}
+		zunAdmin.must("quota-update", "--containers", "1", "--memory", "1024", pid)
+		if out := bob.must("quota-get", pid); !strings.Contains(out, "1024") {
+			t.Fatalf("quota-get:\n%s", out)
+		}
+		if out, err := bob.run("quota-update", "--containers", "100", pid); err == nil {
+			t.Fatalf("a member raised its own quota:\n%s", out)
+		}
+		bob.must("run", "--name", "q1", demoimage.Ref, "sleep", "3600")
+		out, err := bob.run("run", "--name", "q2", demoimage.Ref, "sleep", "3600")
+		if err == nil || !strings.Contains(out, "Quota exceeded") {
+			t.Fatalf("second container over a quota of 1: %v\n%s", err, out)
+		}
+		if out := bob.must("quota-get", "--usages", pid); !strings.Contains(out, "in_use") {
+			t.Fatalf("quota-get --usages:\n%s", out)
+		}
+		bob.must("delete", "--stop", "q1")
+		zunAdmin.must("quota-delete", pid)
+		if out := bob.must("quota-get", pid); !strings.Contains(out, "51200") {
+			t.Fatalf("quota-get after delete:\n%s", out)
+		}
+		zunAdmin.must("quota-class-update", "--disk", "77", "default")
+		if out := zunAdmin.must("quota-class-get", "default"); !strings.Contains(out, "77") {
+			t.Fatalf("quota-class-get:\n%s", out)
+		}
+		if out, err := bob.run("quota-class-get", "default"); err == nil {
+			t.Fatalf("a member read a quota class:\n%s", out)
+		}
+	})
+
 	t.Run("admin sees all projects only when asking", func(t *testing.T) {
 		alice.t = t
 		if st := alice.showJSON("appcontainer", "show", "osc")["status"]; st != "Running" {

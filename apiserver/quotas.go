@@ -1,0 +1,182 @@
+package apiserver
+
+import (
+	"encoding/json"
+	"net/http"
+
+	"github.com/zun-go/zun/apiserver/schema"
+	"github.com/zun-go/zun/errdefs"
+	"github.com/zun-go/zun/quota"
+)
+
+// The quotas and quota classes API (Zun 1.26+). Limits are enforced by the
+// container store (store.Quotas): here they are read and set.
+
+func (s *Server) quotaStore() (quota.Store, error) {
+	if s.Quotas == nil {
+		return nil, errdefs.NotSupportedf("Quotas are not enabled on this service.")
+	}
+	return s.Quotas, nil
+}
+
+// limitsView renders limits in Zun's order, every resource present.
+func limitsView(lim quota.Limits) map[string]int64 {
+	out := map[string]int64{}
+	for _, r := range quota.Resources {
+		out[r] = lim[r]
+	}
+	return out
+}
+
+// showQuota serves GET /v1/quotas/{project_id}[?usages=true].
+func (s *Server) showQuota(c *call) (any, error) {
+	project := c.r.PathValue("project")
+	if err := s.authorize(c, "quota:get", project); err != nil {
+		return nil, err
+	}
+	qs, err := s.quotaStore()
+	if err != nil {
+		return nil, err
+	}
+	usages, err := queryBool(c, "usages", false)
+	if err != nil {
+		return nil, err
+	}
+	lim, err := qs.Effective(c.ctx, project)
+	if err != nil {
+		return nil, err
+	}
+	if !usages {
+		return limitsView(lim), nil
+	}
+	used, err := qs.Usage(c.ctx, project)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]any{}
+	for _, r := range quota.Resources {
+		inUse := any(int64(used.Get(r)))
+		if r == quota.CPU {
+			inUse = used.CPU
+		}
+		out[r] = map[string]any{"limit": lim[r], "in_use": inUse}
+	}
+	return out, nil
+}
+
+// updateQuota serves PUT /v1/quotas/{project_id}.
+func (s *Server) updateQuota(c *call) (any, error) {
+	project := c.r.PathValue("project")
+	if err := s.authorize(c, "quota:update", project); err != nil {
+		return nil, err
+	}
+	qs, err := s.quotaStore()
+	if err != nil {
+		return nil, err
+	}
+	lim, err := readLimits(c)
+	if err != nil {
+		return nil, err
+	}
+	if err := qs.SetProjectLimits(c.ctx, project, lim); err != nil {
+		return nil, err
+	}
+	eff, err := qs.Effective(c.ctx, project)
+	if err != nil {
+		return nil, err
+	}
+	return limitsView(eff), nil
+}
+
+// deleteQuota serves DELETE /v1/quotas/{project_id}: back to defaults.
+func (s *Server) deleteQuota(c *call) (any, error) {
+	project := c.r.PathValue("project")
+	if err := s.authorize(c, "quota:delete", project); err != nil {
+		return nil, err
+	}
+	qs, err := s.quotaStore()
+	if err != nil {
+		return nil, err
+	}
+	c.status = http.StatusNoContent
+	return nil, qs.DeleteProjectLimits(c.ctx, project)
+}
+
+// quotaDefaults serves GET /v1/quotas/{project_id}/defaults.
+func (s *Server) quotaDefaults(c *call) (any, error) {
+	if err := s.authorize(c, "quota:get_default", c.r.PathValue("project")); err != nil {
+		return nil, err
+	}
+	qs, err := s.quotaStore()
+	if err != nil {
+		return nil, err
+	}
+	def, err := qs.Defaults(c.ctx)
+	if err != nil {
+		return nil, err
+	}
+	return limitsView(def), nil
+}
+
+// showQuotaClass serves GET /v1/quota_classes/{class}: the class's limits,
+// configuration defaults for what it does not set.
+func (s *Server) showQuotaClass(c *call) (any, error) {
+	if err := s.authorize(c, "quota_class:get", ""); err != nil {
+		return nil, err
+	}
+	qs, err := s.quotaStore()
+	if err != nil {
+		return nil, err
+	}
+	return s.classView(c, qs, c.r.PathValue("class"))
+}
+
+// updateQuotaClass serves PUT /v1/quota_classes/{class}.
+func (s *Server) updateQuotaClass(c *call) (any, error) {
+	if err := s.authorize(c, "quota_class:update", ""); err != nil {
+		return nil, err
+	}
+	qs, err := s.quotaStore()
+	if err != nil {
+		return nil, err
+	}
+	lim, err := readLimits(c)
+	if err != nil {
+		return nil, err
+	}
+	class := c.r.PathValue("class")
+	if err := schema.ClassName(class); err != nil {
+		return nil, err
+	}
+	if err := qs.SetClassLimits(c.ctx, class, lim); err != nil {
+		return nil, err
+	}
+	return s.classView(c, qs, class)
+}
+
+func (s *Server) classView(c *call, qs quota.Store, class string) (any, error) {
+	lim, err := qs.ClassLimits(c.ctx, class)
+	if err != nil {
+		return nil, err
+	}
+	return limitsView(lim), nil
+}
+
+// readLimits decodes a body of limits, or the same as query parameters
+// (Zun accepts both).
+func readLimits(c *call) (quota.Limits, error) {
+	body, err := c.readBody()
+	if err != nil {
+		return nil, err
+	}
+	raw := map[string]any{}
+	if len(body) > 0 {
+		if err := json.Unmarshal(body, &raw); err != nil {
+			return nil, errdefs.Invalidf("Invalid JSON in the request body: %v", err)
+		}
+	}
+	for k, vs := range c.r.URL.Query() {
+		raw[k] = vs[len(vs)-1]
+	}
+	return quota.Parse(raw)
+}
