@@ -24,6 +24,10 @@ type HostService struct {
 	// DownAfter is how long a host may go without a heartbeat before it
 	// counts as down.
 	DownAfter time.Duration
+	// Dial returns a client of a remote agent's direct calls at the
+	// address it heartbeats (agentapi.NewHostClient); nil: only agents
+	// attached in process are reachable.
+	Dial func(address string) HostAPI
 
 	mu    sync.Mutex
 	hosts map[string]*hostEntry
@@ -33,6 +37,8 @@ type hostEntry struct {
 	info     compute.HostInfo
 	lastSeen time.Time
 	api      HostAPI
+	// dialed is the address api was dialed at; "" for an attached agent.
+	dialed string
 }
 
 // NewHostService returns a host service over the container stores.
@@ -64,6 +70,9 @@ func (h *HostService) Host(name string) (HostAPI, error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	e, ok := h.hosts[name]
+	if ok && e.info.Address != "" && e.info.Address != e.dialed && h.Dial != nil {
+		e.api, e.dialed = h.Dial(e.info.Address), e.info.Address
+	}
 	if !ok || e.api == nil {
 		return nil, errdefs.Unavailablef("compute host %s is not connected", name)
 	}

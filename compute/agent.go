@@ -39,6 +39,10 @@ type Config struct {
 	HeartbeatInterval time.Duration
 	// DefaultStopTimeout is the grace period of a stop asked for without one.
 	DefaultStopTimeout time.Duration
+	// Address is the URL where this agent answers the control plane's
+	// direct calls (logs, exec...; agentapi.NewHostHandler); empty when the
+	// agent runs inside the control plane's process.
+	Address string
 }
 
 // DefaultConfig returns the defaults.
@@ -187,7 +191,7 @@ func (a *Agent) heartbeatLoop(ctx context.Context) {
 	t := time.NewTicker(a.cfg.HeartbeatInterval)
 	defer t.Stop()
 	for {
-		info := HostInfo{Name: a.cfg.Host, Driver: a.drv.Name(), Time: time.Now()}
+		info := HostInfo{Name: a.cfg.Host, Driver: a.drv.Name(), Address: a.cfg.Address, Time: time.Now()}
 		if err := a.cp.Heartbeat(ctx, info); err != nil && ctx.Err() == nil {
 			a.log.Warn("heartbeat", "error", err)
 		}

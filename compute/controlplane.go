@@ -59,5 +59,7 @@ type HostInfo struct {
 	Name     string
 	Driver   string
 	Runtimes []string
-	Time     time.Time
+	// Address is where the agent answers direct calls; see Config.Address.
+	Address string
+	Time    time.Time
 }

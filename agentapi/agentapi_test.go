@@ -1,0 +1,91 @@
+package agentapi
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/zun-go/zun/driver"
+	"github.com/zun-go/zun/errdefs"
+)
+
+// recorder is a HostCalls that records what reached it.
+type recorder struct {
+	cmd  []string
+	opts driver.LogOptions
+}
+
+func (r *recorder) Logs(_ context.Context, id string, o driver.LogOptions) (io.ReadCloser, error) {
+	r.opts = o
+	return io.NopCloser(strings.NewReader("log of " + id)), nil
+}
+func (r *recorder) Exec(_ context.Context, id string, cmd []string) (driver.ExecResult, error) {
+	r.cmd = cmd
+	return driver.ExecResult{Output: "ran", ExitCode: 3}, nil
+}
+func (r *recorder) Stats(context.Context, string) (driver.Stats, error) {
+	return driver.Stats{}, errdefs.NotSupportedf("no stats here")
+}
+func (r *recorder) Top(_ context.Context, _, ps string) (driver.TopResult, error) {
+	return driver.TopResult{Titles: []string{ps}}, nil
+}
+func (r *recorder) Update(context.Context, string, driver.Resources) error {
+	return errdefs.Conflictf("container is paused")
+}
+func (r *recorder) Commit(_ context.Context, _, repo, tag string) (string, error) {
+	return "sha256:" + repo + ":" + tag, nil
+}
+
+func TestHostCalls(t *testing.T) {
+	rec := &recorder{}
+	srv := httptest.NewServer(NewHostHandler(rec, "tok"))
+	defer srv.Close()
+	ctx := context.Background()
+	c := NewHostClient(srv.URL, "tok", nil)
+
+	res, err := c.Exec(ctx, "c1", []string{"sh", "-c", "echo a b"})
+	if err != nil || res.ExitCode != 3 || res.Output != "ran" || !slices.Equal(rec.cmd, []string{"sh", "-c", "echo a b"}) {
+		t.Fatalf("exec: %+v %v, command seen %q", res, err, rec.cmd)
+	}
+	rc, err := c.Logs(ctx, "c1", driver.LogOptions{Stdout: true, Tail: "5"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(rc)
+	rc.Close()
+	if string(b) != "log of c1" || !rec.opts.Stdout || rec.opts.Stderr || rec.opts.Tail != "5" {
+		t.Fatalf("logs %q with %+v", b, rec.opts)
+	}
+	if top, err := c.Top(ctx, "c1", "aux"); err != nil || top.Titles[0] != "aux" {
+		t.Fatalf("top: %+v %v", top, err)
+	}
+	if id, err := c.Commit(ctx, "c1", "repo", "v1"); err != nil || id != "sha256:repo:v1" {
+		t.Fatalf("commit: %q %v", id, err)
+	}
+	// Errors keep their kind across the wire.
+	if _, err := c.Stats(ctx, "c1"); !errors.Is(err, errdefs.ErrNotSupported) || !strings.Contains(err.Error(), "no stats here") {
+		t.Fatalf("stats: %v", err)
+	}
+	if err := c.Update(ctx, "c1", driver.Resources{CPU: 1}); !errors.Is(err, errdefs.ErrConflict) {
+		t.Fatalf("update: %v", err)
+	}
+	// Without the token nothing gets through.
+	for _, tok := range []string{"", "wrong"} {
+		bad := NewHostClient(srv.URL, tok, nil)
+		if _, err := bad.Exec(ctx, "c1", []string{"rm", "-rf", "/"}); !errors.Is(err, errdefs.ErrUnauthorized) {
+			t.Fatalf("exec with token %q: %v", tok, err)
+		}
+	}
+	if slices.Contains(rec.cmd, "rm") {
+		t.Fatal("an unauthenticated exec ran")
+	}
+	cp := httptest.NewServer(NewControlPlaneHandler(nil, "tok"))
+	defer cp.Close()
+	if err := NewControlPlaneClient(cp.URL, "wrong", nil).Forget(ctx, "h", "u", 1); !errors.Is(err, errdefs.ErrUnauthorized) {
+		t.Fatalf("control plane with a wrong token: %v", err)
+	}
+}

@@ -1,0 +1,85 @@
+package apiserver_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/zun-go/zun/agentapi"
+	"github.com/zun-go/zun/apiserver"
+	"github.com/zun-go/zun/apiserver/apitest"
+	"github.com/zun-go/zun/compute"
+	"github.com/zun-go/zun/driver/fake"
+	"github.com/zun-go/zun/quota"
+	"github.com/zun-go/zun/scheduler"
+	"github.com/zun-go/zun/store"
+	"github.com/zun-go/zun/store/dbtest"
+)
+
+// TestAPIRemoteAgent runs the API behaviour suite with the compute agent
+// across the network: it watches, reports and heartbeats through the
+// control plane's agent API, and answers logs, exec... on its own HTTP
+// server, as an agent on another host does.
+func TestAPIRemoteAgent(t *testing.T) {
+	const token = "shared-secret"
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	db := dbtest.Open(t)
+	cs := store.Containers(db, store.ContainerOptions{NameScope: "project"})
+	quotas := store.Quotas(db, cs, quota.DefaultLimits())
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+
+	hosts := apiserver.NewHostService(cs, cs, cs)
+	hosts.Dial = func(addr string) apiserver.HostAPI { return agentapi.NewHostClient(addr, token, nil) }
+	cp := httptest.NewServer(agentapi.NewControlPlaneHandler(hosts, token))
+	t.Cleanup(cp.Close)
+
+	drv := fake.New(fake.Options{Images: []string{testImage}})
+	hostSrv := httptest.NewUnstartedServer(nil)
+	agent := compute.New(compute.Config{Host: "remote-1", SyncInterval: 200 * time.Millisecond,
+		HeartbeatInterval: 100 * time.Millisecond, Address: "http://" + hostSrv.Listener.Addr().String()},
+		drv, agentapi.NewControlPlaneClient(cp.URL, token, nil), log)
+	hostSrv.Config.Handler = agentapi.NewHostHandler(agent, token)
+	hostSrv.Start()
+	t.Cleanup(hostSrv.Close)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_ = agent.Run(ctx)
+	}()
+	t.Cleanup(func() { cancel(); <-done })
+
+	cfg := apiserver.DefaultConfig()
+	cfg.NoAuth = true
+	ts := httptest.NewServer(apiserver.New(cfg, apiserver.Deps{
+		Containers: cs, Actions: cs, Scheduler: scheduler.New(hosts), Hosts: hosts, Quotas: quotas, Logger: log,
+	}))
+	t.Cleanup(ts.Close)
+	// The host exists for the scheduler once it has heartbeaten.
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		states, _ := hosts.HostStates(ctx)
+		if len(states) == 1 && states[0].Up {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the remote agent never heartbeat")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	apitest.Run(t, apitest.Target{
+		URL:   ts.URL,
+		Image: testImage,
+		Admin: true,
+		RuntimeContainers: func(t *testing.T) int {
+			list, err := drv.List(context.Background())
+			if err != nil {
+				t.Fatal(err)
+			}
+			return len(list)
+		},
+	})
+}
