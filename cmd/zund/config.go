@@ -20,6 +20,24 @@ type Config struct {
 	// embedded identity service, on the local Docker Engine. It is what
 	// `make run` starts.
 	Dev bool
+	// Agent runs only the compute role, for a host of a control plane
+	// elsewhere: it talks to ControlPlaneURL's agent API, never to etcd.
+	Agent bool
+	// ControlPlaneURL is the control plane an --agent serves, such as
+	// "http://controller:9517".
+	ControlPlaneURL string
+	// InternalTokenFile holds the shared secret of the agent API. The
+	// control plane (--dev) creates DataDir/internal-token when unset; an
+	// --agent needs a copy of it.
+	InternalTokenFile string
+	// AgentListen is where an --agent answers the control plane's direct
+	// calls (logs, exec...); AgentURL is how the control plane reaches it
+	// (default: http://AgentListen).
+	AgentListen string
+	AgentURL    string
+	// NoCompute keeps the control plane (--dev) from running a compute
+	// agent of its own: every host is then an --agent.
+	NoCompute bool
 	// Listen is the address of the container API (Zun's port is 9517).
 	Listen string
 	// DataDir holds the embedded etcd member and other local state.
@@ -73,8 +91,17 @@ func Default() Config {
 // Validate checks the configuration.
 func (c *Config) Validate() error {
 	var errs []error
-	if !c.Dev {
-		errs = append(errs, errors.New("only --dev (all roles in one process) is supported so far; split api/scheduler/compute roles come with multi-host support"))
+	if c.Dev == c.Agent {
+		errs = append(errs, errors.New("choose --dev (the control plane, with a compute agent unless --no-compute) or --agent (a compute host of a control plane elsewhere)"))
+	}
+	if c.Agent {
+		if c.ControlPlaneURL == "" || c.InternalTokenFile == "" || c.AgentListen == "" {
+			errs = append(errs, errors.New("--agent needs --control-plane, --internal-token-file and --agent-listen"))
+		}
+		if c.Host == "" {
+			errs = append(errs, errors.New("--host is empty and the hostname is unknown"))
+		}
+		return errors.Join(errs...)
 	}
 	if _, _, err := net.SplitHostPort(c.Listen); err != nil {
 		errs = append(errs, fmt.Errorf("--listen %q: %v", c.Listen, err))

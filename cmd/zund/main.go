@@ -5,6 +5,8 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
@@ -19,6 +21,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/zun-go/zun/agentapi"
 	"github.com/zun-go/zun/apiserver"
 	"github.com/zun-go/zun/auth"
 	"github.com/zun-go/zun/compute"
@@ -39,6 +42,12 @@ func main() {
 		fs.PrintDefaults()
 	}
 	fs.BoolVar(&cfg.Dev, "dev", false, "run every role in one process with embedded etcd and the embedded identity service")
+	fs.BoolVar(&cfg.Agent, "agent", false, "run only a compute agent, for the control plane at --control-plane")
+	fs.StringVar(&cfg.ControlPlaneURL, "control-plane", "", "URL of the control plane an --agent serves")
+	fs.StringVar(&cfg.InternalTokenFile, "internal-token-file", "", "file with the agent API's shared secret (default for --dev: DATA/internal-token, created)")
+	fs.StringVar(&cfg.AgentListen, "agent-listen", "", "address where an --agent answers direct calls (logs, exec...)")
+	fs.StringVar(&cfg.AgentURL, "agent-url", "", "URL the control plane uses to reach this --agent (default http://AGENT-LISTEN)")
+	fs.BoolVar(&cfg.NoCompute, "no-compute", false, "run the control plane (--dev) without a compute agent of its own")
 	fs.BoolVar(&cfg.NoAuth, "no-auth", false, "serve without authentication, every caller the admin of one project (development and tests only)")
 	fs.StringVar(&cfg.AdminPassword, "admin-password", cfg.AdminPassword, "password of the admin created on first start (default: ZUN_ADMIN_PASSWORD, else random)")
 	fs.StringVar(&cfg.PolicyFile, "policy-file", "", "YAML or JSON file of policy rules overriding Zun's defaults (docs/policy.md)")
@@ -73,7 +82,11 @@ func main() {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, cfg, log); err != nil {
+	runner := run
+	if cfg.Agent {
+		runner = runAgent
+	}
+	if err := runner(ctx, cfg, log); err != nil {
 		log.Error("zund failed", "error", err)
 		os.Exit(1)
 	}
@@ -92,14 +105,22 @@ func run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	cs := store.Containers(db, store.ContainerOptions{NameScope: cfg.NameScope})
 	quotas := store.Quotas(db, cs, quota.DefaultLimits())
 
-	drv, err := docker.New(ctx, docker.Options{Host: cfg.DockerHost, HostName: cfg.Host})
+	token, err := internalToken(cfg)
 	if err != nil {
-		return fmt.Errorf("docker: %w", err)
+		return err
 	}
 	hosts := apiserver.NewHostService(cs, cs, cs)
-	cfg.Compute.Host = cfg.Host
-	agent := compute.New(cfg.Compute, drv, hosts, log.With("role", "compute"))
-	hosts.Attach(cfg.Host, agent)
+	hosts.Dial = func(addr string) apiserver.HostAPI { return agentapi.NewHostClient(addr, token, nil) }
+	var agent *compute.Agent
+	if !cfg.NoCompute {
+		drv, err := docker.New(ctx, docker.Options{Host: cfg.DockerHost, HostName: cfg.Host})
+		if err != nil {
+			return fmt.Errorf("docker: %w", err)
+		}
+		cfg.Compute.Host = cfg.Host
+		agent = compute.New(cfg.Compute, drv, hosts, log.With("role", "compute"))
+		hosts.Attach(cfg.Host, agent)
+	}
 
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
@@ -138,17 +159,20 @@ func run(ctx context.Context, cfg Config, log *slog.Logger) error {
 		mux.Handle("/identity/", idh)
 		mux.Handle("/identity", idh)
 	}
+	mux.Handle(agentapi.ControlPlanePrefix, agentapi.NewControlPlaneHandler(hosts, token))
 	mux.Handle("/", apiserver.New(cfg.API, deps))
 
 	srv := &http.Server{Handler: mux}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		_ = agent.Run(auth.System(ctx))
-	}()
+	if agent != nil {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_ = agent.Run(auth.System(ctx))
+		}()
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 
@@ -231,4 +255,66 @@ func advertised(a net.Addr) string {
 		host = "127.0.0.1"
 	}
 	return net.JoinHostPort(host, port)
+}
+
+// internalToken returns the agent API's shared secret: from
+// --internal-token-file, else DATA/internal-token, created on first start.
+func internalToken(cfg Config) (string, error) {
+	path := cfg.InternalTokenFile
+	if path == "" {
+		path = filepath.Join(cfg.DataDir, "internal-token")
+		if _, err := os.Stat(path); os.IsNotExist(err) {
+			b := make([]byte, 32)
+			if _, err := rand.Read(b); err != nil {
+				return "", err
+			}
+			if err := os.WriteFile(path, []byte(hex.EncodeToString(b)+"\n"), 0o600); err != nil {
+				return "", fmt.Errorf("internal token: %w", err)
+			}
+		}
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "", fmt.Errorf("internal token: %w", err)
+	}
+	token := strings.TrimSpace(string(b))
+	if len(token) < 16 {
+		return "", fmt.Errorf("internal token in %s: want at least 16 characters", path)
+	}
+	return token, nil
+}
+
+// runAgent runs a compute agent for the control plane at
+// cfg.ControlPlaneURL until ctx ends.
+func runAgent(ctx context.Context, cfg Config, log *slog.Logger) error {
+	token, err := internalToken(cfg)
+	if err != nil {
+		return err
+	}
+	drv, err := docker.New(ctx, docker.Options{Host: cfg.DockerHost, HostName: cfg.Host})
+	if err != nil {
+		return fmt.Errorf("docker: %w", err)
+	}
+	ln, err := net.Listen("tcp", cfg.AgentListen)
+	if err != nil {
+		return fmt.Errorf("agent listen: %w", err)
+	}
+	cfg.Compute.Host = cfg.Host
+	cfg.Compute.Address = cfg.AgentURL
+	if cfg.Compute.Address == "" {
+		cfg.Compute.Address = "http://" + advertised(ln.Addr())
+	}
+	cp := agentapi.NewControlPlaneClient(cfg.ControlPlaneURL, token, nil)
+	agent := compute.New(cfg.Compute, drv, cp, log.With("role", "compute"))
+	srv := &http.Server{Handler: agentapi.NewHostHandler(agent, token)}
+	go func() { _ = srv.Serve(ln) }()
+	log.Info("compute agent started", "host", cfg.Host, "control_plane", cfg.ControlPlaneURL, "address", cfg.Compute.Address)
+	err = agent.Run(auth.System(ctx))
+	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
+	defer cancel()
+	_ = srv.Shutdown(sctx)
+	if ctx.Err() != nil {
+		return nil
+	}
+	return err
 }
