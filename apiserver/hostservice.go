@@ -2,6 +2,7 @@ package apiserver
 
 import (
 	"context"
+	"log/slog"
 	"sort"
 	"sync"
 	"time"
@@ -36,7 +37,10 @@ type HostService struct {
 type hostEntry struct {
 	info     compute.HostInfo
 	lastSeen time.Time
-	api      HostAPI
+	// down is set once the monitor has marked the host's containers
+	// Unknown, until the host heartbeats again.
+	down bool
+	api  HostAPI
 	// dialed is the address api was dialed at; "" for an attached agent.
 	dialed string
 }
@@ -109,7 +113,73 @@ func (h *HostService) Heartbeat(ctx context.Context, info compute.HostInfo) erro
 	e := h.entry(info.Name)
 	e.info = info
 	e.lastSeen = time.Now()
+	e.down = false
 	return nil
+}
+
+// Monitor marks the containers of hosts that stopped heartbeating for
+// DownAfter as Unknown: not lost, not moved elsewhere. When the host's
+// agent comes back, its next look at the runtime reports their true
+// status. It runs until ctx ends.
+func (h *HostService) Monitor(ctx context.Context, log *slog.Logger) {
+	t := time.NewTicker(max(h.DownAfter/4, 100*time.Millisecond))
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		var down []string
+		h.mu.Lock()
+		for name, e := range h.hosts {
+			if !e.down && !e.lastSeen.IsZero() && time.Since(e.lastSeen) > h.DownAfter {
+				down = append(down, name)
+			}
+		}
+		h.mu.Unlock()
+		for _, name := range down {
+			n, err := h.markUnknown(ctx, name)
+			if err != nil {
+				log.Warn("mark containers of a down host", "host", name, "error", err)
+				continue
+			}
+			h.mu.Lock()
+			if e := h.hosts[name]; e != nil && time.Since(e.lastSeen) > h.DownAfter {
+				e.down = true
+			}
+			h.mu.Unlock()
+			log.Warn("compute host is down", "host", name, "containers", n)
+		}
+	}
+}
+
+// markUnknown sets the status of every container on host to Unknown.
+func (h *HostService) markUnknown(ctx context.Context, host string) (int, error) {
+	ctx = auth.System(ctx)
+	list, err := h.containers.List(ctx, container.ListOptions{Filters: map[string]string{"host": host}})
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, c := range list {
+		if c.Status == container.Unknown || c.Status == container.Deleted {
+			continue
+		}
+		_, err := h.containers.Update(ctx, c.UUID, func(x *container.Container) error {
+			if x.Host != host {
+				return nil
+			}
+			x.Status = container.Unknown
+			x.StatusReason = "compute host " + host + " is not responding"
+			return nil
+		})
+		if err != nil && !errdefs.IsNotFound(err) {
+			return n, err
+		}
+		n++
+	}
+	return n, nil
 }
 
 // Watch implements compute.ControlPlane.

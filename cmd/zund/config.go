@@ -35,6 +35,9 @@ type Config struct {
 	// (default: http://AgentListen).
 	AgentListen string
 	AgentURL    string
+	// HostDownAfter is how long a compute host may go without a heartbeat
+	// before it counts as down and its containers show Unknown.
+	HostDownAfter time.Duration
 	// NoCompute keeps the control plane (--dev) from running a compute
 	// agent of its own: every host is then an --agent.
 	NoCompute bool
@@ -81,6 +84,7 @@ func Default() Config {
 		NameScope:       "project",
 		Host:            host,
 		ShutdownTimeout: 15 * time.Second,
+		HostDownAfter:   60 * time.Second,
 		API:             apiserver.DefaultConfig(),
 		Compute:         compute.DefaultConfig(),
 		Identity:        identity.DefaultConfig(),

@@ -47,6 +47,8 @@ func main() {
 	fs.StringVar(&cfg.InternalTokenFile, "internal-token-file", "", "file with the agent API's shared secret (default for --dev: DATA/internal-token, created)")
 	fs.StringVar(&cfg.AgentListen, "agent-listen", "", "address where an --agent answers direct calls (logs, exec...)")
 	fs.StringVar(&cfg.AgentURL, "agent-url", "", "URL the control plane uses to reach this --agent (default http://AGENT-LISTEN)")
+	fs.DurationVar(&cfg.HostDownAfter, "host-down-after", cfg.HostDownAfter, "how long a compute host may miss heartbeats before its containers show Unknown")
+	fs.DurationVar(&cfg.Compute.HeartbeatInterval, "heartbeat-interval", cfg.Compute.HeartbeatInterval, "how often a compute agent heartbeats")
 	fs.BoolVar(&cfg.NoCompute, "no-compute", false, "run the control plane (--dev) without a compute agent of its own")
 	fs.BoolVar(&cfg.NoAuth, "no-auth", false, "serve without authentication, every caller the admin of one project (development and tests only)")
 	fs.StringVar(&cfg.AdminPassword, "admin-password", cfg.AdminPassword, "password of the admin created on first start (default: ZUN_ADMIN_PASSWORD, else random)")
@@ -111,6 +113,7 @@ func run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	}
 	hosts := apiserver.NewHostService(cs, cs, cs)
 	hosts.Dial = func(addr string) apiserver.HostAPI { return agentapi.NewHostClient(addr, token, nil) }
+	hosts.DownAfter = cfg.HostDownAfter
 	var agent *compute.Agent
 	if !cfg.NoCompute {
 		drv, err := docker.New(ctx, docker.Options{Host: cfg.DockerHost, HostName: cfg.Host})
@@ -166,6 +169,11 @@ func run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		hosts.Monitor(ctx, log.With("role", "hosts"))
+	}()
 	if agent != nil {
 		wg.Add(1)
 		go func() {

@@ -1,0 +1,216 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/docker/docker/api/types/container"
+	"github.com/docker/docker/client"
+
+	"github.com/zun-go/zun/api"
+	"github.com/zun-go/zun/internal/demoimage"
+)
+
+// agentProc is a `zund --agent` process: one compute host.
+type agentProc struct {
+	t      *testing.T
+	name   string
+	docker string
+	args   []string
+	logf   string
+	cmd    *exec.Cmd
+}
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+func startAgent(t *testing.T, d *daemon, name, dockerHost string) *agentProc {
+	t.Helper()
+	zund, _ := binaries(t)
+	a := &agentProc{t: t, name: name, docker: dockerHost, logf: filepath.Join(t.TempDir(), name+".log")}
+	a.args = []string{"--agent", "--host", name, "--control-plane", d.URL,
+		"--internal-token-file", filepath.Join(d.DataDir, "internal-token"),
+		"--agent-listen", freeAddr(t), "--docker-host", dockerHost,
+		"--heartbeat-interval", "300ms", "--sync-interval", "1s"}
+	a.cmd = exec.Command(zund, a.args...)
+	a.start()
+	t.Cleanup(func() { a.stop(syscall.SIGTERM) })
+	return a
+}
+
+func (a *agentProc) start() {
+	a.t.Helper()
+	f, err := os.OpenFile(a.logf, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	zund, _ := binaries(a.t)
+	a.cmd = exec.Command(zund, a.args...)
+	a.cmd.Stdout, a.cmd.Stderr = f, f
+	if err := a.cmd.Start(); err != nil {
+		a.t.Fatal(err)
+	}
+	if !poll(30*time.Second, func() bool {
+		b, _ := os.ReadFile(a.logf)
+		return strings.Count(string(b), "assignments loaded") >= 1 && strings.Contains(string(b[strings.LastIndex(string(b), "compute agent started"):]), "assignments loaded")
+	}) {
+		b, _ := os.ReadFile(a.logf)
+		a.t.Fatalf("agent %s did not start:\n%s", a.name, b)
+	}
+}
+
+func (a *agentProc) stop(sig syscall.Signal) {
+	if a.cmd == nil || a.cmd.Process == nil {
+		return
+	}
+	_ = a.cmd.Process.Signal(sig)
+	_ = a.cmd.Wait()
+	a.cmd = nil
+	if a.t.Failed() {
+		b, _ := os.ReadFile(a.logf)
+		if len(b) > 8000 {
+			b = b[len(b)-8000:]
+		}
+		a.t.Logf("agent %s log:\n%s", a.name, b)
+	}
+}
+
+// TestMultiHost: one control plane and three compute hosts, each an agent
+// with its own Docker Engine in its own network namespace. Containers
+// spread over the hosts; an agent killed with -9 makes its host's
+// containers Unknown, new containers go elsewhere, and when it comes back
+// its containers are true again, with no duplicates in its engine.
+func TestMultiHost(t *testing.T) {
+	requireDocker(t, "")
+	engines := make([]*engine, 3)
+	var wg sync.WaitGroup
+	for i := range engines {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			engines[i] = startEngine(t)
+		}()
+	}
+	wg.Wait()
+	for _, e := range engines {
+		if e == nil {
+			t.FailNow()
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		if _, err := demoimage.Ensure(ctx, e.host); err != nil {
+			cancel()
+			t.Fatalf("demo image on %s: %v", e.host, err)
+		}
+		cancel()
+	}
+	d := startZund(t, "", "--no-compute", "--host-down-after", "2s")
+	agents := make([]*agentProc, len(engines))
+	for i, e := range engines {
+		agents[i] = startAgent(t, d, fmt.Sprintf("mh-%d", i), e.host)
+	}
+	c := apiClient(t, d)
+	ctx := context.Background()
+	run := func(name string) *api.Container {
+		t.Helper()
+		ct, err := c.CreateContainer(ctx, api.CreateContainer{Name: name, Image: demoimage.Ref,
+			Command: []string{"sleep", "3600"}}, true)
+		if err != nil {
+			t.Fatalf("create %s: %v", name, err)
+		}
+		return waitStatus(t, c, ct.UUID, "Running")
+	}
+	perHost := func(cs []*api.Container) map[string]int {
+		m := map[string]int{}
+		for _, ct := range cs {
+			m[hostOf(t, c, ct.UUID)]++
+		}
+		return m
+	}
+
+	var first []*api.Container
+	for i := range 6 {
+		first = append(first, run(fmt.Sprintf("spread-%d", i)))
+	}
+	if m := perHost(first); len(m) != 3 || m["mh-0"] != 2 || m["mh-1"] != 2 || m["mh-2"] != 2 {
+		t.Fatalf("placement %v, want 2 on each host", m)
+	}
+	for i, e := range engines {
+		if n := len(runtimeContainersOf(t, e.host, fmt.Sprintf("mh-%d", i))); n != 2 {
+			t.Fatalf("engine of mh-%d runs %d containers, want 2", i, n)
+		}
+	}
+	// Logs and exec reach the container through its host's agent.
+	out, err := c.Execute(ctx, first[0].UUID, "echo through-the-agent")
+	if err != nil || !strings.Contains(out.Output, "through-the-agent") {
+		t.Fatalf("exec through a remote agent: %+v %v", out, err)
+	}
+
+	// kill -9 the agent of mh-1: its containers become Unknown.
+	agents[1].stop(syscall.SIGKILL)
+	onDown := []string{}
+	for _, ct := range first {
+		if hostOf(t, c, ct.UUID) == "mh-1" {
+			onDown = append(onDown, ct.UUID)
+		}
+	}
+	for _, id := range onDown {
+		waitStatus(t, c, id, "Unknown")
+	}
+	// New containers avoid the down host.
+	var second []*api.Container
+	for i := range 2 {
+		second = append(second, run(fmt.Sprintf("while-down-%d", i)))
+	}
+	if m := perHost(second); m["mh-1"] != 0 {
+		t.Fatalf("placement while mh-1 is down: %v", m)
+	}
+	// The agent comes back: its containers are Running again, not
+	// recreated.
+	agents[1].start()
+	for _, id := range onDown {
+		waitStatus(t, c, id, "Running")
+	}
+	if n := len(runtimeContainersOf(t, engines[1].host, "mh-1")); n != 2 {
+		t.Fatalf("engine of mh-1 runs %d containers after the agent's restart, want 2", n)
+	}
+}
+
+func hostOf(t *testing.T, c *api.Client, id string) string {
+	t.Helper()
+	ct, err := c.GetContainer(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ct.Host == "" {
+		t.Fatalf("container %s has no host in the admin view", id)
+	}
+	return ct.Host
+}
+
+// runtimeContainersOf lists the containers an engine runs for a host.
+func runtimeContainersOf(t *testing.T, dockerHost, host string) []container.Summary {
+	t.Helper()
+	cli, err := client.NewClientWithOpts(client.WithHost(dockerHost), client.WithAPIVersionNegotiation())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cli.Close()
+	d := &daemon{Host: host}
+	return d.runtimeContainers(t, cli)
+}
