@@ -39,6 +39,9 @@ type Config struct {
 	HeartbeatInterval time.Duration
 	// DefaultStopTimeout is the grace period of a stop asked for without one.
 	DefaultStopTimeout time.Duration
+	// AvailabilityZone and Labels describe the host to the scheduler.
+	AvailabilityZone string
+	Labels           map[string]string
 	// Address is the URL where this agent answers the control plane's
 	// direct calls (logs, exec...; agentapi.NewHostHandler); empty when the
 	// agent runs inside the control plane's process.
@@ -190,8 +193,19 @@ func (a *Agent) syncLoop(ctx context.Context) {
 func (a *Agent) heartbeatLoop(ctx context.Context) {
 	t := time.NewTicker(a.cfg.HeartbeatInterval)
 	defer t.Stop()
+	var facts driver.HostFacts
+	var described time.Time
 	for {
-		info := HostInfo{Name: a.cfg.Host, Driver: a.drv.Name(), Address: a.cfg.Address, Time: time.Now()}
+		if d, ok := a.drv.(driver.Describer); ok && time.Since(described) > time.Minute {
+			f, err := d.Describe(ctx)
+			if err != nil && ctx.Err() == nil {
+				a.log.Warn("describe host", "error", err)
+			} else {
+				facts, described = f, time.Now()
+			}
+		}
+		info := HostInfo{Name: a.cfg.Host, Driver: a.drv.Name(), Address: a.cfg.Address, Time: time.Now(),
+			AvailabilityZone: a.cfg.AvailabilityZone, Labels: a.cfg.Labels, Facts: facts, Runtimes: facts.Runtimes}
 		if err := a.cp.Heartbeat(ctx, info); err != nil && ctx.Err() == nil {
 			a.log.Warn("heartbeat", "error", err)
 		}

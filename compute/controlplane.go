@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/zun-go/zun/container"
+	"github.com/zun-go/zun/driver"
 )
 
 // ControlPlane is what an agent needs from the control plane. The agent
@@ -60,6 +61,10 @@ type HostInfo struct {
 	Driver   string
 	Runtimes []string
 	// Address is where the agent answers direct calls; see Config.Address.
-	Address string
-	Time    time.Time
+	Address          string
+	AvailabilityZone string
+	Labels           map[string]string
+	// Facts are the runtime's description of the machine.
+	Facts driver.HostFacts
+	Time  time.Time
 }

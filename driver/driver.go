@@ -225,3 +225,21 @@ type Committer interface {
 	// image's id.
 	Commit(ctx context.Context, id, repository, tag string) (string, error)
 }
+
+// HostFacts describe the machine a runtime runs on, for the scheduler and
+// the hosts API.
+type HostFacts struct {
+	CPUs          int
+	MemoryMiB     int64
+	DiskGiB       int64 // the runtime's storage; 0 when unknown
+	OS            string
+	OSType        string
+	Architecture  string
+	KernelVersion string
+	Runtimes      []string
+}
+
+// Describer reports the facts of the runtime's host.
+type Describer interface {
+	Describe(ctx context.Context) (HostFacts, error)
+}

@@ -73,6 +73,8 @@ type Options struct {
 	// HostMemory is the memory limit Stats reports for a container without
 	// one; 0 means 8 GiB.
 	HostMemory uint64
+	// Facts are what Describe reports; zero: 8 CPUs, HostMemory, 100 GiB.
+	Facts driver.HostFacts
 	// Exec, when set, runs every exec instead of the built-in interpreter.
 	// It is called without the driver's lock held.
 	Exec func(st driver.State, cmd []string) driver.ExecResult
