@@ -20,11 +20,15 @@ func (f AvailabilityZoneFilter) zone(req *Request) string {
 func (f AvailabilityZoneFilter) Applies(req *Request) bool { return f.zone(req) != "" }
 
 func (f AvailabilityZoneFilter) Check(req *Request, h *HostState) Reason {
+	want := f.zone(req)
+	if want == "" {
+		return Pass
+	}
 	az := h.AvailabilityZone
 	if az == "" {
 		az = f.DefaultAvailabilityZone
 	}
-	if az != f.zone(req) {
+	if az != want {
 		return 1
 	}
 	return Pass

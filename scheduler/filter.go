@@ -27,7 +27,8 @@ type Filter interface {
 	// the scheduler skips a filter that does not apply.
 	Applies(req *Request) bool
 	// Check returns Pass or the reason h cannot take req. It runs once per
-	// host and must not allocate.
+	// host and must not allocate; it passes every host when the filter
+	// does not apply.
 	Check(req *Request, h *HostState) Reason
 	// Explain says why n hosts were rejected with reason r, as a phrase
 	// that starts with the count: "3 hosts lack 2048 MiB of free memory".

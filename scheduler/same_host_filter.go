@@ -10,7 +10,7 @@ func (SameHostFilter) Name() string              { return "SameHostFilter" }
 func (SameHostFilter) Applies(req *Request) bool { return len(req.SameHost) > 0 }
 
 func (SameHostFilter) Check(req *Request, h *HostState) Reason {
-	if !slices.Contains(req.SameHost, h.Name) {
+	if len(req.SameHost) > 0 && !slices.Contains(req.SameHost, h.Name) {
 		return 1
 	}
 	return Pass
