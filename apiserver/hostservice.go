@@ -2,6 +2,7 @@ package apiserver
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"sort"
 	"sync"
@@ -11,6 +12,7 @@ import (
 	"github.com/zun-go/zun/compute"
 	"github.com/zun-go/zun/container"
 	"github.com/zun-go/zun/errdefs"
+	"github.com/zun-go/zun/host"
 	"github.com/zun-go/zun/scheduler"
 )
 
@@ -19,6 +21,8 @@ import (
 // anything about containers that are not on the reporting host. It also
 // keeps track of live hosts for the scheduler and for direct calls.
 type HostService struct {
+	// registry keeps host records; nil: hosts live only in memory.
+	registry   host.Store
 	containers container.Store
 	watcher    container.Watcher
 	actions    container.ActionStore
@@ -43,6 +47,8 @@ type hostEntry struct {
 	api  HostAPI
 	// dialed is the address api was dialed at; "" for an attached agent.
 	dialed string
+	// reported is what was last written to the registry.
+	reported *host.Host
 }
 
 // NewHostService returns a host service over the container stores.
@@ -50,6 +56,10 @@ func NewHostService(cs container.Store, w container.Watcher, as container.Action
 	return &HostService{containers: cs, watcher: w, actions: as, DownAfter: 60 * time.Second,
 		hosts: map[string]*hostEntry{}}
 }
+
+// UseRegistry keeps host records in r, where the hosts API and every
+// control plane process find them.
+func (h *HostService) UseRegistry(r host.Store) { h.registry = r }
 
 // Attach connects an in-process agent for direct calls.
 func (h *HostService) Attach(name string, api HostAPI) {
@@ -83,15 +93,59 @@ func (h *HostService) Host(name string) (HostAPI, error) {
 	return e.api, nil
 }
 
-// HostStates implements scheduler.HostSource.
+// HostStates implements scheduler.HostSource: the registry's hosts with
+// their claims, up when heard from within DownAfter.
 func (h *HostService) HostStates(ctx context.Context) ([]scheduler.HostState, error) {
+	if h.registry == nil {
+		return h.memoryStates(ctx)
+	}
+	hosts, err := h.registry.List(ctx)
+	if err != nil {
+		return nil, err
+	}
+	usage, err := h.registry.Usage(ctx)
+	if err != nil {
+		return nil, err
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	states := make([]scheduler.HostState, 0, len(hosts))
+	for _, r := range hosts {
+		u := usage[r.Name]
+		st := scheduler.HostState{
+			Name: r.Name, AvailabilityZone: r.Zone(), Runtimes: r.Facts.Runtimes, Labels: r.Labels,
+			OS: r.Facts.OS, Arch: r.Facts.Architecture,
+			Disabled: r.Disabled, DisabledReason: r.DisabledReason,
+			CPUs: float64(r.Facts.CPUs), MemoryMiB: r.Facts.MemoryMiB, DiskGiB: r.Facts.DiskGiB,
+			UsedCPU: u.CPU, UsedMemoryMiB: u.MemoryMiB, UsedDiskGiB: u.DiskGiB, Containers: int(u.Containers),
+		}
+		if e, ok := h.hosts[r.Name]; ok {
+			st.Up = !r.ForcedDown && h.alive(e)
+		}
+		states = append(states, st)
+	}
+	return states, nil
+}
+
+// Up reports whether a host is heard from and not forced down.
+func (h *HostService) Up(name string) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	e, ok := h.hosts[name]
+	return ok && h.alive(e)
+}
+
+func (h *HostService) alive(e *hostEntry) bool {
+	return !e.lastSeen.IsZero() && time.Since(e.lastSeen) <= h.DownAfter
+}
+
+// memoryStates are the hosts known in memory, for tests without a
+// registry.
+func (h *HostService) memoryStates(ctx context.Context) ([]scheduler.HostState, error) {
 	h.mu.Lock()
 	states := make([]scheduler.HostState, 0, len(h.hosts))
 	for name, e := range h.hosts {
-		states = append(states, scheduler.HostState{
-			Name: name,
-			Up:   !e.lastSeen.IsZero() && time.Since(e.lastSeen) <= h.DownAfter,
-		})
+		states = append(states, scheduler.HostState{Name: name, Up: h.alive(e), Runtimes: e.info.Runtimes})
 	}
 	h.mu.Unlock()
 	sort.Slice(states, func(i, j int) bool { return states[i].Name < states[j].Name })
@@ -114,7 +168,26 @@ func (h *HostService) Heartbeat(ctx context.Context, info compute.HostInfo) erro
 	e.info = info
 	e.lastSeen = time.Now()
 	e.down = false
-	return nil
+	if h.registry == nil {
+		return nil
+	}
+	rec := host.Host{Name: info.Name, Address: info.Address, Driver: info.Driver,
+		AvailabilityZone: info.AvailabilityZone, Labels: info.Labels, Facts: info.Facts}
+	if e.reported != nil && sameHost(*e.reported, rec) {
+		return nil
+	}
+	h.mu.Unlock()
+	_, err := h.registry.Report(ctx, rec)
+	h.mu.Lock()
+	if err == nil {
+		e.reported = &rec
+	}
+	return err
+}
+
+func sameHost(a, b host.Host) bool {
+	return a.Address == b.Address && a.Driver == b.Driver && a.AvailabilityZone == b.AvailabilityZone &&
+		fmt.Sprint(a.Labels) == fmt.Sprint(b.Labels) && fmt.Sprint(a.Facts) == fmt.Sprint(b.Facts)
 }
 
 // Monitor marks the containers of hosts that stopped heartbeating for

@@ -57,6 +57,8 @@ type ContainerStore struct {
 	written atomic.Int64
 	// quotas, when set (see Quotas), are enforced on every write.
 	quotas *QuotaStore
+	// hosts, when set (see Hosts), get every container's claim.
+	hosts *HostStore
 }
 
 // Containers returns the container store of db. Its index is loaded in the
@@ -113,12 +115,15 @@ func (s *ContainerStore) Create(ctx context.Context, c *container.Container, act
 		if err := s.reserve(ctx, txn, c.ProjectID, quota.Of(c), true); err != nil {
 			return err
 		}
+		if err := s.claim(ctx, txn, c.Host, claimOf(c), 1); err != nil {
+			return err
+		}
 		rev, err := txn.Commit(ctx)
 		if conflict := (*ConflictError)(nil); errors.As(err, &conflict) {
 			switch {
 			case conflict.Has(containerKey(c.UUID)):
 				return errdefs.Conflictf("A container with UUID %s already exists.", c.UUID)
-			case conflict.Has(usageKey(c.ProjectID)) && len(conflict.Keys) == 1:
+			case !conflict.Has(s.nameKey(c)) || s.nameKey(c) == "":
 				if err := backoff(ctx, attempt); err != nil {
 					return err
 				}
@@ -228,6 +233,11 @@ func (s *ContainerStore) Update(ctx context.Context, uuid string, fn func(*conta
 		c.Schema = container.SchemaVersion
 		c.UpdatedAt = time.Now().UTC()
 		txn := s.db.Txn().Swap(containerKey(uuid), c, it.Revision)
+		if c.Host != old.Host || claimOf(c) != claimOf(old) {
+			if err := s.reclaim(ctx, txn, old, c); err != nil {
+				return nil, err
+			}
+		}
 		if grown, shrunk := quota.Of(c), quota.Of(old); grown != shrunk {
 			delta := grown.Add(quota.Usage{CPU: -shrunk.CPU, Memory: -shrunk.Memory, Disk: -shrunk.Disk, Containers: -shrunk.Containers})
 			if err := s.reserve(ctx, txn, c.ProjectID, delta, true); err != nil {
@@ -278,6 +288,9 @@ func (s *ContainerStore) Delete(ctx context.Context, uuid string) error {
 			Delete(containerKey(uuid)).
 			DeletePrefix(containerActionsPrefix(uuid))
 		if err := s.release(ctx, txn, &it.Value); err != nil {
+			return err
+		}
+		if err := s.claim(ctx, txn, it.Value.Host, claimOf(&it.Value), -1); err != nil {
 			return err
 		}
 		if err := s.releaseName(ctx, txn, &it.Value); err != nil {

@@ -49,9 +49,13 @@ func Get[T any](ctx context.Context, db *DB, key string) (Item[T], error) {
 // follow every later change. Values that do not decode are logged and
 // skipped, so one bad record cannot hide the others.
 func List[T any](ctx context.Context, db *DB, prefix string) ([]Item[T], int64, error) {
+	return listAt[T](ctx, db, prefix, 0)
+}
+
+// listAt is List as of store revision rev; 0 is the newest.
+func listAt[T any](ctx context.Context, db *DB, prefix string, rev int64) ([]Item[T], int64, error) {
 	var (
 		items []Item[T]
-		rev   int64
 		from  = db.key(prefix)
 		end   = clientv3.GetPrefixRangeEnd(from)
 	)

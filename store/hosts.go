@@ -1,0 +1,380 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/zun-go/zun/container"
+	"github.com/zun-go/zun/errdefs"
+	"github.com/zun-go/zun/host"
+	"github.com/zun-go/zun/quota"
+)
+
+// Keys of compute hosts, relative to the DB's prefix.
+const (
+	hostsPrefix     = "hosts/"      // hosts/<name>: host.Host
+	hostUsagePrefix = "host-usage/" // host-usage/<name>: host.Usage
+	hostSeqKey      = "host-seq"    // the last host.Host.ID given
+)
+
+func hostUsageKey(name string) string { return hostUsagePrefix + name }
+
+// HostStore keeps compute host records and the claims of the containers
+// placed on them. Reads come from a watch-fed copy in memory, so the
+// scheduler can look at every host for every placement.
+type HostStore struct {
+	db *DB
+	cs *ContainerStore
+	// check refuses a claim beyond a host's capacity; nil: no check.
+	check func(h host.Host, used, delta host.Usage) error
+
+	mu       sync.RWMutex
+	rev      int64
+	advanced chan struct{}
+	hosts    map[string]host.Host
+	usage    map[string]host.Usage
+}
+
+// Hosts returns the host store of db and turns on claims in cs: from then
+// on, a container's record and its host's usage change in one
+// transaction, and check (when not nil) refuses a claim beyond what the
+// host can give, so concurrent creates never overcommit a host.
+func Hosts(db *DB, cs *ContainerStore, check func(h host.Host, used, delta host.Usage) error) *HostStore {
+	s := &HostStore{db: db, cs: cs, check: check, advanced: make(chan struct{}),
+		hosts: map[string]host.Host{}, usage: map[string]host.Usage{}}
+	cs.hosts = s
+	db.background(s.run)
+	return s
+}
+
+func (s *HostStore) run(ctx context.Context) {
+	log := slog.Default().With("component", "store", "index", "hosts")
+	for attempt := 0; ctx.Err() == nil; attempt++ {
+		hs, rev, err := List[host.Host](ctx, s.db, hostsPrefix)
+		var us []Item[host.Usage]
+		if err == nil {
+			us, _, err = listAt[host.Usage](ctx, s.db, hostUsagePrefix, rev)
+		}
+		if err != nil {
+			if ctx.Err() == nil {
+				log.Warn("load hosts", "error", err)
+			}
+			sleep(ctx, min(time.Duration(attempt+1)*100*time.Millisecond, 5*time.Second))
+			continue
+		}
+		attempt = 0
+		s.mu.Lock()
+		s.hosts, s.usage = map[string]host.Host{}, map[string]host.Usage{}
+		for _, it := range hs {
+			s.hosts[it.Value.Name] = it.Value
+		}
+		for _, it := range us {
+			s.usage[strings.TrimPrefix(it.Key, hostUsagePrefix)] = it.Value
+		}
+		s.advance(rev)
+		s.mu.Unlock()
+		hw := Watch[json.RawMessage](ctx, s.db, "host", rev+1) // hosts/ and host-usage/
+		for b := range hw {
+			if b.Err != nil {
+				log.Warn("host watch ended; reloading", "error", b.Err)
+				sleep(ctx, 100*time.Millisecond)
+				break
+			}
+			s.mu.Lock()
+			for _, ev := range b.Events {
+				s.apply(ev)
+			}
+			s.advance(b.Revision)
+			s.mu.Unlock()
+		}
+	}
+}
+
+func (s *HostStore) apply(ev Event[json.RawMessage]) {
+	k := ev.Item.Key
+	switch {
+	case strings.HasPrefix(k, hostsPrefix):
+		name := strings.TrimPrefix(k, hostsPrefix)
+		var h host.Host
+		if ev.Deleted || json.Unmarshal(ev.Item.Value, &h) != nil {
+			delete(s.hosts, name)
+			return
+		}
+		s.hosts[name] = h
+	case strings.HasPrefix(k, hostUsagePrefix):
+		name := strings.TrimPrefix(k, hostUsagePrefix)
+		var u host.Usage
+		if ev.Deleted || json.Unmarshal(ev.Item.Value, &u) != nil {
+			delete(s.usage, name)
+			return
+		}
+		s.usage[name] = u
+	}
+}
+
+func (s *HostStore) advance(rev int64) {
+	if rev > s.rev {
+		s.rev = rev
+		close(s.advanced)
+		s.advanced = make(chan struct{})
+	}
+}
+
+// waitFor waits until the copy reflects rev.
+func (s *HostStore) waitFor(ctx context.Context, rev int64) error {
+	for {
+		s.mu.RLock()
+		ok, advanced := s.rev > 0 && s.rev >= rev, s.advanced
+		s.mu.RUnlock()
+		if ok {
+			return nil
+		}
+		select {
+		case <-advanced:
+		case <-ctx.Done():
+			return errdefs.Unavailablef("host index has not caught up with revision %d: %w", rev, ctx.Err())
+		}
+	}
+}
+
+func (s *HostStore) commit(ctx context.Context, txn *Txn) error {
+	rev, err := txn.Commit(ctx)
+	if err != nil {
+		return err
+	}
+	return s.waitFor(ctx, rev)
+}
+
+// Report implements host.Store.
+func (s *HostStore) Report(ctx context.Context, h host.Host) (host.Host, error) {
+	if h.Name == "" || strings.Contains(h.Name, "/") {
+		return host.Host{}, errdefs.Invalidf("invalid host name %q", h.Name)
+	}
+	for attempt := 0; ; attempt++ {
+		it, err := Get[host.Host](ctx, s.db, hostsPrefix+h.Name)
+		now := time.Now().UTC()
+		var txn *Txn
+		switch {
+		case errdefs.IsNotFound(err):
+			seq, serr := Get[int64](ctx, s.db, hostSeqKey)
+			if serr != nil && !errdefs.IsNotFound(serr) {
+				return host.Host{}, serr
+			}
+			h.ID = seq.Value + 1
+			h.UUID = uuid.NewString()
+			h.CreatedAt, h.UpdatedAt = now, now
+			h.Disabled, h.DisabledReason, h.ForcedDown = false, "", false
+			txn = s.db.Txn().Create(hostsPrefix+h.Name, h).Swap(hostSeqKey, h.ID, seq.Revision)
+		case err != nil:
+			return host.Host{}, err
+		default:
+			old := it.Value
+			h.ID, h.UUID, h.CreatedAt = old.ID, old.UUID, old.CreatedAt
+			h.Disabled, h.DisabledReason, h.ForcedDown = old.Disabled, old.DisabledReason, old.ForcedDown
+			h.UpdatedAt = old.UpdatedAt
+			if sameReport(old, h) {
+				return old, nil
+			}
+			h.UpdatedAt = now
+			txn = s.db.Txn().Swap(hostsPrefix+h.Name, h, it.Revision)
+		}
+		err = s.commit(ctx, txn)
+		var conflict *ConflictError
+		if errors.As(err, &conflict) {
+			if err := backoff(ctx, attempt); err != nil {
+				return host.Host{}, err
+			}
+			continue
+		}
+		return h, err
+	}
+}
+
+func sameReport(a, b host.Host) bool {
+	return a.Address == b.Address && a.Driver == b.Driver && a.AvailabilityZone == b.AvailabilityZone &&
+		fmt.Sprint(a.Labels) == fmt.Sprint(b.Labels) && fmt.Sprint(a.Facts) == fmt.Sprint(b.Facts)
+}
+
+// Get implements host.Store.
+func (s *HostStore) Get(ctx context.Context, ident string) (host.Host, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if h, ok := s.hosts[ident]; ok {
+		return h, nil
+	}
+	for _, h := range s.hosts {
+		if h.UUID == ident {
+			return h, nil
+		}
+	}
+	return host.Host{}, errdefs.NotFoundf("Host %s could not be found.", ident)
+}
+
+// List implements host.Store.
+func (s *HostStore) List(ctx context.Context) ([]host.Host, error) {
+	s.mu.RLock()
+	out := make([]host.Host, 0, len(s.hosts))
+	for _, h := range s.hosts {
+		out = append(out, h)
+	}
+	s.mu.RUnlock()
+	slices.SortFunc(out, func(a, b host.Host) int { return strings.Compare(a.Name, b.Name) })
+	return out, nil
+}
+
+// Update implements host.Store.
+func (s *HostStore) Update(ctx context.Context, name string, fn func(*host.Host) error) (host.Host, error) {
+	for attempt := 0; ; attempt++ {
+		it, err := Get[host.Host](ctx, s.db, hostsPrefix+name)
+		if errdefs.IsNotFound(err) {
+			return host.Host{}, errdefs.NotFoundf("Host %s could not be found.", name)
+		}
+		if err != nil {
+			return host.Host{}, err
+		}
+		h := it.Value
+		if err := fn(&h); err != nil {
+			return host.Host{}, err
+		}
+		h.Name, h.ID, h.UUID = it.Value.Name, it.Value.ID, it.Value.UUID
+		h.UpdatedAt = time.Now().UTC()
+		err = s.commit(ctx, s.db.Txn().Swap(hostsPrefix+name, h, it.Revision))
+		var conflict *ConflictError
+		if errors.As(err, &conflict) {
+			if err := backoff(ctx, attempt); err != nil {
+				return host.Host{}, err
+			}
+			continue
+		}
+		return h, err
+	}
+}
+
+// Delete implements host.Store. A host that still has containers cannot
+// be deleted.
+func (s *HostStore) Delete(ctx context.Context, name string) error {
+	if _, err := s.Get(ctx, name); err != nil {
+		return err
+	}
+	if u, _, err := s.cs.hostUsage(ctx, name); err != nil {
+		return err
+	} else if u.Containers > 0 {
+		return errdefs.Conflictf("Host %s still has %d containers.", name, u.Containers)
+	}
+	return s.commit(ctx, s.db.Txn().Delete(hostsPrefix+name).Delete(hostUsageKey(name)))
+}
+
+// Usage implements host.Store.
+func (s *HostStore) Usage(ctx context.Context) (map[string]host.Usage, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	out := make(map[string]host.Usage, len(s.usage))
+	for k, v := range s.usage {
+		out[k] = v
+	}
+	return out, nil
+}
+
+func claimOf(c *container.Container) host.Usage {
+	q := quota.Of(c)
+	return host.Usage{Containers: q.Containers, CPU: q.CPU, MemoryMiB: q.Memory, DiskGiB: q.Disk}
+}
+
+func addUsage(a, b host.Usage, sign int64) host.Usage {
+	return host.Usage{
+		Containers: max(a.Containers+sign*b.Containers, 0),
+		CPU:        max(float64(int64((a.CPU+float64(sign)*b.CPU)*1000+0.5))/1000, 0),
+		MemoryMiB:  max(a.MemoryMiB+sign*b.MemoryMiB, 0),
+		DiskGiB:    max(a.DiskGiB+sign*b.DiskGiB, 0),
+	}
+}
+
+// hostUsage returns a host's usage and its revision, 0 when it has no
+// record yet: then it is counted from the containers on the host.
+func (s *ContainerStore) hostUsage(ctx context.Context, name string) (host.Usage, int64, error) {
+	it, err := Get[host.Usage](ctx, s.db, hostUsageKey(name))
+	if err == nil {
+		return it.Value, it.Revision, nil
+	}
+	if !errdefs.IsNotFound(err) {
+		return host.Usage{}, 0, err
+	}
+	if err := s.catchUp(ctx); err != nil {
+		return host.Usage{}, 0, err
+	}
+	var u host.Usage
+	s.idx.mu.RLock()
+	for _, e := range s.idx.all {
+		if e.c.Host == name {
+			u = addUsage(u, claimOf(e.c), 1)
+		}
+	}
+	s.idx.mu.RUnlock()
+	return u, 0, nil
+}
+
+// claim adds to txn a change of a host's usage by delta (sign 1 to claim,
+// -1 to release), checked against the host's capacity when claiming.
+func (s *ContainerStore) claim(ctx context.Context, txn *Txn, name string, delta host.Usage, sign int64) error {
+	if s.hosts == nil || name == "" {
+		return nil
+	}
+	used, rev, err := s.hostUsage(ctx, name)
+	if err != nil {
+		return err
+	}
+	if sign > 0 && s.hosts.check != nil {
+		h, err := s.hosts.Get(ctx, name)
+		if err == nil {
+			if err := s.hosts.check(h, used, delta); err != nil {
+				return err
+			}
+		}
+	}
+	txn.Swap(hostUsageKey(name), addUsage(used, delta, sign), rev)
+	return nil
+}
+
+// reclaim adds to txn the change of claims when a container moves to
+// another host or changes its resources.
+func (s *ContainerStore) reclaim(ctx context.Context, txn *Txn, old, c *container.Container) error {
+	if s.hosts == nil {
+		return nil
+	}
+	if old.Host != c.Host {
+		if err := s.claim(ctx, txn, old.Host, claimOf(old), -1); err != nil {
+			return err
+		}
+		return s.claim(ctx, txn, c.Host, claimOf(c), 1)
+	}
+	if c.Host == "" {
+		return nil
+	}
+	used, rev, err := s.hostUsage(ctx, c.Host)
+	if err != nil {
+		return err
+	}
+	rest := addUsage(used, claimOf(old), -1)
+	grows := claimOf(c).CPU > claimOf(old).CPU || claimOf(c).MemoryMiB > claimOf(old).MemoryMiB || claimOf(c).DiskGiB > claimOf(old).DiskGiB
+	if grows && s.hosts.check != nil {
+		if h, err := s.hosts.Get(ctx, c.Host); err == nil {
+			if err := s.hosts.check(h, rest, claimOf(c)); err != nil {
+				return err
+			}
+		}
+	}
+	txn.Swap(hostUsageKey(c.Host), addUsage(rest, claimOf(c), 1), rev)
+	return nil
+}
+
+// Interface guards
+var _ host.Store = (*HostStore)(nil)
