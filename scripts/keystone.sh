@@ -127,8 +127,11 @@ serve() {
 	# One single-threaded worker: with SQLite, Keystone's connections must
 	# be closed by the thread that opened them, else a lock is left behind
 	# and writes fail with "database is locked". Plenty for tests.
+	# --http11-socket keeps connections alive properly: with --http-socket
+	# uWSGI closes each one without saying so, and a client that reuses it
+	# gets "connection reset by peer".
 	OS_KEYSTONE_CONFIG_FILES="$DIR/keystone.conf" uwsgi_python3 \
-		--http-socket "127.0.0.1:$PORT" \
+		--http11-socket "127.0.0.1:$PORT" \
 		--wsgi-file /usr/bin/keystone-wsgi-public \
 		--master --processes 1 --lazy-apps \
 		--die-on-term --need-app \
