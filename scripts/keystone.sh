@@ -37,12 +37,12 @@ ADMIN_PASSWORD=admin-secret
 ZUN_PASSWORD=zun-secret
 DEMO_PASSWORD=demo-secret
 
-# install makes sure keystone, uWSGI, curl and jq are there. The package's
-# postinst enables and tries to start a system-wide Keystone on port 5000
-# (refused where /usr/sbin/policy-rc.d forbids starting services, as in
-# containers); that one is stopped and disabled so that nothing but ours
-# is left listening.
-install() {
+# ensure_installed makes sure keystone, uWSGI, curl and jq are there. The
+# package's postinst enables and tries to start a system-wide Keystone on
+# port 5000 (refused where /usr/sbin/policy-rc.d forbids starting
+# services, as in containers); that one is stopped and disabled so that
+# nothing but ours is left listening.
+ensure_installed() {
 	local need=()
 	command -v keystone-manage >/dev/null 2>&1 || need+=(keystone)
 	command -v uwsgi_python3 >/dev/null 2>&1 || need+=(uwsgi-plugin-python3)
@@ -215,7 +215,7 @@ start() {
 		echo "$URL"
 		return
 	fi
-	install
+	ensure_installed
 	[ -f "$DIR/.setup" ] || setup
 	serve
 	[ -f "$DIR/.provisioned" ] || provision
