@@ -2,6 +2,7 @@ package apiserver
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"net/url"
@@ -16,6 +17,7 @@ import (
 	"github.com/zun-go/zun/container"
 	"github.com/zun-go/zun/driver"
 	"github.com/zun-go/zun/errdefs"
+	hostpkg "github.com/zun-go/zun/host"
 )
 
 // listParams are the query parameters GET /v1/containers accepts; the
@@ -87,20 +89,38 @@ func (s *Server) createContainer(c *call) (any, error) {
 	ct.Status = container.Creating
 	ct.CreatedAt = now
 
-	host, schedErr := s.Scheduler.Schedule(c.ctx, ct)
-	if schedErr != nil && !errdefs.IsUnavailable(schedErr) {
-		// A request no host could ever satisfy (unknown host, ...).
-		return nil, schedErr
-	}
-	if schedErr == nil {
-		ct.Host = host
-		ct.SetOp(container.Op{Action: container.ActCreate, RequestID: c.requestID, Run: run})
-	} else {
-		ct.Status = container.Error
-		ct.StatusReason = "There are not enough hosts available."
-	}
-	if err := s.Containers.Create(c.ctx, ct, s.newAction(c, ct, container.ActCreate)); err != nil {
-		return nil, err
+	// The scheduler picks from a view that may be a moment old; the
+	// store's claim on the host is the truth. A claim refused because the
+	// room went meanwhile is scheduled again.
+	var schedErr error
+	for attempt := 0; ; attempt++ {
+		var host string
+		host, schedErr = s.Scheduler.Schedule(c.ctx, ct)
+		if schedErr != nil && !errdefs.IsUnavailable(schedErr) {
+			// A request no host could ever satisfy (unknown host, ...).
+			return nil, schedErr
+		}
+		if schedErr == nil {
+			ct.Host = host
+			ct.Status = container.Creating
+			ct.StatusReason = ""
+			ct.SetOp(container.Op{Action: container.ActCreate, RequestID: c.requestID, Run: run})
+		} else {
+			ct.Host = ""
+			ct.Op = nil
+			ct.Status = container.Error
+			ct.StatusReason = schedErr.Error()
+		}
+		err := s.Containers.Create(c.ctx, ct, s.newAction(c, ct, container.ActCreate))
+		var claim *hostpkg.ClaimError
+		if errors.As(err, &claim) && attempt < 5 {
+			c.log.Info("claim refused; scheduling again", "host", claim.Host, "reason", claim.Reason)
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		break
 	}
 	if schedErr != nil {
 		s.failAction(c, ct.UUID, "compute__schedule", schedErr)

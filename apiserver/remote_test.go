@@ -33,6 +33,7 @@ func TestAPIRemoteAgent(t *testing.T) {
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 
 	hosts := apiserver.NewHostService(cs, cs, cs)
+	hosts.UseRegistry(store.Hosts(db, cs, scheduler.Default().ClaimCheck()))
 	hosts.Dial = func(addr string) apiserver.HostAPI { return agentapi.NewHostClient(addr, token, nil) }
 	cp := httptest.NewServer(agentapi.NewControlPlaneHandler(hosts, token))
 	t.Cleanup(cp.Close)
@@ -55,7 +56,7 @@ func TestAPIRemoteAgent(t *testing.T) {
 	cfg := apiserver.DefaultConfig()
 	cfg.NoAuth = true
 	ts := httptest.NewServer(apiserver.New(cfg, apiserver.Deps{
-		Containers: cs, Actions: cs, Scheduler: scheduler.New(hosts), Hosts: hosts, Quotas: quotas, Logger: log,
+		Containers: cs, Actions: cs, Scheduler: scheduler.NewWithConfig(scheduler.Default(), hosts), Hosts: hosts, Quotas: quotas, Logger: log,
 	}))
 	t.Cleanup(ts.Close)
 	// The host exists for the scheduler once it has heartbeaten.

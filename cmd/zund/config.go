@@ -12,6 +12,8 @@ import (
 	"github.com/zun-go/zun/apiserver"
 	"github.com/zun-go/zun/compute"
 	"github.com/zun-go/zun/identity"
+	"github.com/zun-go/zun/identity/keystone"
+	"github.com/zun-go/zun/scheduler"
 )
 
 // Config is zund's whole configuration.
@@ -70,9 +72,16 @@ type Config struct {
 	// defaults.
 	PolicyFile string
 
-	API      apiserver.Config
-	Compute  compute.Config
-	Identity identity.Config
+	// KeystoneURL, when set, authenticates the API's callers against this
+	// external Keystone instead of the embedded identity service, which is
+	// then not served; Keystone holds the service credentials.
+	KeystoneURL string
+
+	API       apiserver.Config
+	Compute   compute.Config
+	Identity  identity.Config
+	Keystone  keystone.Config
+	Scheduler scheduler.Config
 }
 
 // Default returns the defaults.
@@ -88,6 +97,8 @@ func Default() Config {
 		API:             apiserver.DefaultConfig(),
 		Compute:         compute.DefaultConfig(),
 		Identity:        identity.DefaultConfig(),
+		Keystone:        keystone.Default(),
+		Scheduler:       scheduler.Default(),
 		AdminPassword:   os.Getenv("ZUN_ADMIN_PASSWORD"),
 	}
 }
@@ -123,10 +134,20 @@ func (c *Config) Validate() error {
 	if !slices.Contains([]string{"", "project", "global"}, c.NameScope) {
 		errs = append(errs, fmt.Errorf("--name-scope %q: want \"\", \"project\" or \"global\"", c.NameScope))
 	}
-	if !c.NoAuth {
+	switch {
+	case c.NoAuth:
+	case c.KeystoneURL != "":
+		c.Keystone.AuthURL = c.KeystoneURL
+		if err := c.Keystone.Validate(); err != nil {
+			errs = append(errs, fmt.Errorf("keystone: %w", err))
+		}
+	default:
 		if err := c.Identity.Validate(); err != nil {
 			errs = append(errs, fmt.Errorf("identity: %w", err))
 		}
+	}
+	if err := c.Scheduler.Validate(); err != nil {
+		errs = append(errs, fmt.Errorf("scheduler: %w", err))
 	}
 	if c.Host == "" {
 		errs = append(errs, errors.New("--host is empty and the hostname is unknown"))

@@ -27,6 +27,7 @@ import (
 	"github.com/zun-go/zun/compute"
 	"github.com/zun-go/zun/driver/docker"
 	"github.com/zun-go/zun/identity"
+	"github.com/zun-go/zun/identity/keystone"
 	"github.com/zun-go/zun/internal/demoimage"
 	"github.com/zun-go/zun/policy"
 	"github.com/zun-go/zun/quota"
@@ -50,6 +51,16 @@ func main() {
 	fs.DurationVar(&cfg.HostDownAfter, "host-down-after", cfg.HostDownAfter, "how long a compute host may miss heartbeats before its containers show Unknown")
 	fs.DurationVar(&cfg.Compute.HeartbeatInterval, "heartbeat-interval", cfg.Compute.HeartbeatInterval, "how often a compute agent heartbeats")
 	fs.BoolVar(&cfg.NoCompute, "no-compute", false, "run the control plane (--dev) without a compute agent of its own")
+	fs.StringVar(&cfg.KeystoneURL, "keystone-url", "", "authenticate callers against this external Keystone (e.g. http://keystone:5000/v3) instead of the embedded identity")
+	fs.StringVar(&cfg.Keystone.Username, "keystone-user", cfg.Keystone.Username, "service user that validates tokens in the external Keystone")
+	fs.StringVar(&cfg.Keystone.ProjectName, "keystone-project", cfg.Keystone.ProjectName, "project of the service user")
+	fs.StringVar(&cfg.Keystone.UserDomainName, "keystone-user-domain", cfg.Keystone.UserDomainName, "domain of the service user")
+	fs.StringVar(&cfg.Keystone.ProjectDomainName, "keystone-project-domain", cfg.Keystone.ProjectDomainName, "domain of the service user's project")
+	fs.DurationVar(&cfg.Keystone.CacheTTL, "keystone-cache-ttl", cfg.Keystone.CacheTTL, "how long a validated token is trusted without asking Keystone again (a revoked token may work this long)")
+	fs.StringVar(&cfg.Scheduler.Weigher, "scheduler-weigher", cfg.Scheduler.Weigher, `"spread" containers over hosts or "pack" them`)
+	fs.Float64Var(&cfg.Scheduler.CPUAllocationRatio, "cpu-allocation-ratio", cfg.Scheduler.CPUAllocationRatio, "vCPUs claimable per host CPU")
+	fs.Float64Var(&cfg.Scheduler.RAMAllocationRatio, "ram-allocation-ratio", cfg.Scheduler.RAMAllocationRatio, "memory claimable per MiB of host memory")
+	fs.Float64Var(&cfg.Scheduler.DiskAllocationRatio, "disk-allocation-ratio", cfg.Scheduler.DiskAllocationRatio, "disk claimable per GiB of host disk")
 	fs.BoolVar(&cfg.NoAuth, "no-auth", false, "serve without authentication, every caller the admin of one project (development and tests only)")
 	fs.StringVar(&cfg.AdminPassword, "admin-password", cfg.AdminPassword, "password of the admin created on first start (default: ZUN_ADMIN_PASSWORD, else random)")
 	fs.StringVar(&cfg.PolicyFile, "policy-file", "", "YAML or JSON file of policy rules overriding Zun's defaults (docs/policy.md)")
@@ -78,6 +89,9 @@ func main() {
 		os.Exit(2)
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+	if cfg.Keystone.Password == "" {
+		cfg.Keystone.Password = os.Getenv("ZUN_KEYSTONE_PASSWORD")
+	}
 	if err := cfg.Validate(); err != nil {
 		fmt.Fprintf(os.Stderr, "zund: %v\n", err)
 		os.Exit(2)
@@ -114,6 +128,7 @@ func run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	hosts := apiserver.NewHostService(cs, cs, cs)
 	hosts.Dial = func(addr string) apiserver.HostAPI { return agentapi.NewHostClient(addr, token, nil) }
 	hosts.DownAfter = cfg.HostDownAfter
+	hosts.UseRegistry(store.Hosts(db, cs, cfg.Scheduler.ClaimCheck()))
 	var agent *compute.Agent
 	if !cfg.NoCompute {
 		drv, err := docker.New(ctx, docker.Options{Host: cfg.DockerHost, HostName: cfg.Host})
@@ -144,13 +159,21 @@ func run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	deps := apiserver.Deps{
 		Containers: cs,
 		Actions:    cs,
-		Scheduler:  scheduler.New(hosts),
+		Scheduler:  scheduler.NewWithConfig(cfg.Scheduler, hosts),
 		Hosts:      hosts,
 		Policy:     rules,
 		Quotas:     quotas,
 		Logger:     log.With("role", "api"),
 	}
-	if !cfg.NoAuth {
+	if cfg.KeystoneURL != "" && !cfg.NoAuth {
+		v, err := keystone.New(cfg.Keystone)
+		if err != nil {
+			return fmt.Errorf("keystone: %w", err)
+		}
+		deps.Auth = v
+		log.Info("authenticating against an external Keystone", "url", cfg.KeystoneURL, "service_user", cfg.Keystone.Username)
+	}
+	if !cfg.NoAuth && cfg.KeystoneURL == "" {
 		ids, err := startIdentity(ctx, cfg, db, endpoint, log)
 		if err != nil {
 			return err
@@ -188,7 +211,7 @@ func run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	if cfg.NoAuth {
 		log.Warn("running with --no-auth: no authentication, every caller is the admin of the dev project")
 		fmt.Fprintf(os.Stderr, "Try:  bin/zunctl --endpoint %s/v1 run --name web %s httpd -f -p 8080\n\n", endpoint, demoimage.Ref)
-	} else {
+	} else if cfg.KeystoneURL == "" {
 		fmt.Fprintf(os.Stderr, "Identity (Keystone v3) at %s/identity/v3; admin credentials in %s\n",
 			endpoint, filepath.Join(cfg.DataDir, "openrc"))
 		fmt.Fprintf(os.Stderr, "Try:  source %s; bin/zunctl run --name web %s httpd -f -p 8080\n\n",
