@@ -83,7 +83,8 @@ func (s *Server) createContainer(c *call) (any, error) {
 	ct.UUID = uuid.NewString()
 	ct.ProjectID = p.ProjectID
 	ct.UserID = p.UserID
-	if ct.Name == "" {
+	generated := ct.Name == ""
+	if generated {
 		ct.Name = generateName()
 	}
 	ct.Status = container.Creating
@@ -112,6 +113,10 @@ func (s *Server) createContainer(c *call) (any, error) {
 			ct.StatusReason = schedErr.Error()
 		}
 		err := s.Containers.Create(c.ctx, ct, s.newAction(c, ct, container.ActCreate))
+		if generated && errdefs.IsConflict(err) && attempt < 5 {
+			ct.Name = generateName() // a generated name taken by chance
+			continue
+		}
 		var claim *hostpkg.ClaimError
 		if errors.As(err, &claim) && attempt < 5 {
 			c.log.Info("claim refused; scheduling again", "host", claim.Host, "reason", claim.Reason)

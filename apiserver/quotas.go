@@ -53,13 +53,19 @@ func (s *Server) showQuota(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := map[string]any{}
+	// Fields in Zun's order: zun quota-get --usages prints the values in
+	// the order they arrive.
+	type use struct {
+		Limit int64 `json:"limit"`
+		InUse any   `json:"in_use"`
+	}
+	out := map[string]use{}
 	for _, r := range quota.Resources {
 		inUse := any(int64(used.Get(r)))
 		if r == quota.CPU {
 			inUse = used.CPU
 		}
-		out[r] = map[string]any{"limit": lim[r], "in_use": inUse}
+		out[r] = use{Limit: lim[r], InUse: inUse}
 	}
 	return out, nil
 }

@@ -138,6 +138,7 @@ a request and 2 when the command line is wrong.`,
 	root.AddGroup(
 		&cobra.Group{ID: "containers", Title: "Container commands:"},
 		&cobra.Group{ID: "inspect", Title: "Inspection commands:"},
+		&cobra.Group{ID: "quotas", Title: "Quota commands:"},
 	)
 	add := func(group string, cmds ...*cobra.Command) {
 		for _, c := range cmds {
@@ -153,5 +154,6 @@ a request and 2 when the command line is wrong.`,
 	add("inspect",
 		newListCommand(a), newShowCommand(a), newLogsCommand(a), newStatsCommand(a),
 		newTopCommand(a), newActionsCommand(a), newVersionCommand(a))
+	add("quotas", newQuotaCommand(a), newQuotaClassCommand(a))
 	return root
 }

@@ -112,7 +112,7 @@ type daemon struct {
 func startZund(t *testing.T, dockerHost string, extra ...string) *daemon {
 	t.Helper()
 	d := &daemon{t: t, DataDir: t.TempDir(), Docker: dockerHost, extra: extra,
-		Host: "e2e-" + strings.ToLower(strings.NewReplacer("/", "-", "_", "-").Replace(t.Name()))}
+		Host: fmt.Sprintf("e2e-%d-%s", os.Getpid(), strings.ToLower(strings.NewReplacer("/", "-", "_", "-").Replace(t.Name())))}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

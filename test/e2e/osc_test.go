@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -204,8 +205,17 @@ func TestOpenStackClients(t *testing.T) {
 		if err == nil || !strings.Contains(out, "Quota exceeded") {
 			t.Fatalf("second container over a quota of 1: %v\n%s", err, out)
 		}
-		if out := bob.must("quota-get", "--usages", pid); !strings.Contains(out, "in_use") {
+		// The client prints the values in the order they arrive: limit,
+		// then in_use, under its header.
+		if out := bob.must("quota-get", "--usages", pid); !strings.Contains(out, "| limit | in_use |") ||
+			!regexp.MustCompile(`\|\s*containers\s*\|\s*1\s*\|\s*1\s*\|`).MatchString(out) ||
+			!regexp.MustCompile(`\|\s*memory\s*\|\s*1024\s*\|\s*512\s*\|`).MatchString(out) {
 			t.Fatalf("quota-get --usages:\n%s", out)
+		}
+		// The same through openstack appcontainer quota.
+		admin.must("appcontainer", "quota", "update", "--cpu", "7", pid)
+		if q := admin.showJSON("appcontainer", "quota", "get", pid); q["cpu"] != 7.0 || q["containers"] != 1.0 {
+			t.Fatalf("openstack appcontainer quota get: %v", q)
 		}
 		bob.must("delete", "--stop", "q1")
 		zunAdmin.must("quota-delete", pid)

@@ -22,6 +22,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -128,6 +129,10 @@ func TestExternalKeystone(t *testing.T) {
 			t.Errorf("revoked token refused only after %s, want within the cache TTL %s", took, cacheTTL)
 		}
 		t.Logf("revoked token refused %s after revocation (cache TTL %s)", took.Round(time.Millisecond), cacheTTL)
+	})
+
+	t.Run("zund with --keystone-url", func(t *testing.T) {
+		testZund(t, ks)
 	})
 
 	t.Run("keystone down", func(t *testing.T) {
@@ -270,4 +275,89 @@ func tail(path string) string {
 		b = b[len(b)-4000:]
 	}
 	return string(b)
+}
+
+// testZund runs the built zund against the real Keystone: its tokens reach
+// the container API with their project and roles, other tokens do not, a
+// revoked one stops working within the cache TTL, and the embedded
+// identity is not served.
+func testZund(t *testing.T, ks *realKeystone) {
+	bin := filepath.Join(t.TempDir(), "zund")
+	if out, err := exec.Command("go", "build", "-o", bin, "../../cmd/zund").CombinedOutput(); err != nil {
+		t.Fatalf("build zund: %v\n%s", err, out)
+	}
+	addr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
+	data := t.TempDir()
+	cmd := exec.Command(bin, "--dev", "--no-compute", "--listen", addr, "--data-dir", data,
+		"--keystone-url", ks.url, "--keystone-user", ks.env["ZUN_USERNAME"],
+		"--keystone-project", ks.env["ZUN_PROJECT_NAME"], "--keystone-cache-ttl", "1s")
+	cmd.Env = append(os.Environ(), "ZUN_KEYSTONE_PASSWORD="+ks.env["ZUN_PASSWORD"])
+	logf, _ := os.Create(filepath.Join(data, "zund.log"))
+	cmd.Stdout, cmd.Stderr = logf, logf
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		_ = cmd.Wait()
+		if t.Failed() {
+			t.Logf("zund log:\n%s", tail(filepath.Join(data, "zund.log")))
+		}
+	})
+	base := "http://" + addr
+	get := func(path, token string) (int, string) {
+		req, _ := http.NewRequest("GET", base+path, nil)
+		if token != "" {
+			req.Header.Set("X-Auth-Token", token)
+		}
+		req.Header.Set("OpenStack-API-Version", "container 1.40")
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return 0, err.Error()
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		return res.StatusCode, string(b)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		if st, _ := get("/", ""); st == 200 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("zund did not come up")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	demo := ks.token(t, ks.env["DEMO_USERNAME"], ks.env["DEMO_PASSWORD"], projectScope(ks.env["DEMO_PROJECT_NAME"]))
+	if st, body := get("/v1/containers", demo); st != 200 {
+		t.Fatalf("list with a Keystone token: %d %s", st, body)
+	}
+	if st, _ := get("/v1/containers?all_projects=true", demo); st != 403 {
+		t.Fatalf("a member's all_projects: %d, want 403", st)
+	}
+	admin := ks.token(t, "admin", ks.env["ADMIN_PASSWORD"], projectScope("admin"))
+	if st, body := get("/v1/containers?all_projects=true", admin); st != 200 {
+		t.Fatalf("the admin's all_projects: %d %s", st, body)
+	}
+	for _, tok := range []string{"", "forged", demo[:len(demo)-2] + "xx"} {
+		if st, _ := get("/v1/containers", tok); st != 401 {
+			t.Fatalf("token %.10q: %d, want 401", tok, st)
+		}
+	}
+	if st, _ := get("/identity/v3", ""); st == 200 {
+		t.Fatal("the embedded identity is served in external Keystone mode")
+	}
+	ks.revoke(t, demo)
+	deadline = time.Now().Add(5 * time.Second)
+	for {
+		st, _ := get("/v1/containers", demo)
+		if st == 401 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("a revoked token still works after 5s (cache TTL 1s): %d", st)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 }
