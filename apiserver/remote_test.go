@@ -24,6 +24,24 @@ import (
 // control plane's agent API, and answers logs, exec... on its own HTTP
 // server, as an agent on another host does.
 func TestAPIRemoteAgent(t *testing.T) {
+	ts, drv := newRemoteStack(t)
+	apitest.Run(t, apitest.Target{
+		URL:   ts.URL,
+		Image: testImage,
+		Admin: true,
+		RuntimeContainers: func(t *testing.T) int {
+			list, err := drv.List(context.Background())
+			if err != nil {
+				t.Fatal(err)
+			}
+			return len(list)
+		},
+	})
+}
+
+// newRemoteStack starts the API and one agent ("remote-1") that talks to
+// it over the agent API, with the host registry and claims on.
+func newRemoteStack(t *testing.T) (*httptest.Server, *fake.Driver) {
 	const token = "shared-secret"
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
@@ -33,7 +51,8 @@ func TestAPIRemoteAgent(t *testing.T) {
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 
 	hosts := apiserver.NewHostService(cs, cs, cs)
-	hosts.UseRegistry(store.Hosts(db, cs, scheduler.Default().ClaimCheck()))
+	records := store.Hosts(db, cs, scheduler.Default().ClaimCheck())
+	hosts.UseRegistry(records)
 	hosts.Dial = func(addr string) apiserver.HostAPI { return agentapi.NewHostClient(addr, token, nil) }
 	cp := httptest.NewServer(agentapi.NewControlPlaneHandler(hosts, token))
 	t.Cleanup(cp.Close)
@@ -57,6 +76,7 @@ func TestAPIRemoteAgent(t *testing.T) {
 	cfg.NoAuth = true
 	ts := httptest.NewServer(apiserver.New(cfg, apiserver.Deps{
 		Containers: cs, Actions: cs, Scheduler: scheduler.NewWithConfig(scheduler.Default(), hosts), Hosts: hosts, Quotas: quotas, Logger: log,
+		HostRecords: records, Liveness: hosts,
 	}))
 	t.Cleanup(ts.Close)
 	// The host exists for the scheduler once it has heartbeaten.
@@ -71,16 +91,5 @@ func TestAPIRemoteAgent(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	apitest.Run(t, apitest.Target{
-		URL:   ts.URL,
-		Image: testImage,
-		Admin: true,
-		RuntimeContainers: func(t *testing.T) int {
-			list, err := drv.List(context.Background())
-			if err != nil {
-				t.Fatal(err)
-			}
-			return len(list)
-		},
-	})
+	return ts, drv
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/zun-go/zun/apiserver/schema"
 	"github.com/zun-go/zun/auth"
 	"github.com/zun-go/zun/container"
+	"github.com/zun-go/zun/host"
 	"github.com/zun-go/zun/policy"
 	"github.com/zun-go/zun/quota"
 )
@@ -82,7 +83,11 @@ type Deps struct {
 	Policy Policy
 	// Quotas serves the quotas API; nil: quotas are not enabled (501).
 	Quotas quota.Store
-	Logger *slog.Logger
+	// HostRecords and Liveness serve the hosts, services and availability
+	// zones APIs; nil: 501.
+	HostRecords host.Store
+	Liveness    Liveness
+	Logger      *slog.Logger
 }
 
 // Server is the API server.
@@ -147,6 +152,13 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /v1/containers/{id}/stats", v(s.containerStats))
 	m.HandleFunc("GET /v1/containers/{id}/top", v(s.containerTop))
 	m.HandleFunc("POST /v1/containers/{id}/commit", v(s.commitContainer))
+
+	m.HandleFunc("GET /v1/hosts", v(s.listHosts))
+	m.HandleFunc("GET /v1/hosts/{id}", v(s.showHost))
+	m.HandleFunc("GET /v1/services", v(s.listServices))
+	m.HandleFunc("PUT /v1/services/{action}", v(s.updateService))
+	m.HandleFunc("DELETE /v1/services", v(s.deleteService))
+	m.HandleFunc("GET /v1/availability_zones", v(s.listZones))
 
 	m.HandleFunc("GET /v1/quotas/{project}", v(s.showQuota))
 	m.HandleFunc("PUT /v1/quotas/{project}", v(s.updateQuota))

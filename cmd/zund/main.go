@@ -128,7 +128,8 @@ func run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	hosts := apiserver.NewHostService(cs, cs, cs)
 	hosts.Dial = func(addr string) apiserver.HostAPI { return agentapi.NewHostClient(addr, token, nil) }
 	hosts.DownAfter = cfg.HostDownAfter
-	hosts.UseRegistry(store.Hosts(db, cs, cfg.Scheduler.ClaimCheck()))
+	hostRecords := store.Hosts(db, cs, cfg.Scheduler.ClaimCheck())
+	hosts.UseRegistry(hostRecords)
 	var agent *compute.Agent
 	if !cfg.NoCompute {
 		drv, err := docker.New(ctx, docker.Options{Host: cfg.DockerHost, HostName: cfg.Host})
@@ -157,13 +158,15 @@ func run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	mux := http.NewServeMux()
 	cfg.API.NoAuth = cfg.NoAuth
 	deps := apiserver.Deps{
-		Containers: cs,
-		Actions:    cs,
-		Scheduler:  scheduler.NewWithConfig(cfg.Scheduler, hosts),
-		Hosts:      hosts,
-		Policy:     rules,
-		Quotas:     quotas,
-		Logger:     log.With("role", "api"),
+		Containers:  cs,
+		Actions:     cs,
+		Scheduler:   scheduler.NewWithConfig(cfg.Scheduler, hosts),
+		Hosts:       hosts,
+		Policy:      rules,
+		Quotas:      quotas,
+		HostRecords: hostRecords,
+		Liveness:    hosts,
+		Logger:      log.With("role", "api"),
 	}
 	if cfg.KeystoneURL != "" && !cfg.NoAuth {
 		v, err := keystone.New(cfg.Keystone)
