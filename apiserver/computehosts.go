@@ -151,14 +151,32 @@ type serviceBody struct {
 	ForcedDown     any     `json:"forced_down"`
 }
 
+// readServiceBody reads the fields from the JSON body or, as
+// python-zunclient sends them, from the query string.
 func (s *Server) readServiceBody(c *call) (serviceBody, error) {
 	var b serviceBody
 	raw, err := c.readBody()
 	if err != nil {
 		return b, err
 	}
-	if err := json.Unmarshal(raw, &b); err != nil {
-		return b, errdefs.Invalidf("Invalid JSON in the request body: %v", err)
+	if len(raw) > 0 {
+		if err := json.Unmarshal(raw, &b); err != nil {
+			return b, errdefs.Invalidf("Invalid JSON in the request body: %v", err)
+		}
+	}
+	q := c.r.URL.Query()
+	if q.Has("host") {
+		b.Host = q.Get("host")
+	}
+	if q.Has("binary") {
+		b.Binary = q.Get("binary")
+	}
+	if q.Has("disabled_reason") {
+		r := q.Get("disabled_reason")
+		b.DisabledReason = &r
+	}
+	if q.Has("forced_down") {
+		b.ForcedDown = q.Get("forced_down")
 	}
 	if b.Host == "" || b.Binary == "" {
 		return b, errdefs.Invalidf("Both host and binary are required.")

@@ -189,6 +189,38 @@ func TestMultiHost(t *testing.T) {
 	if n := len(runtimeContainersOf(t, engines[1].host, "mh-1")); n != 2 {
 		t.Fatalf("engine of mh-1 runs %d containers after the agent's restart, want 2", n)
 	}
+
+	// The hosts and services APIs through the real client: every host is
+	// listed with its engine's facts; a disabled host gets nothing new.
+	zunBin, err := exec.LookPath("zun")
+	if err != nil {
+		if os.Getenv("ZUN_TEST_CLIENTS") != "" {
+			t.Fatal("ZUN_TEST_CLIENTS is set but zun is not installed")
+		}
+		t.Skip("python3-zunclient is not installed")
+	}
+	zun := cli{t, zunBin, d.osEnv("admin", adminPassword, "admin")}
+	if out := zun.must("host-list"); strings.Count(out, "mh-") != 3 {
+		t.Fatalf("host-list:\n%s", out)
+	}
+	if out := zun.must("service-list"); strings.Count(out, "| up ") != 3 || !strings.Contains(out, "zun-compute") {
+		t.Fatalf("service-list:\n%s", out)
+	}
+	zun.must("service-disable", "--reason", "maintenance", "mh-0", "zun-compute")
+	if out := zun.must("service-list"); !strings.Contains(out, "maintenance") {
+		t.Fatalf("service-list after disable:\n%s", out)
+	}
+	var third []*api.Container
+	for i := range 3 {
+		third = append(third, run(fmt.Sprintf("while-disabled-%d", i)))
+	}
+	if m := perHost(third); m["mh-0"] != 0 {
+		t.Fatalf("placement while mh-0 is disabled: %v", m)
+	}
+	zun.must("service-enable", "mh-0", "zun-compute")
+	if out := zun.must("availability-zone-list"); !strings.Contains(out, "nova") {
+		t.Fatalf("availability-zone-list:\n%s", out)
+	}
 }
 
 func hostOf(t *testing.T, c *api.Client, id string) string {
