@@ -36,6 +36,7 @@ type HostService struct {
 
 	mu    sync.Mutex
 	hosts map[string]*hostEntry
+	hub   hub
 }
 
 type hostEntry struct {
@@ -255,42 +256,10 @@ func (h *HostService) markUnknown(ctx context.Context, host string) (int, error)
 	return n, nil
 }
 
-// Watch implements compute.ControlPlane.
+// Watch implements compute.ControlPlane: one store watch serves every
+// agent (see hub).
 func (h *HostService) Watch(ctx context.Context, host string) ([]*container.Container, <-chan container.Change, error) {
-	all, changes, err := h.watcher.Watch(auth.System(ctx))
-	if err != nil {
-		return nil, nil, err
-	}
-	mine := map[string]bool{}
-	var snapshot []*container.Container
-	for _, c := range all {
-		if c.Host == host {
-			mine[c.UUID] = true
-			snapshot = append(snapshot, c)
-		}
-	}
-	out := make(chan container.Change, 64)
-	go func() {
-		defer close(out)
-		for ch := range changes {
-			uuid := ch.Container.UUID
-			switch {
-			case ch.Container.Host == host && !ch.Deleted:
-				mine[uuid] = true
-			case mine[uuid]:
-				delete(mine, uuid)
-				ch.Deleted = true
-			default:
-				continue
-			}
-			select {
-			case out <- ch:
-			case <-ctx.Done():
-				return
-			}
-		}
-	}()
-	return snapshot, out, nil
+	return h.hub.watch(ctx, h.watcher, host)
 }
 
 // Report implements compute.ControlPlane; see compute.Report for the rules.
