@@ -14,3 +14,19 @@ awk '/^pkg:/ {pkg=$2} /^Benchmark/ {
 	for (i=5; i<=NF; i+=2) rest=rest $i" "$(i+1)"  ";
 	sub(/^github.com\/zun-go\/zun\//, "", pkg);
 	printf "%-60s %12s %16s %s\n", pkg"."name, iters, t, rest }' "$out"
+
+# The control plane at scale (cmd/zunbench): simulated hosts on the fake
+# runtime, containers created through the HTTP API by 64 clients.
+# BENCH_SCALE=small runs a quick version.
+echo
+echo "control plane at scale (zunbench)"
+go build -o "$out.zunbench" ./cmd/zunbench
+trap 'rm -f "$out" "$out.zunbench"' EXIT
+if [ "${BENCH_SCALE:-full}" = small ]; then
+	"$out.zunbench" -hosts 100 -containers 5000
+	"$out.zunbench" -header=false -list 1000
+else
+	"$out.zunbench" -hosts 1000 -containers 100000
+	"$out.zunbench" -header=false -hosts 10000 -containers 1000000 -limit 10m
+	"$out.zunbench" -header=false -list 10000
+fi
