@@ -122,6 +122,11 @@ func TestTenantIsolation(t *testing.T) {
 			t.Fatalf("bob's list %q shows alice's container", q)
 		}
 	}
+	// A scheduler hint cannot name, or probe for, another project's container.
+	if got, resp := call(t, "POST", ts.URL+"/v1/containers", "b",
+		`{"image": "`+testImage+`", "hints": {"same_host": "`+id+`"}}`); got != 400 {
+		t.Fatalf("bob's hint naming alice's container: %d, want 400: %s", got, resp)
+	}
 	if got, _ := call(t, "GET", ts.URL+"/v1/containers?all_projects=true", "b", ""); got != 403 {
 		t.Fatalf("member all_projects: %d, want 403", got)
 	}

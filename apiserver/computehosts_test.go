@@ -56,6 +56,18 @@ func TestHostsAndServicesAPI(t *testing.T) {
 	if st != 202 || !strings.Contains(body, `"host":"remote-1"`) {
 		t.Fatalf("create after enable: %d %s", st, body)
 	}
+	// Scheduler hints name containers of the caller's project only.
+	var first map[string]any
+	_ = json.Unmarshal([]byte(body), &first)
+	st, body = call(t, "POST", ts.URL+"/v1/containers", "", `{"image": "`+testImage+`", "hints": {"same_host": "`+first["uuid"].(string)+`"}}`)
+	if st != 202 || !strings.Contains(body, `"host":"remote-1"`) {
+		t.Fatalf("create with a same_host hint: %d %s", st, body)
+	}
+	st, body = call(t, "POST", ts.URL+"/v1/containers", "", `{"image": "`+testImage+`", "hints": {"different_host": "00000000-0000-0000-0000-000000000000"}}`)
+	if st != 400 || !strings.Contains(body, "scheduler hint") {
+		t.Fatalf("create with a hint naming no container: %d %s", st, body)
+	}
+
 	// Forced down: down at once, whatever the heartbeats say.
 	if st, body := call(t, "PUT", ts.URL+"/v1/services/force_down", "", `{"host": "remote-1", "binary": "zun-compute", "forced_down": true}`); st != 200 {
 		t.Fatalf("force_down: %d %s", st, body)

@@ -350,7 +350,28 @@ func (h *HostService) onHost(ctx context.Context, host, uuid string) error {
 
 // Interface guards
 var (
-	_ compute.ControlPlane = (*HostService)(nil)
-	_ HostDirectory        = (*HostService)(nil)
-	_ scheduler.HostSource = (*HostService)(nil)
+	_ compute.ControlPlane   = (*HostService)(nil)
+	_ HostDirectory          = (*HostService)(nil)
+	_ scheduler.HostSource   = (*HostService)(nil)
+	_ scheduler.HintResolver = (*HostService)(nil)
 )
+
+// HostsOf implements scheduler.HintResolver: the hosts of the containers a
+// same_host or different_host hint names, looked up in the caller's scope
+// (ctx), so a hint cannot name, or probe for, another project's container.
+func (h *HostService) HostsOf(ctx context.Context, ids []string) ([]string, error) {
+	var hosts []string
+	for _, id := range ids {
+		c, err := h.containers.Get(ctx, id)
+		if errdefs.IsNotFound(err) {
+			return nil, errdefs.Invalidf("Invalid scheduler hint: container %s could not be found.", id)
+		}
+		if err != nil {
+			return nil, err
+		}
+		if c.Host != "" {
+			hosts = append(hosts, c.Host)
+		}
+	}
+	return hosts, nil
+}
