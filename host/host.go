@@ -23,7 +23,8 @@ const DefaultAvailabilityZone = "nova"
 // Host is a compute host's record.
 type Host struct {
 	// Name is the host's unique name; ID is a stable integer for Zun's
-	// services API and UUID a stable id for its hosts API.
+	// services API (the store's revision that created the record) and UUID
+	// a stable id for its hosts API.
 	Name string    `json:"name"`
 	ID   int64     `json:"id"`
 	UUID string    `json:"uuid"`

@@ -23,7 +23,6 @@ import (
 const (
 	hostsPrefix     = "hosts/"      // hosts/<name>: host.Host
 	hostUsagePrefix = "host-usage/" // host-usage/<name>: host.Usage
-	hostSeqKey      = "host-seq"    // the last host.Host.ID given
 )
 
 func hostUsageKey(name string) string { return hostUsagePrefix + name }
@@ -75,6 +74,7 @@ func (s *HostStore) run(ctx context.Context) {
 		s.mu.Lock()
 		s.hosts, s.usage = map[string]host.Host{}, map[string]host.Usage{}
 		for _, it := range hs {
+			it.Value.ID = it.CreateRevision
 			s.hosts[it.Value.Name] = it.Value
 		}
 		for _, it := range us {
@@ -109,6 +109,7 @@ func (s *HostStore) apply(ev Event[json.RawMessage]) {
 			delete(s.hosts, name)
 			return
 		}
+		h.ID = ev.Item.CreateRevision // stable, unique, and needs no counter
 		s.hosts[name] = h
 	case strings.HasPrefix(k, hostUsagePrefix):
 		name := strings.TrimPrefix(k, hostUsagePrefix)
@@ -165,20 +166,17 @@ func (s *HostStore) Report(ctx context.Context, h host.Host) (host.Host, error) 
 		var txn *Txn
 		switch {
 		case errdefs.IsNotFound(err):
-			seq, serr := Get[int64](ctx, s.db, hostSeqKey)
-			if serr != nil && !errdefs.IsNotFound(serr) {
-				return host.Host{}, serr
-			}
-			h.ID = seq.Value + 1
+			h.ID = 0 // the key's create revision, set when read
 			h.UUID = uuid.NewString()
 			h.CreatedAt, h.UpdatedAt = now, now
 			h.Disabled, h.DisabledReason, h.ForcedDown = false, "", false
-			txn = s.db.Txn().Create(hostsPrefix+h.Name, h).Swap(hostSeqKey, h.ID, seq.Revision)
+			txn = s.db.Txn().Create(hostsPrefix+h.Name, h)
 		case err != nil:
 			return host.Host{}, err
 		default:
 			old := it.Value
-			h.ID, h.UUID, h.CreatedAt = old.ID, old.UUID, old.CreatedAt
+			old.ID = it.CreateRevision
+			h.UUID, h.CreatedAt = old.UUID, old.CreatedAt
 			h.Disabled, h.DisabledReason, h.ForcedDown = old.Disabled, old.DisabledReason, old.ForcedDown
 			h.UpdatedAt = old.UpdatedAt
 			if sameReport(old, h) {
@@ -195,7 +193,10 @@ func (s *HostStore) Report(ctx context.Context, h host.Host) (host.Host, error) 
 			}
 			continue
 		}
-		return h, err
+		if err != nil {
+			return host.Host{}, err
+		}
+		return s.Get(ctx, h.Name)
 	}
 }
 
@@ -245,7 +246,7 @@ func (s *HostStore) Update(ctx context.Context, name string, fn func(*host.Host)
 		if err := fn(&h); err != nil {
 			return host.Host{}, err
 		}
-		h.Name, h.ID, h.UUID = it.Value.Name, it.Value.ID, it.Value.UUID
+		h.Name, h.ID, h.UUID = it.Value.Name, 0, it.Value.UUID
 		h.UpdatedAt = time.Now().UTC()
 		err = s.commit(ctx, s.db.Txn().Swap(hostsPrefix+name, h, it.Revision))
 		var conflict *ConflictError
@@ -255,7 +256,10 @@ func (s *HostStore) Update(ctx context.Context, name string, fn func(*host.Host)
 			}
 			continue
 		}
-		return h, err
+		if err != nil {
+			return host.Host{}, err
+		}
+		return s.Get(ctx, name)
 	}
 }
 

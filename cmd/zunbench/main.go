@@ -115,34 +115,37 @@ func newPlane(nHosts int) (*plane, error) {
 	hs := apiserver.NewHostService(p.cs, p.cs, p.cs)
 	hs.UseRegistry(records)
 	facts := driver.HostFacts{CPUs: 64, MemoryMiB: 256 << 10, DiskGiB: 2000, Runtimes: []string{"runc"}}
-	for i := range nHosts {
-		name := fmt.Sprintf("sim-%05d", i)
-		drv := fake.New(fake.Options{Images: []string{image}, HostName: name, Facts: facts})
-		a := compute.New(compute.Config{Host: name, SyncInterval: time.Hour, HeartbeatInterval: 20 * time.Second,
-			DefaultStopTimeout: time.Second}, drv, hs, slog.Default())
-		hs.Attach(name, a)
-		p.wg.Add(1)
-		go func() {
-			defer p.wg.Done()
-			_ = a.Run(auth.System(ctx))
-		}()
-	}
-	// Wait until every host is registered and up.
-	for deadline := time.Now().Add(5 * time.Minute); ; {
-		states, err := hs.HostStates(ctx)
-		up := 0
-		for _, s := range states {
-			if s.Up {
-				up++
+	// Hosts join in waves of 500, as a fleet does, not all in one instant.
+	for first := 0; first < nHosts; first += 500 {
+		last := min(first+500, nHosts)
+		for i := first; i < last; i++ {
+			name := fmt.Sprintf("sim-%05d", i)
+			drv := fake.New(fake.Options{Images: []string{image}, HostName: name, Facts: facts})
+			a := compute.New(compute.Config{Host: name, SyncInterval: time.Hour, HeartbeatInterval: 20 * time.Second,
+				DefaultStopTimeout: time.Second}, drv, hs, slog.Default())
+			hs.Attach(name, a)
+			p.wg.Add(1)
+			go func() {
+				defer p.wg.Done()
+				_ = a.Run(auth.System(ctx))
+			}()
+		}
+		for deadline := time.Now().Add(2 * time.Minute); ; {
+			states, err := hs.HostStates(ctx)
+			up := 0
+			for _, s := range states {
+				if s.Up {
+					up++
+				}
 			}
+			if err == nil && up == last {
+				break
+			}
+			if time.Now().After(deadline) {
+				return nil, fmt.Errorf("only %d of %d hosts came up", up, last)
+			}
+			time.Sleep(50 * time.Millisecond)
 		}
-		if err == nil && up == nHosts {
-			break
-		}
-		if time.Now().After(deadline) {
-			return nil, fmt.Errorf("only %d of %d hosts came up", up, nHosts)
-		}
-		time.Sleep(50 * time.Millisecond)
 	}
 	cfg := apiserver.DefaultConfig()
 	srv := httptest.NewServer(apiserver.New(cfg, apiserver.Deps{
