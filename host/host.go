@@ -25,9 +25,9 @@ type Host struct {
 	// Name is the host's unique name; ID is a stable integer for Zun's
 	// services API (the store's revision that created the record) and UUID
 	// a stable id for its hosts API.
-	Name string    `json:"name"`
-	ID   int64     `json:"id"`
-	UUID string    `json:"uuid"`
+	Name string `json:"name"`
+	ID   int64  `json:"id"`
+	UUID string `json:"uuid"`
 	// Reported by the agent.
 	Address          string            `json:"address,omitempty"`
 	Driver           string            `json:"driver,omitempty"`
@@ -66,7 +66,9 @@ type ClaimError struct {
 	Reason string
 }
 
-func (e *ClaimError) Error() string { return "host " + e.Host + " cannot take the container: " + e.Reason }
+func (e *ClaimError) Error() string {
+	return "host " + e.Host + " cannot take the container: " + e.Reason
+}
 
 // Is makes a ClaimError an errdefs.ErrUnavailable.
 func (e *ClaimError) Is(target error) bool { return target == errdefs.ErrUnavailable }
