@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sort"
 	"sync"
 	"time"
@@ -37,6 +38,7 @@ type HostService struct {
 	mu    sync.Mutex
 	hosts map[string]*hostEntry
 	hub   hub
+	view  view
 }
 
 type hostEntry struct {
@@ -100,6 +102,9 @@ func (h *HostService) HostStates(ctx context.Context) ([]scheduler.HostState, er
 	if h.registry == nil {
 		return h.memoryStates(ctx)
 	}
+	if fast, ok := h.registry.(fastRegistry); ok {
+		return h.fastStates(fast), nil
+	}
 	hosts, err := h.registry.List(ctx)
 	if err != nil {
 		return nil, err
@@ -111,21 +116,77 @@ func (h *HostService) HostStates(ctx context.Context) ([]scheduler.HostState, er
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	states := make([]scheduler.HostState, 0, len(hosts))
-	for _, r := range hosts {
-		u := usage[r.Name]
-		st := scheduler.HostState{
-			Name: r.Name, AvailabilityZone: r.Zone(), Runtimes: r.Facts.Runtimes, Labels: r.Labels,
-			OS: r.Facts.OS, Arch: r.Facts.Architecture,
-			Disabled: r.Disabled, DisabledReason: r.DisabledReason,
-			CPUs: float64(r.Facts.CPUs), MemoryMiB: r.Facts.MemoryMiB, DiskGiB: r.Facts.DiskGiB,
-			UsedCPU: u.CPU, UsedMemoryMiB: u.MemoryMiB, UsedDiskGiB: u.DiskGiB, Containers: int(u.Containers),
-		}
-		if e, ok := h.hosts[r.Name]; ok {
-			st.Up = !r.ForcedDown && h.alive(e)
-		}
-		states = append(states, st)
+	for i := range hosts {
+		states = append(states, h.state(&hosts[i], usage[hosts[i].Name]))
 	}
 	return states, nil
+}
+
+// fastRegistry is a registry that can be read without copies: the
+// scheduler asks for every host on every placement.
+type fastRegistry interface {
+	HostsRevision() int64
+	Each(func(*host.Host, host.Usage))
+	EachUsage(func(string, host.Usage))
+}
+
+// view is the part of the scheduler's view that changes only with the
+// host records and the set of hosts heard from, rebuilt when they change.
+type view struct {
+	rev     int64
+	entries int
+	base    []scheduler.HostState
+	forced  []bool
+	entry   []*hostEntry
+	index   map[string]int
+}
+
+// fastStates builds the scheduler's view from the cached records, the
+// current usage and the heartbeats.
+func (h *HostService) fastStates(r fastRegistry) []scheduler.HostState {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	v := &h.view
+	if rev := r.HostsRevision(); v.index == nil || rev != v.rev || len(h.hosts) != v.entries {
+		v.rev, v.entries = rev, len(h.hosts)
+		v.base, v.forced, v.entry = v.base[:0], v.forced[:0], v.entry[:0]
+		v.index = map[string]int{}
+		r.Each(func(rec *host.Host, _ host.Usage) {
+			st := h.state(rec, host.Usage{})
+			v.index[rec.Name] = len(v.base)
+			v.base = append(v.base, st)
+			v.forced = append(v.forced, rec.ForcedDown)
+			v.entry = append(v.entry, h.hosts[rec.Name])
+		})
+	}
+	states := slices.Clone(v.base)
+	now := time.Now()
+	for i := range states {
+		e := v.entry[i]
+		states[i].Up = !v.forced[i] && e != nil && !e.lastSeen.IsZero() && now.Sub(e.lastSeen) <= h.DownAfter
+	}
+	r.EachUsage(func(name string, u host.Usage) {
+		if i, ok := v.index[name]; ok {
+			states[i].UsedCPU, states[i].UsedMemoryMiB, states[i].UsedDiskGiB = u.CPU, u.MemoryMiB, u.DiskGiB
+			states[i].Containers = int(u.Containers)
+		}
+	})
+	return states
+}
+
+// state is the scheduler's view of a host record; h.mu is held.
+func (h *HostService) state(r *host.Host, u host.Usage) scheduler.HostState {
+	st := scheduler.HostState{
+		Name: r.Name, AvailabilityZone: r.Zone(), Runtimes: r.Facts.Runtimes, Labels: r.Labels,
+		OS: r.Facts.OS, Arch: r.Facts.Architecture,
+		Disabled: r.Disabled, DisabledReason: r.DisabledReason,
+		CPUs: float64(r.Facts.CPUs), MemoryMiB: r.Facts.MemoryMiB, DiskGiB: r.Facts.DiskGiB,
+		UsedCPU: u.CPU, UsedMemoryMiB: u.MemoryMiB, UsedDiskGiB: u.DiskGiB, Containers: int(u.Containers),
+	}
+	if e, ok := h.hosts[r.Name]; ok {
+		st.Up = !r.ForcedDown && h.alive(e)
+	}
+	return st
 }
 
 // Up reports whether a host is heard from and not forced down.
