@@ -3,9 +3,9 @@ package apiserver
 import (
 	"encoding/json"
 	"net/http"
-	"strings"
 
 	"github.com/zun-go/zun/api"
+	"github.com/zun-go/zun/apiserver/schema"
 	"github.com/zun-go/zun/errdefs"
 	"github.com/zun-go/zun/host"
 )
@@ -19,7 +19,11 @@ type Liveness interface {
 	Up(name string) bool
 }
 
-func (s *Server) registry() (host.Store, error) {
+// registry authorizes rule and returns the host records.
+func (s *Server) registry(c *call, rule, projectID string) (host.Store, error) {
+	if err := s.authorize(c, rule, projectID); err != nil {
+		return nil, err
+	}
 	if s.HostRecords == nil {
 		return nil, errdefs.NotSupportedf("This service keeps no host records.")
 	}
@@ -64,10 +68,7 @@ func (s *Server) listHosts(c *call) (any, error) {
 	if c.version.Less(api.V(4)) {
 		return nil, notInVersion(c)
 	}
-	if err := s.authorize(c, "host:get_all", ""); err != nil {
-		return nil, err
-	}
-	reg, err := s.registry()
+	reg, err := s.registry(c, "host:get_all", "")
 	if err != nil {
 		return nil, err
 	}
@@ -91,10 +92,7 @@ func (s *Server) showHost(c *call) (any, error) {
 	if c.version.Less(api.V(4)) {
 		return nil, notInVersion(c)
 	}
-	if err := s.authorize(c, "host:get", ""); err != nil {
-		return nil, err
-	}
-	reg, err := s.registry()
+	reg, err := s.registry(c, "host:get", "")
 	if err != nil {
 		return nil, err
 	}
@@ -125,10 +123,7 @@ func (s *Server) serviceView(h host.Host) map[string]any {
 
 // listServices serves GET /v1/services.
 func (s *Server) listServices(c *call) (any, error) {
-	if err := s.authorize(c, "zun-service:get_all", ""); err != nil {
-		return nil, err
-	}
-	reg, err := s.registry()
+	reg, err := s.registry(c, "zun-service:get_all", "")
 	if err != nil {
 		return nil, err
 	}
@@ -195,10 +190,7 @@ func (s *Server) updateService(c *call) (any, error) {
 	if rule == "" {
 		return nil, notFoundRoute(c.r)
 	}
-	if err := s.authorize(c, rule, ""); err != nil {
-		return nil, err
-	}
-	reg, err := s.registry()
+	reg, err := s.registry(c, rule, "")
 	if err != nil {
 		return nil, err
 	}
@@ -212,9 +204,8 @@ func (s *Server) updateService(c *call) (any, error) {
 		case bool:
 			forced = v
 		case string:
-			var perr error
-			if forced, perr = parseBoolWord(v); perr != nil {
-				return nil, errdefs.Invalidf("Invalid value for forced_down %q: use true or false.", v)
+			if forced, err = schema.Bool("forced_down", v); err != nil {
+				return nil, err
 			}
 		default:
 			return nil, errdefs.Invalidf("forced_down is required: true or false.")
@@ -257,10 +248,7 @@ func (s *Server) updateService(c *call) (any, error) {
 // deleteService serves DELETE /v1/services?host=H&binary=zun-compute: the
 // host's record goes, when it is down and holds no containers.
 func (s *Server) deleteService(c *call) (any, error) {
-	if err := s.authorize(c, "zun-service:delete", ""); err != nil {
-		return nil, err
-	}
-	reg, err := s.registry()
+	reg, err := s.registry(c, "zun-service:delete", "")
 	if err != nil {
 		return nil, err
 	}
@@ -282,10 +270,7 @@ func (s *Server) deleteService(c *call) (any, error) {
 
 // listZones serves GET /v1/availability_zones.
 func (s *Server) listZones(c *call) (any, error) {
-	if err := s.authorize(c, "availability_zones:get_all", principal(c).ProjectID); err != nil {
-		return nil, err
-	}
-	reg, err := s.registry()
+	reg, err := s.registry(c, "availability_zones:get_all", principal(c).ProjectID)
 	if err != nil {
 		return nil, err
 	}
@@ -302,14 +287,4 @@ func (s *Server) listZones(c *call) (any, error) {
 		}
 	}
 	return map[string]any{"availability_zones": zones}, nil
-}
-
-func parseBoolWord(s string) (bool, error) {
-	switch strings.ToLower(strings.TrimSpace(s)) {
-	case "1", "t", "true", "on", "y", "yes":
-		return true, nil
-	case "0", "f", "false", "off", "n", "no":
-		return false, nil
-	}
-	return false, errdefs.ErrInvalid
 }

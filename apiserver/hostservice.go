@@ -2,7 +2,6 @@ package apiserver
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 	"slices"
 	"sort"
@@ -160,10 +159,9 @@ func (h *HostService) fastStates(r fastRegistry) []scheduler.HostState {
 		})
 	}
 	states := slices.Clone(v.base)
-	now := time.Now()
 	for i := range states {
 		e := v.entry[i]
-		states[i].Up = !v.forced[i] && e != nil && !e.lastSeen.IsZero() && now.Sub(e.lastSeen) <= h.DownAfter
+		states[i].Up = !v.forced[i] && e != nil && h.alive(e)
 	}
 	r.EachUsage(func(name string, u host.Usage) {
 		if i, ok := v.index[name]; ok {
@@ -235,7 +233,7 @@ func (h *HostService) Heartbeat(ctx context.Context, info compute.HostInfo) erro
 	}
 	rec := host.Host{Name: info.Name, Address: info.Address, Driver: info.Driver,
 		AvailabilityZone: info.AvailabilityZone, Labels: info.Labels, Facts: info.Facts}
-	if e.reported != nil && sameHost(*e.reported, rec) {
+	if e.reported != nil && host.SameReport(*e.reported, rec) {
 		return nil
 	}
 	h.mu.Unlock()
@@ -245,11 +243,6 @@ func (h *HostService) Heartbeat(ctx context.Context, info compute.HostInfo) erro
 		e.reported = &rec
 	}
 	return err
-}
-
-func sameHost(a, b host.Host) bool {
-	return a.Address == b.Address && a.Driver == b.Driver && a.AvailabilityZone == b.AvailabilityZone &&
-		fmt.Sprint(a.Labels) == fmt.Sprint(b.Labels) && fmt.Sprint(a.Facts) == fmt.Sprint(b.Facts)
 }
 
 // Monitor marks the containers of hosts that stopped heartbeating for
@@ -268,7 +261,7 @@ func (h *HostService) Monitor(ctx context.Context, log *slog.Logger) {
 		var down []string
 		h.mu.Lock()
 		for name, e := range h.hosts {
-			if !e.down && !e.lastSeen.IsZero() && time.Since(e.lastSeen) > h.DownAfter {
+			if !e.down && !e.lastSeen.IsZero() && !h.alive(e) {
 				down = append(down, name)
 			}
 		}
@@ -280,7 +273,7 @@ func (h *HostService) Monitor(ctx context.Context, log *slog.Logger) {
 				continue
 			}
 			h.mu.Lock()
-			if e := h.hosts[name]; e != nil && time.Since(e.lastSeen) > h.DownAfter {
+			if e := h.hosts[name]; e != nil && !h.alive(e) {
 				e.down = true
 			}
 			h.mu.Unlock()

@@ -12,7 +12,11 @@ import (
 // The quotas and quota classes API (Zun 1.26+). Limits are enforced by the
 // container store (store.Quotas): here they are read and set.
 
-func (s *Server) quotaStore() (quota.Store, error) {
+// quotaStore authorizes rule on projectID's quotas and returns the store.
+func (s *Server) quotaStore(c *call, rule, projectID string) (quota.Store, error) {
+	if err := s.authorize(c, rule, projectID); err != nil {
+		return nil, err
+	}
 	if s.Quotas == nil {
 		return nil, errdefs.NotSupportedf("Quotas are not enabled on this service.")
 	}
@@ -31,10 +35,7 @@ func limitsView(lim quota.Limits) map[string]int64 {
 // showQuota serves GET /v1/quotas/{project_id}[?usages=true].
 func (s *Server) showQuota(c *call) (any, error) {
 	project := c.r.PathValue("project")
-	if err := s.authorize(c, "quota:get", project); err != nil {
-		return nil, err
-	}
-	qs, err := s.quotaStore()
+	qs, err := s.quotaStore(c, "quota:get", project)
 	if err != nil {
 		return nil, err
 	}
@@ -73,10 +74,7 @@ func (s *Server) showQuota(c *call) (any, error) {
 // updateQuota serves PUT /v1/quotas/{project_id}.
 func (s *Server) updateQuota(c *call) (any, error) {
 	project := c.r.PathValue("project")
-	if err := s.authorize(c, "quota:update", project); err != nil {
-		return nil, err
-	}
-	qs, err := s.quotaStore()
+	qs, err := s.quotaStore(c, "quota:update", project)
 	if err != nil {
 		return nil, err
 	}
@@ -97,10 +95,7 @@ func (s *Server) updateQuota(c *call) (any, error) {
 // deleteQuota serves DELETE /v1/quotas/{project_id}: back to defaults.
 func (s *Server) deleteQuota(c *call) (any, error) {
 	project := c.r.PathValue("project")
-	if err := s.authorize(c, "quota:delete", project); err != nil {
-		return nil, err
-	}
-	qs, err := s.quotaStore()
+	qs, err := s.quotaStore(c, "quota:delete", project)
 	if err != nil {
 		return nil, err
 	}
@@ -110,10 +105,7 @@ func (s *Server) deleteQuota(c *call) (any, error) {
 
 // quotaDefaults serves GET /v1/quotas/{project_id}/defaults.
 func (s *Server) quotaDefaults(c *call) (any, error) {
-	if err := s.authorize(c, "quota:get_default", c.r.PathValue("project")); err != nil {
-		return nil, err
-	}
-	qs, err := s.quotaStore()
+	qs, err := s.quotaStore(c, "quota:get_default", c.r.PathValue("project"))
 	if err != nil {
 		return nil, err
 	}
@@ -127,10 +119,7 @@ func (s *Server) quotaDefaults(c *call) (any, error) {
 // showQuotaClass serves GET /v1/quota_classes/{class}: the class's limits,
 // configuration defaults for what it does not set.
 func (s *Server) showQuotaClass(c *call) (any, error) {
-	if err := s.authorize(c, "quota_class:get", ""); err != nil {
-		return nil, err
-	}
-	qs, err := s.quotaStore()
+	qs, err := s.quotaStore(c, "quota_class:get", "")
 	if err != nil {
 		return nil, err
 	}
@@ -139,10 +128,7 @@ func (s *Server) showQuotaClass(c *call) (any, error) {
 
 // updateQuotaClass serves PUT /v1/quota_classes/{class}.
 func (s *Server) updateQuotaClass(c *call) (any, error) {
-	if err := s.authorize(c, "quota_class:update", ""); err != nil {
-		return nil, err
-	}
-	qs, err := s.quotaStore()
+	qs, err := s.quotaStore(c, "quota_class:update", "")
 	if err != nil {
 		return nil, err
 	}

@@ -26,16 +26,10 @@ import (
 func TestAPIRemoteAgent(t *testing.T) {
 	ts, drv := newRemoteStack(t)
 	apitest.Run(t, apitest.Target{
-		URL:   ts.URL,
-		Image: testImage,
-		Admin: true,
-		RuntimeContainers: func(t *testing.T) int {
-			list, err := drv.List(context.Background())
-			if err != nil {
-				t.Fatal(err)
-			}
-			return len(list)
-		},
+		URL:               ts.URL,
+		Image:             testImage,
+		Admin:             true,
+		RuntimeContainers: runtimeCount(drv),
 	})
 }
 

@@ -26,17 +26,22 @@ func TestAPI(t *testing.T) {
 	cfg.NoAuth = true
 	ts, drv := newStack(t, cfg, nil)
 	apitest.Run(t, apitest.Target{
-		URL:   ts.URL,
-		Image: testImage,
-		Admin: true,
-		RuntimeContainers: func(t *testing.T) int {
-			list, err := drv.List(context.Background())
-			if err != nil {
-				t.Fatal(err)
-			}
-			return len(list)
-		},
+		URL:               ts.URL,
+		Image:             testImage,
+		Admin:             true,
+		RuntimeContainers: runtimeCount(drv),
 	})
+}
+
+// runtimeCount counts the containers of the fake runtime.
+func runtimeCount(drv *fake.Driver) func(t *testing.T) int {
+	return func(t *testing.T) int {
+		list, err := drv.List(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(list)
+	}
 }
 
 // newStack starts the API, the store and one agent on the fake runtime.

@@ -8,6 +8,8 @@ package host
 
 import (
 	"context"
+	"maps"
+	"slices"
 	"time"
 
 	"github.com/zun-go/zun/driver"
@@ -49,6 +51,16 @@ func (h *Host) Zone() string {
 		return DefaultAvailabilityZone
 	}
 	return h.AvailabilityZone
+}
+
+// SameReport reports whether a and b say the same of the agent-reported
+// part of a record, so that a heartbeat repeating it writes nothing.
+func SameReport(a, b Host) bool {
+	return a.Address == b.Address && a.Driver == b.Driver && a.AvailabilityZone == b.AvailabilityZone &&
+		maps.Equal(a.Labels, b.Labels) && a.Facts.CPUs == b.Facts.CPUs && a.Facts.MemoryMiB == b.Facts.MemoryMiB &&
+		a.Facts.DiskGiB == b.Facts.DiskGiB && a.Facts.OS == b.Facts.OS && a.Facts.OSType == b.Facts.OSType &&
+		a.Facts.Architecture == b.Facts.Architecture && a.Facts.KernelVersion == b.Facts.KernelVersion &&
+		slices.Equal(a.Facts.Runtimes, b.Facts.Runtimes)
 }
 
 // Usage is what the containers placed on a host claim of it.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"log/slog"
 	"slices"
 	"strings"
@@ -184,7 +183,7 @@ func (s *HostStore) Report(ctx context.Context, h host.Host) (host.Host, error) 
 			h.UUID, h.CreatedAt = old.UUID, old.CreatedAt
 			h.Disabled, h.DisabledReason, h.ForcedDown = old.Disabled, old.DisabledReason, old.ForcedDown
 			h.UpdatedAt = old.UpdatedAt
-			if sameReport(old, h) {
+			if host.SameReport(old, h) {
 				return old, nil
 			}
 			h.UpdatedAt = now
@@ -203,11 +202,6 @@ func (s *HostStore) Report(ctx context.Context, h host.Host) (host.Host, error) 
 		}
 		return s.Get(ctx, h.Name)
 	}
-}
-
-func sameReport(a, b host.Host) bool {
-	return a.Address == b.Address && a.Driver == b.Driver && a.AvailabilityZone == b.AvailabilityZone &&
-		fmt.Sprint(a.Labels) == fmt.Sprint(b.Labels) && fmt.Sprint(a.Facts) == fmt.Sprint(b.Facts)
 }
 
 // Get implements host.Store.

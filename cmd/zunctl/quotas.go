@@ -119,22 +119,14 @@ limit below what the project already holds is allowed: nothing is removed,
 but new containers and resizes that need more are refused.`,
 		Example: "  zunctl quota update --containers 10 --memory -1 7f3e1c2a9b8d4e5f8a6b0c1d2e3f4a5b",
 		Args:    exactArgs("PROJECT_ID"),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			req, err := f.request(cmd.Flags())
-			if err != nil {
-				return err
-			}
-			c, err := a.client()
-			if err != nil {
-				return err
-			}
-			q, err := c.UpdateQuota(cmd.Context(), args[0], req)
-			if err != nil {
-				return err
-			}
-			return printQuota(a.out(), q)
-		},
 	}
+	cmd.RunE = showQuota(a, func(c *api.Client, ctx context.Context, arg string) (*api.Quota, error) {
+		req, err := f.request(cmd.Flags())
+		if err != nil {
+			return nil, err
+		}
+		return c.UpdateQuota(ctx, arg, req)
+	})
 	f.add(cmd.Flags())
 	return cmd
 }
@@ -167,17 +159,7 @@ func newQuotaDefaultsCommand(a *app) *cobra.Command {
 		Long:    `Show the limits a project without its own gets: the "default" quota class's, else the service's configured defaults.`,
 		Example: "  zunctl quota defaults 7f3e1c2a9b8d4e5f8a6b0c1d2e3f4a5b",
 		Args:    exactArgs("PROJECT_ID"),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := a.client()
-			if err != nil {
-				return err
-			}
-			q, err := c.QuotaDefaults(cmd.Context(), args[0])
-			if err != nil {
-				return err
-			}
-			return printQuota(a.out(), q)
-		},
+		RunE:    showQuota(a, (*api.Client).QuotaDefaults),
 	}
 }
 
@@ -202,17 +184,7 @@ func newQuotaClassShowCommand(a *app) *cobra.Command {
 		Long:    "Show a quota class's limit of each resource.",
 		Example: "  zunctl quota-class show default",
 		Args:    exactArgs("CLASS"),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := a.client()
-			if err != nil {
-				return err
-			}
-			q, err := c.GetQuotaClass(cmd.Context(), args[0])
-			if err != nil {
-				return err
-			}
-			return printQuota(a.out(), q)
-		},
+		RunE:    showQuota(a, (*api.Client).GetQuotaClass),
 	}
 }
 
@@ -224,24 +196,34 @@ func newQuotaClassUpdateCommand(a *app) *cobra.Command {
 		Long:    "Set the given limits of a quota class, keep the others, and print them all.",
 		Example: "  zunctl quota-class update --containers 20 --cpu 40 default",
 		Args:    exactArgs("CLASS"),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			req, err := f.request(cmd.Flags())
-			if err != nil {
-				return err
-			}
-			c, err := a.client()
-			if err != nil {
-				return err
-			}
-			q, err := c.UpdateQuotaClass(cmd.Context(), args[0], req)
-			if err != nil {
-				return err
-			}
-			return printQuota(a.out(), q)
-		},
 	}
+	cmd.RunE = showQuota(a, func(c *api.Client, ctx context.Context, arg string) (*api.Quota, error) {
+		req, err := f.request(cmd.Flags())
+		if err != nil {
+			return nil, err
+		}
+		return c.UpdateQuotaClass(ctx, arg, req)
+	})
 	f.add(cmd.Flags())
 	return cmd
+}
+
+// showQuota is the RunE of the commands that fetch or set limits and print
+// them: it makes the client, calls fetch (a method expression such as
+// (*api.Client).GetQuotaClass) with the command's argument and
+// prints what comes back.
+func showQuota(a *app, fetch func(c *api.Client, ctx context.Context, arg string) (*api.Quota, error)) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, args []string) error {
+		c, err := a.client()
+		if err != nil {
+			return err
+		}
+		q, err := fetch(c, cmd.Context(), args[0])
+		if err != nil {
+			return err
+		}
+		return printQuota(a.out(), q)
+	}
 }
 
 // printQuota prints limits as a RESOURCE / LIMIT table.

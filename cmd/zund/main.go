@@ -39,7 +39,7 @@ func main() {
 	cfg := Default()
 	fs := flag.NewFlagSet("zund", flag.ContinueOnError)
 	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "Usage: zund --dev [flags]\n\nThe Zun container service daemon.\n\nFlags:\n")
+		fmt.Fprintf(fs.Output(), "Usage:\n  zund --dev [flags]     the control plane (API, identity, scheduler, store), with a compute agent unless --no-compute\n  zund --agent [flags]   a compute host of a control plane elsewhere (docs/hosts.md)\n\nThe Zun container service daemon.\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
 	fs.BoolVar(&cfg.Dev, "dev", false, "run every role in one process with embedded etcd and the embedded identity service")
