@@ -2,7 +2,6 @@ package apiserver
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"math/rand/v2"
 	"net/url"
@@ -17,7 +16,6 @@ import (
 	"github.com/zun-go/zun/container"
 	"github.com/zun-go/zun/driver"
 	"github.com/zun-go/zun/errdefs"
-	hostpkg "github.com/zun-go/zun/host"
 )
 
 // listParams are the query parameters GET /v1/containers accepts; the
@@ -90,36 +88,28 @@ func (s *Server) createContainer(c *call) (any, error) {
 	ct.Status = container.Creating
 	ct.CreatedAt = now
 
-	// The scheduler picks from a view that may be a moment old; the
-	// store's claim on the host is the truth. A claim refused because the
-	// room went meanwhile is scheduled again.
-	var schedErr error
-	for attempt := 0; ; attempt++ {
-		var host string
-		host, schedErr = s.Scheduler.Schedule(c.ctx, ct)
-		if schedErr != nil && !errdefs.IsUnavailable(schedErr) {
-			// A request no host could ever satisfy (unknown host, ...).
-			return nil, schedErr
-		}
-		if schedErr == nil {
-			ct.Host = host
-			ct.Status = container.Creating
-			ct.StatusReason = ""
-			ct.SetOp(container.Op{Action: container.ActCreate, RequestID: c.requestID, Run: run})
+	// Bad placement requests (an unknown host, hints naming containers
+	// the caller cannot see) are refused here; whether some host has room
+	// is for the placement service to find, and a container no host can
+	// take ends Error with the reason.
+	if err := s.Scheduler.Validate(c.ctx, ct); err != nil {
+		return nil, err
+	}
+	ct.SetOp(container.Op{Action: container.ActCreate, RequestID: c.requestID, Run: run})
+	var placed <-chan *container.Container
+	if s.Placements != nil {
+		ch, cancel, err := s.Placements.AwaitPlacement(ct.UUID)
+		if err != nil {
+			c.log.Warn("cannot wait for the placement", "error", err)
 		} else {
-			ct.Host = ""
-			ct.Op = nil
-			ct.Status = container.Error
-			ct.StatusReason = schedErr.Error()
+			defer cancel()
+			placed = ch
 		}
+	}
+	for attempt := 0; ; attempt++ {
 		err := s.Containers.Create(c.ctx, ct, s.newAction(c, ct, container.ActCreate))
 		if generated && errdefs.IsConflict(err) && attempt < 5 {
 			ct.Name = generateName() // a generated name taken by chance
-			continue
-		}
-		var claim *hostpkg.ClaimError
-		if errors.As(err, &claim) && attempt < 5 {
-			c.log.Info("claim refused; scheduling again", "host", claim.Host, "reason", claim.Reason)
 			continue
 		}
 		if err != nil {
@@ -127,8 +117,18 @@ func (s *Server) createContainer(c *call) (any, error) {
 		}
 		break
 	}
-	if schedErr != nil {
-		s.failAction(c, ct.UUID, "compute__schedule", schedErr)
+	if placed != nil {
+		t := time.NewTimer(s.cfg.PlacementWait)
+		select {
+		case got, ok := <-placed:
+			if ok {
+				ct = got
+			}
+		case <-t.C:
+			c.log.Info("container not placed yet", "container", ct.UUID)
+		case <-c.ctx.Done():
+		}
+		t.Stop()
 	}
 	c.log.Info("container created", "container", ct.UUID, "host", ct.Host, "run", run)
 	c.w.Header().Set("Location", s.baseURL(c.r)+"/v1/containers/"+ct.UUID)

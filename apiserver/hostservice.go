@@ -43,10 +43,7 @@ type HostService struct {
 type hostEntry struct {
 	info     compute.HostInfo
 	lastSeen time.Time
-	// down is set once the monitor has marked the host's containers
-	// Unknown, until the host heartbeats again.
-	down bool
-	api  HostAPI
+	api      HostAPI
 	// dialed is the address api was dialed at; "" for an attached agent.
 	dialed string
 	// reported is what was last written to the registry.
@@ -160,8 +157,7 @@ func (h *HostService) fastStates(r fastRegistry) []scheduler.HostState {
 	}
 	states := slices.Clone(v.base)
 	for i := range states {
-		e := v.entry[i]
-		states[i].Up = !v.forced[i] && e != nil && h.alive(e)
+		states[i].Up = !v.forced[i] && h.up(states[i].Name, v.entry[i])
 	}
 	r.EachUsage(func(name string, u host.Usage) {
 		if i, ok := v.index[name]; ok {
@@ -181,18 +177,33 @@ func (h *HostService) state(r *host.Host, u host.Usage) scheduler.HostState {
 		CPUs: float64(r.Facts.CPUs), MemoryMiB: r.Facts.MemoryMiB, DiskGiB: r.Facts.DiskGiB,
 		UsedCPU: u.CPU, UsedMemoryMiB: u.MemoryMiB, UsedDiskGiB: u.DiskGiB, Containers: int(u.Containers),
 	}
-	if e, ok := h.hosts[r.Name]; ok {
-		st.Up = !r.ForcedDown && h.alive(e)
-	}
+	st.Up = !r.ForcedDown && h.up(r.Name, h.hosts[r.Name])
 	return st
 }
 
-// Up reports whether a host is heard from and not forced down.
+// Up reports whether a host is heard from (forced_down is the caller's
+// to check).
 func (h *HostService) Up(name string) bool {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	e, ok := h.hosts[name]
-	return ok && h.alive(e)
+	return h.up(name, h.hosts[name])
+}
+
+// liveRegistry is a registry that keeps the hosts' liveness where every
+// control plane process sees it, whichever of them hears the heartbeats
+// (store.HostStore: a lease per host).
+type liveRegistry interface {
+	KeepAlive(ctx context.Context, name string, ttl time.Duration) error
+	Alive(name string) bool
+}
+
+// up reports whether host name (e: its entry here, or nil) is heard from
+// within DownAfter, by any process when the registry knows; h.mu is held.
+func (h *HostService) up(name string, e *hostEntry) bool {
+	if lr, ok := h.registry.(liveRegistry); ok {
+		return lr.Alive(name)
+	}
+	return e != nil && h.alive(e)
 }
 
 func (h *HostService) alive(e *hostEntry) bool {
@@ -223,61 +234,91 @@ func (h *HostService) memoryStates(ctx context.Context) ([]scheduler.HostState, 
 // Heartbeat implements compute.ControlPlane.
 func (h *HostService) Heartbeat(ctx context.Context, info compute.HostInfo) error {
 	h.mu.Lock()
-	defer h.mu.Unlock()
 	e := h.entry(info.Name)
 	e.info = info
 	e.lastSeen = time.Now()
-	e.down = false
+	var changed *host.Host
+	if h.registry != nil {
+		rec := host.Host{Name: info.Name, Address: info.Address, Driver: info.Driver,
+			AvailabilityZone: info.AvailabilityZone, Labels: info.Labels, Facts: info.Facts}
+		if e.reported == nil || !host.SameReport(*e.reported, rec) {
+			changed = &rec
+		}
+	}
+	h.mu.Unlock()
 	if h.registry == nil {
 		return nil
 	}
-	rec := host.Host{Name: info.Name, Address: info.Address, Driver: info.Driver,
-		AvailabilityZone: info.AvailabilityZone, Labels: info.Labels, Facts: info.Facts}
-	if e.reported != nil && host.SameReport(*e.reported, rec) {
-		return nil
+	if changed != nil {
+		if _, err := h.registry.Report(ctx, *changed); err != nil {
+			return err
+		}
+		h.mu.Lock()
+		e.reported = changed
+		h.mu.Unlock()
 	}
-	h.mu.Unlock()
-	_, err := h.registry.Report(ctx, rec)
-	h.mu.Lock()
-	if err == nil {
-		e.reported = &rec
+	if lr, ok := h.registry.(liveRegistry); ok {
+		return lr.KeepAlive(ctx, info.Name, h.DownAfter)
 	}
-	return err
+	return nil
 }
 
 // Monitor marks the containers of hosts that stopped heartbeating for
 // DownAfter as Unknown: not lost, not moved elsewhere. When the host's
 // agent comes back, its next look at the runtime reports their true
-// status. It runs until ctx ends.
+// status. It runs until ctx ends. Every control plane process may run
+// it: marking is idempotent.
 func (h *HostService) Monitor(ctx context.Context, log *slog.Logger) {
 	t := time.NewTicker(max(h.DownAfter/4, 100*time.Millisecond))
 	defer t.Stop()
+	// down are the hosts whose containers were marked, until they are up.
+	down := map[string]bool{}
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
 		}
-		var down []string
+		var names []string
 		h.mu.Lock()
-		for name, e := range h.hosts {
-			if !e.down && !e.lastSeen.IsZero() && !h.alive(e) {
-				down = append(down, name)
+		if h.registry != nil {
+			h.mu.Unlock()
+			recs, err := h.registry.List(ctx)
+			if err != nil {
+				log.Warn("list hosts", "error", err)
+				continue
+			}
+			h.mu.Lock()
+			for _, r := range recs {
+				names = append(names, r.Name)
+			}
+		} else {
+			for name, e := range h.hosts {
+				if !e.lastSeen.IsZero() {
+					names = append(names, name)
+				}
+			}
+		}
+		var newlyDown []string
+		for _, name := range names {
+			switch up := h.up(name, h.hosts[name]); {
+			case up:
+				delete(down, name)
+			case !down[name]:
+				newlyDown = append(newlyDown, name)
 			}
 		}
 		h.mu.Unlock()
-		for _, name := range down {
+		for _, name := range newlyDown {
 			n, err := h.markUnknown(ctx, name)
 			if err != nil {
 				log.Warn("mark containers of a down host", "host", name, "error", err)
 				continue
 			}
-			h.mu.Lock()
-			if e := h.hosts[name]; e != nil && !h.alive(e) {
-				e.down = true
+			down[name] = true
+			if n > 0 {
+				log.Warn("compute host is down", "host", name, "containers", n)
 			}
-			h.mu.Unlock()
-			log.Warn("compute host is down", "host", name, "containers", n)
 		}
 	}
 }
@@ -313,7 +354,29 @@ func (h *HostService) markUnknown(ctx context.Context, host string) (int, error)
 // Watch implements compute.ControlPlane: one store watch serves every
 // agent (see hub).
 func (h *HostService) Watch(ctx context.Context, host string) ([]*container.Container, <-chan container.Change, error) {
+	if host == pendingHost {
+		return nil, nil, errdefs.Invalidf("watch of a compute host needs its name")
+	}
 	return h.hub.watch(ctx, h.watcher, host)
+}
+
+// Pending implements placement.Source: the containers waiting for a host,
+// then their changes; a record that gets a host or fails leaves the set
+// (a deletion).
+func (h *HostService) Pending(ctx context.Context) ([]*container.Container, <-chan container.Change, error) {
+	// A new leader must not fail containers because its copy of the
+	// hosts is still loading.
+	if sr, ok := h.registry.(interface{ Sync(context.Context) error }); ok {
+		if err := sr.Sync(ctx); err != nil {
+			return nil, nil, err
+		}
+	}
+	return h.hub.watch(ctx, h.watcher, pendingHost)
+}
+
+// AwaitPlacement implements Placements.
+func (h *HostService) AwaitPlacement(uuid string) (<-chan *container.Container, func(), error) {
+	return h.hub.await(h.watcher, uuid)
 }
 
 // Report implements compute.ControlPlane; see compute.Report for the rules.

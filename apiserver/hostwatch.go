@@ -10,7 +10,10 @@ import (
 
 // hub fans one watch of every container record out to the agents, each
 // seeing only its host's records, so that a thousand agents cost one
-// store watch and not a thousand. It runs while anyone watches.
+// store watch and not a thousand. The placement service watches the
+// records waiting for a host the same way, under the name pendingHost,
+// and API requests wait there for a new container's placement. It runs
+// while anyone watches or waits.
 type hub struct {
 	mu      sync.Mutex
 	gen     int // the current store watch; 0: none
@@ -18,7 +21,28 @@ type hub struct {
 	byHost  map[string]map[string]*container.Container
 	hostOf  map[string]string // uuid -> host
 	subs    map[string]map[*subscriber]struct{}
+	waiters map[string]chan *container.Container // uuid -> placement waiter
 	nextGen int
+}
+
+// pendingHost is the hub's name for the records waiting for a host: those
+// Creating with none yet. Agents cannot watch it (agentapi refuses empty
+// host names).
+const pendingHost = ""
+
+// slot is where a record belongs in the hub: its host, pendingHost, or
+// nowhere (a failed create that has no host).
+func slot(c *container.Container) (string, bool) {
+	if c.Host != "" {
+		return c.Host, true
+	}
+	return pendingHost, c.Status == container.Creating
+}
+
+// placed reports whether a record waited for is decided: on a host,
+// failed, or gone.
+func placed(c *container.Container, deleted bool) bool {
+	return deleted || c.Host != "" || c.Status != container.Creating
 }
 
 type subscriber struct {
@@ -66,6 +90,7 @@ func (h *hub) start(w container.Watcher) error {
 	h.byHost = map[string]map[string]*container.Container{}
 	h.hostOf = map[string]string{}
 	h.subs = map[string]map[*subscriber]struct{}{}
+	h.waiters = map[string]chan *container.Container{}
 	for _, c := range all {
 		h.put(c)
 	}
@@ -74,14 +99,15 @@ func (h *hub) start(w container.Watcher) error {
 }
 
 func (h *hub) put(c *container.Container) {
-	if c.Host == "" {
+	key, ok := slot(c)
+	if !ok {
 		return
 	}
-	if h.byHost[c.Host] == nil {
-		h.byHost[c.Host] = map[string]*container.Container{}
+	if h.byHost[key] == nil {
+		h.byHost[key] = map[string]*container.Container{}
 	}
-	h.byHost[c.Host][c.UUID] = c
-	h.hostOf[c.UUID] = c.Host
+	h.byHost[key][c.UUID] = c
+	h.hostOf[c.UUID] = key
 }
 
 func (h *hub) remove(uuid string) {
@@ -104,16 +130,22 @@ func (h *hub) pump(gen int, changes <-chan container.Change) {
 			return
 		}
 		c := ch.Container
-		old := h.hostOf[c.UUID]
+		old, had := h.hostOf[c.UUID]
 		h.remove(c.UUID)
-		if !ch.Deleted {
+		key, in := slot(c)
+		in = in && !ch.Deleted
+		if in {
 			h.put(c)
 		}
-		if old != "" && (ch.Deleted || old != c.Host) {
+		if had && (!in || old != key) {
 			h.send(old, container.Change{Container: c, Deleted: true})
 		}
-		if !ch.Deleted && c.Host != "" {
-			h.send(c.Host, ch)
+		if in {
+			h.send(key, ch)
+		}
+		if w, ok := h.waiters[c.UUID]; ok && placed(c, ch.Deleted) {
+			w <- c
+			delete(h.waiters, c.UUID)
 		}
 		h.mu.Unlock()
 	}
@@ -151,9 +183,42 @@ func (h *hub) drop(gen int, host string, s *subscriber) {
 	if len(h.subs[host]) == 0 {
 		delete(h.subs, host)
 	}
-	if len(h.subs) == 0 {
+	h.stopIfIdle()
+}
+
+// stopIfIdle ends the store watch when no one watches or waits; h.mu is
+// held.
+func (h *hub) stopIfIdle() {
+	if len(h.subs) == 0 && len(h.waiters) == 0 {
 		h.stop()
 	}
+}
+
+// await returns a channel that gets the record of container uuid once it
+// is placed (see placed), or is closed when the hub can no longer tell
+// (then read the record). Call it before creating the record. cancel
+// stops waiting.
+func (h *hub) await(w container.Watcher, uuid string) (<-chan *container.Container, func(), error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.gen == 0 {
+		if err := h.start(w); err != nil {
+			return nil, nil, err
+		}
+	}
+	ch := make(chan *container.Container, 1)
+	h.waiters[uuid] = ch
+	gen := h.gen
+	cancel := func() {
+		h.mu.Lock()
+		defer h.mu.Unlock()
+		if h.gen != gen || h.waiters[uuid] != ch {
+			return
+		}
+		delete(h.waiters, uuid)
+		h.stopIfIdle()
+	}
+	return ch, cancel, nil
 }
 
 // stop ends the store watch and every watcher; h.mu is held.
@@ -163,6 +228,9 @@ func (h *hub) stop() {
 			close(s.ch)
 		}
 	}
+	for _, w := range h.waiters {
+		close(w)
+	}
 	h.cancel()
-	h.gen, h.subs, h.byHost, h.hostOf = 0, nil, nil, nil
+	h.gen, h.subs, h.byHost, h.hostOf, h.waiters = 0, nil, nil, nil, nil
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/zun-go/zun/apiserver/apitest"
 	"github.com/zun-go/zun/compute"
 	"github.com/zun-go/zun/driver/fake"
+	"github.com/zun-go/zun/placement"
 	"github.com/zun-go/zun/quota"
 	"github.com/zun-go/zun/scheduler"
 	"github.com/zun-go/zun/store"
@@ -68,8 +69,10 @@ func newRemoteStack(t *testing.T) (*httptest.Server, *fake.Driver) {
 
 	cfg := apiserver.DefaultConfig()
 	cfg.NoAuth = true
+	sched := scheduler.New(hosts)
+	go placement.New(placement.Config{}, sched, hosts, cs, cs, log).Run(ctx)
 	ts := httptest.NewServer(apiserver.New(cfg, apiserver.Deps{
-		Containers: cs, Actions: cs, Scheduler: scheduler.NewWithConfig(scheduler.Default(), hosts), Hosts: hosts, Quotas: quotas, Logger: log,
+		Containers: cs, Actions: cs, Scheduler: sched, Placements: hosts, Hosts: hosts, Quotas: quotas, Logger: log,
 		HostRecords: records, Liveness: hosts,
 	}))
 	t.Cleanup(ts.Close)

@@ -38,15 +38,20 @@ type Config struct {
 	Limits schema.Limits
 	// ExecTimeout bounds a non-interactive exec; a longer one is a 409.
 	ExecTimeout time.Duration
+	// PlacementWait bounds how long a create waits for its container to
+	// be placed before answering with it still Creating (the placement
+	// goes on). Default 5s.
+	PlacementWait time.Duration
 }
 
 // DefaultConfig returns the defaults.
 func DefaultConfig() Config {
 	return Config{
-		MaxBodyBytes: 1 << 20,
-		MaxLimit:     1000,
-		ExecTimeout:  60 * time.Second,
-		Limits:       schema.DefaultLimits(),
+		MaxBodyBytes:  1 << 20,
+		MaxLimit:      1000,
+		ExecTimeout:   60 * time.Second,
+		PlacementWait: 5 * time.Second,
+		Limits:        schema.DefaultLimits(),
 	}
 }
 
@@ -60,9 +65,19 @@ var DevPrincipal = auth.Principal{
 	Roles:       []string{auth.RoleAdmin, auth.RoleMember, auth.RoleReader},
 }
 
-// Scheduler picks a compute host for a new container.
+// Scheduler checks where a new container may go before it is recorded;
+// placing it is the placement service's business (package placement).
 type Scheduler interface {
-	Schedule(ctx context.Context, c *container.Container) (host string, err error)
+	Validate(ctx context.Context, c *container.Container) error
+}
+
+// Placements lets a create wait for the placement of its container, so
+// that the answer says where it went or why it could not go anywhere.
+type Placements interface {
+	// AwaitPlacement must be called before the record is created. The
+	// channel gets the record once it is placed or failed, or is closed
+	// when that can no longer be told; cancel stops waiting.
+	AwaitPlacement(uuid string) (placed <-chan *container.Container, cancel func(), err error)
 }
 
 // Authenticator turns the token of a request into the caller's principal;
@@ -78,6 +93,9 @@ type Deps struct {
 	Containers container.Store
 	Actions    container.ActionStore
 	Scheduler  Scheduler
+	// Placements, when set, makes a create wait up to
+	// Config.PlacementWait for its container to be placed.
+	Placements Placements
 	Hosts      HostDirectory
 	// Policy authorizes calls; nil: Zun's default rules.
 	Policy Policy
@@ -109,6 +127,9 @@ func New(cfg Config, deps Deps) *Server {
 	}
 	if cfg.MaxLimit <= 0 {
 		cfg.MaxLimit = DefaultConfig().MaxLimit
+	}
+	if cfg.PlacementWait <= 0 {
+		cfg.PlacementWait = DefaultConfig().PlacementWait
 	}
 	s := &Server{cfg: cfg, Deps: deps, log: deps.Logger, mux: http.NewServeMux(), policy: deps.Policy}
 	if s.policy == nil {

@@ -12,6 +12,7 @@ import (
 	"github.com/zun-go/zun/apiserver/apitest"
 	"github.com/zun-go/zun/compute"
 	"github.com/zun-go/zun/driver/fake"
+	"github.com/zun-go/zun/placement"
 	"github.com/zun-go/zun/quota"
 	"github.com/zun-go/zun/scheduler"
 	"github.com/zun-go/zun/store"
@@ -66,12 +67,19 @@ func newStack(t *testing.T, cfg apiserver.Config, authn apiserver.Authenticator,
 		defer close(done)
 		_ = agent.Run(ctx)
 	}()
-	t.Cleanup(func() { cancel(); <-done })
+	sched := scheduler.New(hosts)
+	placed := make(chan struct{})
+	go func() {
+		defer close(placed)
+		placement.New(placement.Config{}, sched, hosts, cs, cs, log).Run(ctx)
+	}()
+	t.Cleanup(func() { cancel(); <-done; <-placed })
 	deps := apiserver.Deps{
 		Auth:       authn,
 		Containers: cs,
 		Actions:    cs,
-		Scheduler:  scheduler.New(hosts),
+		Scheduler:  sched,
+		Placements: hosts,
 		Hosts:      hosts,
 		Quotas:     quotas,
 		Logger:     log,

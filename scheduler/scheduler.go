@@ -114,7 +114,7 @@ func (s *Scheduler) Select(req Request, hosts []HostState) (HostState, error) {
 	if req.RequestedHost != "" {
 		i := indexHost(hosts, req.RequestedHost)
 		if i < 0 {
-			return HostState{}, errdefs.NotFoundf("Requested host %s could not be found.", req.RequestedHost)
+			return HostState{}, unknownHost(req.RequestedHost)
 		}
 		cands = hosts[i : i+1]
 	}
@@ -190,6 +190,10 @@ hostLoop:
 	return cands[top[pick]], nil
 }
 
+func unknownHost(name string) error {
+	return errdefs.NotFoundf("Requested host %s could not be found.", name)
+}
+
 func indexHost(hosts []HostState, name string) int {
 	for i := range hosts {
 		if hosts[i].Name == name {
@@ -216,6 +220,25 @@ func (s *Scheduler) Schedule(ctx context.Context, c *container.Container) (strin
 		return "", err
 	}
 	return h.Name, nil
+}
+
+// Validate checks what a request says about where c may go before c is
+// recorded: the requested host exists (ErrNotFound if not) and the hints
+// name containers the caller can see (ErrInvalid if not). Whether a host
+// has room is the placement's business.
+func (s *Scheduler) Validate(ctx context.Context, c *container.Container) error {
+	req, err := s.request(ctx, c)
+	if err != nil || req.RequestedHost == "" {
+		return err
+	}
+	states, err := s.hosts.HostStates(ctx)
+	if err != nil {
+		return err
+	}
+	if indexHost(states, req.RequestedHost) < 0 {
+		return unknownHost(req.RequestedHost)
+	}
+	return nil
 }
 
 // Scheduler hints that name other containers, by UUID, comma-separated.

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"go.etcd.io/etcd/api/v3/v3rpc/rpctypes"
+	clientv3 "go.etcd.io/etcd/client/v3"
 
 	"github.com/zun-go/zun/container"
 	"github.com/zun-go/zun/errdefs"
@@ -22,6 +24,10 @@ import (
 const (
 	hostsPrefix     = "hosts/"      // hosts/<name>: host.Host
 	hostUsagePrefix = "host-usage/" // host-usage/<name>: host.Usage
+	// host-alive/<name> exists while a control plane process hears the
+	// host's heartbeats: it is attached to a lease that each heartbeat
+	// renews and that etcd expires when they stop.
+	hostAlivePrefix = "host-alive/"
 )
 
 func hostUsageKey(name string) string { return hostUsagePrefix + name }
@@ -42,6 +48,11 @@ type HostStore struct {
 	usage    map[string]host.Usage
 	// hostsRev changes whenever a host record does (not its usage).
 	hostsRev int64
+	// alive are the hosts with a live heartbeat lease, whoever holds it.
+	alive map[string]bool
+
+	leaseMu sync.Mutex
+	leases  map[string]clientv3.LeaseID // the leases this process holds
 }
 
 // Hosts returns the host store of db and turns on claims in cs: from then
@@ -50,7 +61,8 @@ type HostStore struct {
 // host can give, so concurrent creates never overcommit a host.
 func Hosts(db *DB, cs *ContainerStore, check func(h host.Host, used, delta host.Usage) error) *HostStore {
 	s := &HostStore{db: db, cs: cs, check: check, advanced: make(chan struct{}),
-		hosts: map[string]host.Host{}, usage: map[string]host.Usage{}}
+		hosts: map[string]host.Host{}, usage: map[string]host.Usage{}, alive: map[string]bool{},
+		leases: map[string]clientv3.LeaseID{}}
 	cs.hosts = s
 	db.background(s.run)
 	return s
@@ -61,8 +73,12 @@ func (s *HostStore) run(ctx context.Context) {
 	for attempt := 0; ctx.Err() == nil; attempt++ {
 		hs, rev, err := List[host.Host](ctx, s.db, hostsPrefix)
 		var us []Item[host.Usage]
+		var alive []Item[json.RawMessage]
 		if err == nil {
 			us, _, err = listAt[host.Usage](ctx, s.db, hostUsagePrefix, rev)
+		}
+		if err == nil {
+			alive, _, err = listAt[json.RawMessage](ctx, s.db, hostAlivePrefix, rev)
 		}
 		if err != nil {
 			if ctx.Err() == nil {
@@ -81,6 +97,10 @@ func (s *HostStore) run(ctx context.Context) {
 		s.hostsRev++
 		for _, it := range us {
 			s.usage[strings.TrimPrefix(it.Key, hostUsagePrefix)] = it.Value
+		}
+		s.alive = map[string]bool{}
+		for _, it := range alive {
+			s.alive[strings.TrimPrefix(it.Key, hostAlivePrefix)] = true
 		}
 		s.advance(rev)
 		s.mu.Unlock()
@@ -115,6 +135,13 @@ func (s *HostStore) apply(ev Event[json.RawMessage]) {
 		h.ID = ev.Item.CreateRevision // stable, unique, and needs no counter
 		s.hosts[name] = h
 		s.hostsRev++
+	case strings.HasPrefix(k, hostAlivePrefix):
+		name := strings.TrimPrefix(k, hostAlivePrefix)
+		if ev.Deleted {
+			delete(s.alive, name)
+		} else {
+			s.alive[name] = true
+		}
 	case strings.HasPrefix(k, hostUsagePrefix):
 		name := strings.TrimPrefix(k, hostUsagePrefix)
 		var u host.Usage
@@ -202,6 +229,58 @@ func (s *HostStore) Report(ctx context.Context, h host.Host) (host.Host, error) 
 		}
 		return s.Get(ctx, h.Name)
 	}
+}
+
+// KeepAlive records that host name is heard from, for ttl: every control
+// plane process sees it Alive until ttl passes without another KeepAlive
+// (from this process or another). etcd rounds ttl up to whole seconds and
+// to its minimum lease (about 2s).
+func (s *HostStore) KeepAlive(ctx context.Context, name string, ttl time.Duration) error {
+	s.leaseMu.Lock()
+	defer s.leaseMu.Unlock()
+	if id, ok := s.leases[name]; ok {
+		_, err := s.db.client.KeepAliveOnce(ctx, id)
+		if err == nil {
+			return nil
+		}
+		if !errors.Is(err, rpctypes.ErrLeaseNotFound) {
+			return errdefs.Unavailablef("renew the heartbeat lease of host %s: %w", name, err)
+		}
+		delete(s.leases, name) // expired: the host was down meanwhile
+	}
+	secs := int64((ttl + time.Second - 1) / time.Second)
+	grant, err := s.db.client.Grant(ctx, max(secs, 1))
+	if err != nil {
+		return errdefs.Unavailablef("heartbeat lease of host %s: %w", name, err)
+	}
+	if _, err := s.db.client.Put(ctx, s.db.key(hostAlivePrefix+name), "{}", clientv3.WithLease(grant.ID)); err != nil {
+		return errdefs.Unavailablef("heartbeat of host %s: %w", name, err)
+	}
+	s.leases[name] = grant.ID
+	return nil
+}
+
+// Sync waits until the copy in memory holds every host record, usage and
+// heartbeat lease written before the call, whoever wrote it. (Its watch
+// sees only these keys, so it waits for the newest of them, not for the
+// store's revision.)
+func (s *HostStore) Sync(ctx context.Context) error {
+	resp, err := s.db.client.Get(ctx, s.db.key("host"), clientv3.WithPrefix(), clientv3.WithKeysOnly(),
+		clientv3.WithSort(clientv3.SortByModRevision, clientv3.SortDescend), clientv3.WithLimit(1))
+	if err != nil {
+		return errdefs.Unavailablef("read the hosts' revision: %w", err)
+	}
+	if len(resp.Kvs) == 0 {
+		return s.waitFor(ctx, 1) // loaded, whatever it holds
+	}
+	return s.waitFor(ctx, resp.Kvs[0].ModRevision)
+}
+
+// Alive reports whether host name has a live heartbeat lease.
+func (s *HostStore) Alive(name string) bool {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.alive[name]
 }
 
 // Get implements host.Store.
@@ -302,7 +381,7 @@ func (s *HostStore) Delete(ctx context.Context, name string) error {
 	} else if u.Containers > 0 {
 		return errdefs.Conflictf("Host %s still has %d containers.", name, u.Containers)
 	}
-	return s.commit(ctx, s.db.Txn().Delete(hostsPrefix+name).Delete(hostUsageKey(name)))
+	return s.commit(ctx, s.db.Txn().Delete(hostsPrefix+name).Delete(hostUsageKey(name)).Delete(hostAlivePrefix+name))
 }
 
 // Usage implements host.Store.

@@ -32,6 +32,7 @@ import (
 	"github.com/zun-go/zun/driver/fake"
 	"github.com/zun-go/zun/errdefs"
 	"github.com/zun-go/zun/quota"
+	"github.com/zun-go/zun/placement"
 	"github.com/zun-go/zun/scheduler"
 	"github.com/zun-go/zun/store"
 )
@@ -147,9 +148,16 @@ func newPlane(nHosts int) (*plane, error) {
 			time.Sleep(50 * time.Millisecond)
 		}
 	}
+	s := scheduler.NewWithConfig(sched, hs)
+	placer := placement.New(placement.Config{}, s, hs, p.cs, p.cs, slog.Default())
+	p.wg.Add(1)
+	go func() {
+		defer p.wg.Done()
+		placer.Run(ctx)
+	}()
 	cfg := apiserver.DefaultConfig()
 	srv := httptest.NewServer(apiserver.New(cfg, apiserver.Deps{
-		Auth: tokens{}, Containers: p.cs, Actions: p.cs, Scheduler: scheduler.NewWithConfig(sched, hs),
+		Auth: tokens{}, Containers: p.cs, Actions: p.cs, Scheduler: s, Placements: hs,
 		Hosts: hs, Quotas: quotas, HostRecords: records, Liveness: hs, Logger: slog.Default(),
 	}))
 	p.url = srv.URL

@@ -29,6 +29,7 @@ import (
 	"github.com/zun-go/zun/identity"
 	"github.com/zun-go/zun/identity/keystone"
 	"github.com/zun-go/zun/internal/demoimage"
+	"github.com/zun-go/zun/placement"
 	"github.com/zun-go/zun/policy"
 	"github.com/zun-go/zun/quota"
 	"github.com/zun-go/zun/scheduler"
@@ -157,10 +158,14 @@ func run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	}
 	mux := http.NewServeMux()
 	cfg.API.NoAuth = cfg.NoAuth
+	sched := scheduler.NewWithConfig(cfg.Scheduler, hosts)
+	placer := placement.New(placement.Config{Elector: election{db: db, id: endpoint}},
+		sched, hosts, cs, cs, log.With("role", "scheduler"))
 	deps := apiserver.Deps{
 		Containers:  cs,
 		Actions:     cs,
-		Scheduler:   scheduler.NewWithConfig(cfg.Scheduler, hosts),
+		Scheduler:   sched,
+		Placements:  hosts,
 		Hosts:       hosts,
 		Policy:      rules,
 		Quotas:      quotas,
@@ -199,6 +204,11 @@ func run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	go func() {
 		defer wg.Done()
 		hosts.Monitor(ctx, log.With("role", "hosts"))
+	}()
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		placer.Run(ctx)
 	}()
 	if agent != nil {
 		wg.Add(1)
@@ -277,6 +287,25 @@ func startIdentity(ctx context.Context, cfg Config, db *store.DB, endpoint strin
 	}()
 	return ids, nil
 }
+
+// election is the scheduler role's election among the control plane
+// processes on one store; id names this process (its API endpoint).
+type election struct {
+	db *store.DB
+	id string
+}
+
+func (e election) Campaign(ctx context.Context) (placement.Term, error) {
+	t, err := e.db.Campaign(ctx, "scheduler", e.id, schedulerLeaseTTL)
+	if err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+// schedulerLeaseTTL is how long a scheduler leader that vanished keeps the
+// role before another process takes over.
+const schedulerLeaseTTL = 10 * time.Second
 
 // advertised is the address clients use for a listener: a wildcard
 // listener is reached on the loopback address.
