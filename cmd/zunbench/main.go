@@ -31,8 +31,8 @@ import (
 	"github.com/zun-go/zun/driver"
 	"github.com/zun-go/zun/driver/fake"
 	"github.com/zun-go/zun/errdefs"
-	"github.com/zun-go/zun/quota"
 	"github.com/zun-go/zun/placement"
+	"github.com/zun-go/zun/quota"
 	"github.com/zun-go/zun/scheduler"
 	"github.com/zun-go/zun/store"
 )
