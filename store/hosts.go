@@ -49,7 +49,10 @@ type HostStore struct {
 	// hostsRev changes whenever a host record does (not its usage).
 	hostsRev int64
 	// alive are the hosts with a live heartbeat lease, whoever holds it.
-	alive map[string]bool
+	// It has its own lock, taken after mu when both are: Alive is called
+	// from Each's callbacks.
+	aliveMu sync.RWMutex
+	alive   map[string]bool
 
 	leaseMu sync.Mutex
 	leases  map[string]clientv3.LeaseID // the leases this process holds
@@ -98,10 +101,12 @@ func (s *HostStore) run(ctx context.Context) {
 		for _, it := range us {
 			s.usage[strings.TrimPrefix(it.Key, hostUsagePrefix)] = it.Value
 		}
+		s.aliveMu.Lock()
 		s.alive = map[string]bool{}
 		for _, it := range alive {
 			s.alive[strings.TrimPrefix(it.Key, hostAlivePrefix)] = true
 		}
+		s.aliveMu.Unlock()
 		s.advance(rev)
 		s.mu.Unlock()
 		hw := Watch[json.RawMessage](ctx, s.db, "host", rev+1) // hosts/ and host-usage/
@@ -137,11 +142,13 @@ func (s *HostStore) apply(ev Event[json.RawMessage]) {
 		s.hostsRev++
 	case strings.HasPrefix(k, hostAlivePrefix):
 		name := strings.TrimPrefix(k, hostAlivePrefix)
+		s.aliveMu.Lock()
 		if ev.Deleted {
 			delete(s.alive, name)
 		} else {
 			s.alive[name] = true
 		}
+		s.aliveMu.Unlock()
 	case strings.HasPrefix(k, hostUsagePrefix):
 		name := strings.TrimPrefix(k, hostUsagePrefix)
 		var u host.Usage
@@ -278,8 +285,8 @@ func (s *HostStore) Sync(ctx context.Context) error {
 
 // Alive reports whether host name has a live heartbeat lease.
 func (s *HostStore) Alive(name string) bool {
-	s.mu.RLock()
-	defer s.mu.RUnlock()
+	s.aliveMu.RLock()
+	defer s.aliveMu.RUnlock()
 	return s.alive[name]
 }
 
