@@ -44,6 +44,12 @@ func newf(kind error, format string, args ...any) error {
 	return &kindError{kind: kind, msg: err.Error(), cause: errors.Unwrap(err)}
 }
 
+// Unauthorizedf returns an ErrUnauthorized with the formatted message.
+func Unauthorizedf(format string, args ...any) error { return newf(ErrUnauthorized, format, args...) }
+
+// IsUnauthorized reports whether err is an ErrUnauthorized.
+func IsUnauthorized(err error) bool { return errors.Is(err, ErrUnauthorized) }
+
 // Invalidf returns an ErrInvalid with the formatted message.
 func Invalidf(format string, args ...any) error { return newf(ErrInvalid, format, args...) }
 

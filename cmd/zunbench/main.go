@@ -19,6 +19,7 @@ import (
 	"runtime"
 	"runtime/pprof"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -199,10 +200,12 @@ func benchPlace(nHosts, nContainers, nProjects, workers int, limit time.Duration
 	if err != nil {
 		return err
 	}
+	// A container may be Running before its create's answer is back (the
+	// API answers once it is placed), so both times are kept as they come.
 	var (
-		mu      sync.Mutex
-		started = map[string]time.Time{}
-		running = map[string]time.Duration{}
+		mu        sync.Mutex
+		started   = map[string]time.Time{}
+		runningAt = map[string]time.Time{}
 	)
 	go func() {
 		for ch := range changes {
@@ -211,14 +214,23 @@ func benchPlace(nHosts, nContainers, nProjects, workers int, limit time.Duration
 			}
 			now := time.Now()
 			mu.Lock()
-			if t, ok := started[ch.Container.UUID]; ok {
-				if _, done := running[ch.Container.UUID]; !done {
-					running[ch.Container.UUID] = now.Sub(t)
-				}
+			if _, done := runningAt[ch.Container.UUID]; !done {
+				runningAt[ch.Container.UUID] = now
 			}
 			mu.Unlock()
 		}
 	}()
+	// running are the create→Running latencies of the containers seen
+	// Running so far; mu is held.
+	running := func() map[string]time.Duration {
+		out := make(map[string]time.Duration, len(started))
+		for uuid, t := range started {
+			if r, ok := runningAt[uuid]; ok {
+				out[uuid] = r.Sub(t)
+			}
+		}
+		return out
+	}
 
 	var (
 		next    atomic.Int64
@@ -263,19 +275,25 @@ func benchPlace(nHosts, nContainers, nProjects, workers int, limit time.Duration
 	// Let the last containers reach Running (at most a minute).
 	for end := time.Now().Add(time.Minute); time.Now().Before(end); time.Sleep(100 * time.Millisecond) {
 		mu.Lock()
-		done := len(running) >= int(created.Load())
+		done := len(running()) >= int(created.Load())
 		mu.Unlock()
 		if done {
 			break
 		}
 	}
 	mu.Lock()
-	lat := make([]time.Duration, 0, len(running))
-	for _, d := range running {
+	latencies := running()
+	lat := make([]time.Duration, 0, len(latencies))
+	for _, d := range latencies {
 		lat = append(lat, d)
 	}
 	mu.Unlock()
 	note := fmt.Sprintf("setup %s, %d failed, %d running, %d cores", setup.Round(time.Second), failed.Load(), len(lat), runtime.NumCPU())
+	if len(lat) < int(created.Load()) {
+		mu.Lock()
+		note += "; not running: " + notRunning(ctx, p, started, latencies)
+		mu.Unlock()
+	}
 	if int(created.Load()) < nContainers {
 		note += fmt.Sprintf("; stopped at the %s limit", limit)
 	}
@@ -283,6 +301,32 @@ func benchPlace(nHosts, nContainers, nProjects, workers int, limit time.Duration
 		float64(created.Load())/placing.Seconds(), percentile(lat, 0.5).Round(time.Millisecond),
 		percentile(lat, 0.99).Round(time.Millisecond), placing.Round(time.Second), note)
 	return nil
+}
+
+// notRunning says what became of the created containers that did not
+// reach Running: how many in each status, with or without a host.
+func notRunning(ctx context.Context, p *plane, started map[string]time.Time, running map[string]time.Duration) string {
+	counts := map[string]int{}
+	for uuid := range started {
+		if _, ok := running[uuid]; ok {
+			continue
+		}
+		c, err := p.cs.Get(ctx, uuid)
+		switch {
+		case err != nil:
+			counts["unreadable: "+err.Error()]++
+		case c.Host == "":
+			counts[string(c.Status)+" without a host"]++
+		default:
+			counts[string(c.Status)+" on a host"]++
+		}
+	}
+	var parts []string
+	for k, n := range counts {
+		parts = append(parts, fmt.Sprintf("%d %s", n, k))
+	}
+	slices.Sort(parts)
+	return strings.Join(parts, ", ")
 }
 
 // benchList measures GET /v1/containers in one project holding n

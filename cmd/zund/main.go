@@ -26,6 +26,7 @@ import (
 	"github.com/zun-go/zun/auth"
 	"github.com/zun-go/zun/compute"
 	"github.com/zun-go/zun/driver/docker"
+	"github.com/zun-go/zun/glance"
 	"github.com/zun-go/zun/identity"
 	"github.com/zun-go/zun/identity/keystone"
 	"github.com/zun-go/zun/internal/demoimage"
@@ -34,6 +35,7 @@ import (
 	"github.com/zun-go/zun/quota"
 	"github.com/zun-go/zun/scheduler"
 	"github.com/zun-go/zun/store"
+	"github.com/zun-go/zun/volume"
 )
 
 func main() {
@@ -193,6 +195,16 @@ func run(ctx context.Context, cfg Config, log *slog.Logger) error {
 		mux.Handle("/identity/", idh)
 		mux.Handle("/identity", idh)
 	}
+	volOpts := volume.HandlerOptions{Prefix: "/volume", PublicURL: cfg.API.PublicURL, Logger: log.With("role", "volume")}
+	if cfg.NoAuth {
+		volOpts.NoAuth = &apiserver.DevPrincipal
+	}
+	volh := http.StripPrefix("/volume", volume.NewHandler(store.Volumes(db), deps.Auth, volOpts))
+	mux.Handle("/volume/", volh)
+	mux.Handle("/volume", volh)
+	imgh := http.StripPrefix("/image", glance.Handler{Prefix: "/image", PublicURL: cfg.API.PublicURL})
+	mux.Handle("/image/", imgh)
+	mux.Handle("/image", imgh)
 	mux.Handle(agentapi.ControlPlanePrefix, agentapi.NewControlPlaneHandler(hosts, token))
 	mux.Handle("/", apiserver.New(cfg.API, deps))
 
@@ -248,7 +260,14 @@ func run(ctx context.Context, cfg Config, log *slog.Logger) error {
 // startIdentity opens the embedded identity service and, on first start,
 // creates the admin and writes openrc and clouds.yaml for clients.
 func startIdentity(ctx context.Context, cfg Config, db *store.DB, endpoint string, log *slog.Logger) (*identity.Service, error) {
-	cfg.Identity.Services = []identity.CatalogService{{Type: "container", Name: "zun", Path: "/v1"}}
+	cfg.Identity.Services = []identity.CatalogService{
+		{Type: "container", Name: "zun", Path: "/v1"},
+		{Type: "volumev3", Name: "cinderv3", Path: "/volume/v3"},
+		{Type: "block-storage", Name: "cinder", Path: "/volume/v3"},
+		// openstackclient's "volume create" opens the image service's
+		// client whether an image is asked for or not.
+		{Type: "image", Name: "glance", Path: "/image"},
+	}
 	ids, err := identity.Open(ctx, db, cfg.Identity, log)
 	if err != nil {
 		return nil, fmt.Errorf("identity: %w", err)

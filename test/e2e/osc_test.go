@@ -132,6 +132,46 @@ func TestOpenStackClients(t *testing.T) {
 		}
 	})
 
+	t.Run("openstack volume", func(t *testing.T) {
+		alice.t = t
+		bobOS := cli{t, osBin, bob.env}
+		created := alice.showJSON("volume", "create", "--size", "2", "--description", "scratch", "alice-vol")
+		id, _ := created["id"].(string)
+		if created["status"] != "available" || created["size"] != float64(2) || id == "" {
+			t.Fatalf("volume create: %v", created)
+		}
+		if out := alice.must("volume", "list"); !strings.Contains(out, "alice-vol") || !strings.Contains(out, "available") {
+			t.Fatalf("volume list:\n%s", out)
+		}
+		if v := alice.showJSON("volume", "show", "alice-vol"); v["id"] != id || v["description"] != "scratch" {
+			t.Fatalf("volume show by name: %v", v)
+		}
+		// Another project neither sees nor deletes it.
+		if out := bobOS.must("volume", "list"); strings.Contains(out, id) {
+			t.Fatalf("bob lists alice's volume:\n%s", out)
+		}
+		for _, args := range [][]string{{"volume", "show", id}, {"volume", "delete", id}} {
+			if out, err := bobOS.run(args...); err == nil || !strings.Contains(out, "No volume") {
+				t.Fatalf("bob: %v: %v\n%s", args, err, out)
+			}
+		}
+		if out := admin.must("volume", "list", "--all-projects"); !strings.Contains(out, id) {
+			t.Fatalf("admin's list of all projects lacks alice's volume:\n%s", out)
+		}
+		for _, size := range []string{"0", "1025"} {
+			if out, err := alice.run("volume", "create", "--size", size, "bad"); err == nil || !strings.Contains(out, "HTTP 400") {
+				t.Fatalf("volume of size %s: %v\n%s", size, err, out)
+			}
+		}
+		if out := alice.must("volume", "list"); strings.Contains(out, "bad") {
+			t.Fatalf("a refused volume was recorded:\n%s", out)
+		}
+		alice.must("volume", "delete", "alice-vol")
+		if out, err := alice.run("volume", "show", id); err == nil {
+			t.Fatalf("deleted volume still shown:\n%s", out)
+		}
+	})
+
 	t.Run("zun as bob", func(t *testing.T) {
 		bob.t = t
 		bob.must("run", "--name", "zc", demoimage.Ref, "sh", "-c", "echo from-zun; exec sleep 3600")

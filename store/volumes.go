@@ -1,0 +1,177 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/zun-go/zun/auth"
+	"github.com/zun-go/zun/errdefs"
+	"github.com/zun-go/zun/volume"
+)
+
+// volumesPrefix holds volumes/<id>: volume.Volume.
+const volumesPrefix = "volumes/"
+
+// VolumeStore implements volume.Store.
+type VolumeStore struct{ db *DB }
+
+// Volumes returns the volume store of db.
+func Volumes(db *DB) *VolumeStore { return &VolumeStore{db: db} }
+
+func volumeNotFound(ident string) error {
+	return errdefs.NotFoundf("Volume %s could not be found.", ident)
+}
+
+// Create implements volume.Store: it sets the ID, Schema and CreatedAt.
+func (s *VolumeStore) Create(ctx context.Context, v *volume.Volume) error {
+	scope, err := auth.ScopeFrom(ctx)
+	if err != nil {
+		return err
+	}
+	if v.ProjectID == "" || !scope.Allows(v.ProjectID) {
+		return errdefs.Forbiddenf("cannot create a volume in project %q", v.ProjectID)
+	}
+	v.Schema = volume.SchemaVersion
+	v.ID = uuid.NewString()
+	v.CreatedAt = time.Now().UTC()
+	rev, err := s.db.Txn().Create(volumesPrefix+v.ID, v).Commit(ctx)
+	if err != nil {
+		return err
+	}
+	v.Revision = rev
+	return nil
+}
+
+// get reads a volume the scope allows.
+func (s *VolumeStore) get(ctx context.Context, id string) (*volume.Volume, error) {
+	scope, err := auth.ScopeFrom(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if id == "" || strings.Contains(id, "/") {
+		return nil, volumeNotFound(id)
+	}
+	it, err := Get[volume.Volume](ctx, s.db, volumesPrefix+id)
+	if errdefs.IsNotFound(err) || (err == nil && !scope.Allows(it.Value.ProjectID)) {
+		return nil, volumeNotFound(id)
+	}
+	if err != nil {
+		return nil, err
+	}
+	it.Value.Revision = it.Revision
+	return &it.Value, nil
+}
+
+// Get implements volume.Store.
+func (s *VolumeStore) Get(ctx context.Context, id string) (*volume.Volume, error) {
+	return s.get(ctx, id)
+}
+
+// Find implements volume.Store.
+func (s *VolumeStore) Find(ctx context.Context, ident string) (*volume.Volume, error) {
+	v, err := s.get(ctx, ident)
+	if !errdefs.IsNotFound(err) {
+		return v, err
+	}
+	all, err := s.List(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var found []*volume.Volume
+	for _, v := range all {
+		if v.Name == ident {
+			found = append(found, v)
+		}
+	}
+	switch len(found) {
+	case 0:
+		return nil, volumeNotFound(ident)
+	case 1:
+		return found[0], nil
+	}
+	return nil, errdefs.Conflictf("Multiple volumes are named %s; use the volume's ID.", ident)
+}
+
+// List implements volume.Store.
+func (s *VolumeStore) List(ctx context.Context) ([]*volume.Volume, error) {
+	scope, err := auth.ScopeFrom(ctx)
+	if err != nil {
+		return nil, err
+	}
+	items, _, err := List[volume.Volume](ctx, s.db, volumesPrefix)
+	if err != nil {
+		return nil, err
+	}
+	var out []*volume.Volume
+	for _, it := range items {
+		if scope.Allows(it.Value.ProjectID) {
+			v := it.Value
+			v.Revision = it.Revision
+			out = append(out, &v)
+		}
+	}
+	slices.SortStableFunc(out, func(a, b *volume.Volume) int { return a.CreatedAt.Compare(b.CreatedAt) })
+	return out, nil
+}
+
+// Update implements volume.Store.
+func (s *VolumeStore) Update(ctx context.Context, id string, fn func(*volume.Volume) error) (*volume.Volume, error) {
+	for attempt := 0; ; attempt++ {
+		v, err := s.get(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		rev := v.Revision
+		project := v.ProjectID
+		if err := fn(v); err != nil {
+			return nil, err
+		}
+		if v.ID != id || v.ProjectID != project {
+			return nil, errdefs.Invalidf("volume %s: the id and project cannot change", id)
+		}
+		v.Schema = volume.SchemaVersion
+		v.UpdatedAt = time.Now().UTC()
+		newRev, err := s.db.Txn().Swap(volumesPrefix+id, v, rev).Commit(ctx)
+		if errors.Is(err, errdefs.ErrConflict) {
+			if err := backoff(ctx, attempt); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		v.Revision = newRev
+		return v, nil
+	}
+}
+
+// Delete implements volume.Store: only a volume no container uses goes,
+// checked in the same transaction.
+func (s *VolumeStore) Delete(ctx context.Context, id string) error {
+	for attempt := 0; ; attempt++ {
+		v, err := s.get(ctx, id)
+		if err != nil {
+			return err
+		}
+		if len(v.Attachments) > 0 {
+			return errdefs.Conflictf("Volume %s is in use by container %s and cannot be deleted.", id, v.Attachments[0].ContainerUUID)
+		}
+		_, err = s.db.Txn().Require(volumesPrefix+id, v.Revision).Delete(volumesPrefix + id).Commit(ctx)
+		if errors.Is(err, errdefs.ErrConflict) {
+			if err := backoff(ctx, attempt); err != nil {
+				return err
+			}
+			continue
+		}
+		return err
+	}
+}
+
+// Interface guard
+var _ volume.Store = (*VolumeStore)(nil)
