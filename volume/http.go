@@ -416,4 +416,3 @@ func faultOf(err error) (int, string) {
 	}
 	return http.StatusInternalServerError, "computeFault"
 }
-
