@@ -15,8 +15,9 @@ import (
 
 // recorder is a HostCalls that records what reached it.
 type recorder struct {
-	cmd  []string
-	opts driver.LogOptions
+	cmd     []string
+	opts    driver.LogOptions
+	removed string
 }
 
 func (r *recorder) Logs(_ context.Context, id string, o driver.LogOptions) (io.ReadCloser, error) {
@@ -38,6 +39,11 @@ func (r *recorder) Update(context.Context, string, driver.Resources) error {
 }
 func (r *recorder) Commit(_ context.Context, _, repo, tag string) (string, error) {
 	return "sha256:" + repo + ":" + tag, nil
+}
+
+func (r *recorder) RemoveVolume(_ context.Context, id string) error {
+	r.removed = id
+	return nil
 }
 
 func TestHostCalls(t *testing.T) {
@@ -65,6 +71,9 @@ func TestHostCalls(t *testing.T) {
 	}
 	if id, err := c.Commit(ctx, "c1", "repo", "v1"); err != nil || id != "sha256:repo:v1" {
 		t.Fatalf("commit: %q %v", id, err)
+	}
+	if err := c.RemoveVolume(ctx, "v1"); err != nil || rec.removed != "v1" {
+		t.Fatalf("remove volume: %v, removed %q", err, rec.removed)
 	}
 	// Errors keep their kind across the wire.
 	if _, err := c.Stats(ctx, "c1"); !errors.Is(err, errdefs.ErrNotSupported) || !strings.Contains(err.Error(), "no stats here") {

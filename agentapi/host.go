@@ -26,6 +26,7 @@ type HostCalls interface {
 	Top(ctx context.Context, runtimeID, psArgs string) (driver.TopResult, error)
 	Update(ctx context.Context, runtimeID string, r driver.Resources) error
 	Commit(ctx context.Context, runtimeID, repository, tag string) (string, error)
+	RemoveVolume(ctx context.Context, volumeID string) error
 }
 
 type execBody struct {
@@ -107,6 +108,9 @@ func NewHostHandler(h HostCalls, token string) http.Handler {
 		id, err := h.Commit(r.Context(), r.PathValue("id"), b.Repository, b.Tag)
 		answer(w, map[string]string{"image": id}, err)
 	})
+	mux.HandleFunc("DELETE "+HostPrefix+"volumes/{id}", func(w http.ResponseWriter, r *http.Request) {
+		reply(w, h.RemoveVolume(r.Context(), r.PathValue("id")))
+	})
 	return guard(token, mux)
 }
 
@@ -134,6 +138,11 @@ func NewHostClient(baseURL, token string, hc *http.Client) *HostClient {
 }
 
 func (c *HostClient) do(ctx context.Context, method, id, path string, q url.Values, body, out any) (*http.Response, error) {
+	return c.doRel(ctx, method, "containers/"+url.PathEscape(id)+"/"+path, q, body, out)
+}
+
+// doRel makes a call to HostPrefix+rel.
+func (c *HostClient) doRel(ctx context.Context, method, rel string, q url.Values, body, out any) (*http.Response, error) {
 	var rd io.Reader
 	if body != nil {
 		b, err := json.Marshal(body)
@@ -142,7 +151,7 @@ func (c *HostClient) do(ctx context.Context, method, id, path string, q url.Valu
 		}
 		rd = bytes.NewReader(b)
 	}
-	u := c.base + HostPrefix + "containers/" + url.PathEscape(id) + "/" + path
+	u := c.base + HostPrefix + rel
 	if len(q) > 0 {
 		u += "?" + q.Encode()
 	}
@@ -233,6 +242,12 @@ func (c *HostClient) Commit(ctx context.Context, id, repository, tag string) (st
 	var out map[string]string
 	_, err := c.do(ctx, http.MethodPost, id, "commit", nil, commitBody{repository, tag}, &out)
 	return out["image"], err
+}
+
+// RemoveVolume deletes a volume's data on the agent's host.
+func (c *HostClient) RemoveVolume(ctx context.Context, volumeID string) error {
+	_, err := c.doRel(ctx, http.MethodDelete, "volumes/"+url.PathEscape(volumeID), nil, nil, nil)
+	return err
 }
 
 // Interface guards

@@ -16,6 +16,7 @@ import (
 	"github.com/zun-go/zun/container"
 	"github.com/zun-go/zun/driver"
 	"github.com/zun-go/zun/errdefs"
+	"github.com/zun-go/zun/volume"
 )
 
 // listParams are the query parameters GET /v1/containers accepts; the
@@ -88,6 +89,9 @@ func (s *Server) createContainer(c *call) (any, error) {
 	ct.Status = container.Creating
 	ct.CreatedAt = now
 
+	if err := s.resolveMounts(c, ct); err != nil {
+		return nil, err
+	}
 	// Bad placement requests (an unknown host, hints naming containers
 	// the caller cannot see) are refused here; whether some host has room
 	// is for the placement service to find, and a container no host can
@@ -134,6 +138,50 @@ func (s *Server) createContainer(c *call) (any, error) {
 	c.w.Header().Set("Location", s.baseURL(c.r)+"/v1/containers/"+ct.UUID)
 	c.status = 202
 	return containerView(ct, c.version, s.hiddenFields(c), s.baseURL(c.r), now), nil
+}
+
+// resolveMounts finds the volumes that ct's mounts name, in the caller's
+// project, and the host that holds their data, where ct must run. The
+// store attaches them (and creates those asked for by size) with the
+// record; a volume taken meanwhile fails the create there.
+func (s *Server) resolveMounts(c *call, ct *container.Container) error {
+	seen := map[string]bool{}
+	for i := range ct.Mounts {
+		m := &ct.Mounts[i]
+		if m.Type != container.MountVolume {
+			continue
+		}
+		if s.Volumes == nil {
+			return errdefs.Invalidf("Volume mounts are not available: this service has no volume service.")
+		}
+		if m.Source == "" {
+			continue // a new volume of m.Size, made by the store
+		}
+		v, err := s.Volumes.Find(c.ctx, m.Source)
+		if err != nil {
+			return err
+		}
+		if seen[v.ID] {
+			return errdefs.Invalidf("Volume %s is mounted twice.", m.Source)
+		}
+		seen[v.ID] = true
+		if v.Status != volume.Available {
+			return errdefs.Conflictf("Volume %s is %s and cannot be mounted.", m.Source, v.Status)
+		}
+		m.VolumeID, m.Size = v.ID, ""
+		switch {
+		case v.Host == "":
+		case ct.VolumeHost != "" && ct.VolumeHost != v.Host:
+			return errdefs.Invalidf("Volumes %s and others are on different hosts (%s, %s); one container cannot use them all.",
+				m.Source, ct.VolumeHost, v.Host)
+		default:
+			ct.VolumeHost = v.Host
+		}
+	}
+	if ct.VolumeHost != "" && ct.RequestedHost != "" && ct.RequestedHost != ct.VolumeHost {
+		return errdefs.Invalidf("The container's volumes are on host %s, not on the requested host %s.", ct.VolumeHost, ct.RequestedHost)
+	}
+	return nil
 }
 
 // listContainers serves GET /v1/containers.

@@ -17,6 +17,8 @@ type HostAPI interface {
 	Top(ctx context.Context, runtimeID, psArgs string) (driver.TopResult, error)
 	Update(ctx context.Context, runtimeID string, r driver.Resources) error
 	Commit(ctx context.Context, runtimeID, repository, tag string) (string, error)
+	// RemoveVolume deletes a volume's data on the host.
+	RemoveVolume(ctx context.Context, volumeID string) error
 }
 
 // HostDirectory finds the HostAPI of a compute host by name; a host that

@@ -20,6 +20,7 @@ import (
 	"github.com/zun-go/zun/host"
 	"github.com/zun-go/zun/policy"
 	"github.com/zun-go/zun/quota"
+	"github.com/zun-go/zun/volume"
 )
 
 // Config configures the API server.
@@ -97,6 +98,9 @@ type Deps struct {
 	// Config.PlacementWait for its container to be placed.
 	Placements Placements
 	Hosts      HostDirectory
+	// Volumes resolves the volumes of containers' mounts; nil: volume
+	// mounts are refused.
+	Volumes volume.Store
 	// Policy authorizes calls; nil: Zun's default rules.
 	Policy Policy
 	// Quotas serves the quotas API; nil: quotas are not enabled (501).

@@ -46,6 +46,10 @@ type Config struct {
 	// direct calls (logs, exec...; agentapi.NewHostHandler); empty when the
 	// agent runs inside the control plane's process.
 	Address string
+	// StateDir holds the data of the volumes used on this host and the
+	// files injected into containers (see mounts.go); "": containers with
+	// mounts fail here.
+	StateDir string
 }
 
 // DefaultConfig returns the defaults.

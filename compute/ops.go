@@ -97,7 +97,8 @@ func (a *Agent) carryOut(ctx context.Context, rec *container.Container) error {
 		st, err := a.findRuntime(ctx, rec.UUID)
 		if err != nil {
 			if op.Action == container.ActDelete {
-				return nil // never reached the runtime: nothing to remove
+				a.dropMounts(rec)
+				return nil // never reached the runtime: nothing more to remove
 			}
 			return err
 		}
@@ -127,7 +128,11 @@ func (a *Agent) carryOut(ctx context.Context, rec *container.Container) error {
 				return err
 			}
 		}
-		return a.drv.Remove(ctx, id, true)
+		if err := a.drv.Remove(ctx, id, true); err != nil {
+			return err
+		}
+		a.dropMounts(rec)
+		return nil
 	}
 	return errdefs.NotSupportedf("unknown action %q", op.Action)
 }
@@ -145,7 +150,11 @@ func (a *Agent) create(ctx context.Context, rec *container.Container) error {
 		id = st.ID
 		a.log.Info("adopting runtime container from an earlier attempt", "container", rec.UUID, "runtime_id", id)
 	} else {
-		id, err = a.drv.Create(ctx, specOf(rec, a.cfg.Host))
+		spec := specOf(rec, a.cfg.Host)
+		if spec.Mounts, err = a.mountsOf(rec); err != nil {
+			return fmt.Errorf("prepare mounts: %w", err)
+		}
+		id, err = a.drv.Create(ctx, spec)
 		if err != nil {
 			return fmt.Errorf("create container: %w", err)
 		}

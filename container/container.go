@@ -45,7 +45,18 @@ type Mount struct {
 	Source      string `json:"source,omitempty"`
 	Destination string `json:"destination"`
 	Size        string `json:"size,omitempty"`
+	// VolumeID is the volume a "volume" mount uses: the one Source names,
+	// or the one made for it when it asked for a Size (AutoRemove: it
+	// goes with the container).
+	VolumeID   string `json:"volume_id,omitempty"`
+	AutoRemove bool   `json:"auto_remove,omitempty"`
 }
+
+// Mount types.
+const (
+	MountVolume = "volume"
+	MountBind   = "bind"
+)
 
 // NetRequest is a requested network attachment (networks issue).
 type NetRequest struct {
@@ -107,6 +118,9 @@ type Container struct {
 	Hints            map[string]string `json:"hints,omitempty"`
 	AvailabilityZone string            `json:"availability_zone,omitempty"`
 	RequestedHost    string            `json:"requested_host,omitempty"`
+	// VolumeHost is the host that holds the data of the container's
+	// volumes, where it must run; "" when none does yet.
+	VolumeHost string `json:"volume_host,omitempty"`
 	RegistryID       string            `json:"registry_id,omitempty"`
 
 	// Placement and the pending operation.

@@ -102,6 +102,13 @@ type Spec struct {
 	Privileged    bool
 	Runtime       string // OCI runtime name such as "runc"; "" for the default
 	Healthcheck   *Healthcheck
+	Mounts        []Mount
+}
+
+// Mount binds a path of the host into the container.
+type Mount struct {
+	Source string // absolute path on the host
+	Target string // path in the container
 }
 
 // Status values a runtime reports, Docker's words.

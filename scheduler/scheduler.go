@@ -18,6 +18,7 @@
 package scheduler
 
 import (
+	"cmp"
 	"context"
 	"math/rand/v2"
 	"slices"
@@ -256,7 +257,7 @@ func (s *Scheduler) request(ctx context.Context, c *container.Container) (Reques
 		DiskGiB:          int64(c.Disk),
 		Runtime:          c.Runtime,
 		AvailabilityZone: c.AvailabilityZone,
-		RequestedHost:    c.RequestedHost,
+		RequestedHost:    cmp.Or(c.RequestedHost, c.VolumeHost),
 		Labels:           LabelsFromHints(c.Hints),
 		ProjectID:        c.ProjectID,
 	}

@@ -59,6 +59,9 @@ type ContainerStore struct {
 	quotas *QuotaStore
 	// hosts, when set (see Hosts), get every container's claim.
 	hosts *HostStore
+	// volumes, when set (see Volumes), attach and release the volumes of
+	// containers with their records.
+	volumes *VolumeStore
 }
 
 // Containers returns the container store of db. Its index is loaded in the
@@ -101,7 +104,14 @@ func (s *ContainerStore) Create(ctx context.Context, c *container.Container, act
 		}
 	}
 	for attempt := 0; ; attempt++ {
-		txn := s.db.Txn().Create(containerKey(c.UUID), c)
+		txn := s.db.Txn()
+		// First: it sets the mounts' volume ids, part of the record.
+		if s.volumes != nil {
+			if err := s.volumes.attach(ctx, txn, c); err != nil {
+				return err
+			}
+		}
+		txn.Create(containerKey(c.UUID), c)
 		if nk := s.nameKey(c); nk != "" {
 			txn.Create(nk, c.UUID)
 		}
@@ -295,6 +305,11 @@ func (s *ContainerStore) Delete(ctx context.Context, uuid string) error {
 		}
 		if err := s.releaseName(ctx, txn, &it.Value); err != nil {
 			return err
+		}
+		if s.volumes != nil {
+			if err := s.volumes.release(ctx, txn, &it.Value); err != nil {
+				return err
+			}
 		}
 		rev, err := txn.Commit(ctx)
 		if errors.Is(err, errdefs.ErrConflict) {

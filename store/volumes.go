@@ -10,6 +10,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/zun-go/zun/auth"
+	"github.com/zun-go/zun/container"
 	"github.com/zun-go/zun/errdefs"
 	"github.com/zun-go/zun/volume"
 )
@@ -20,8 +21,94 @@ const volumesPrefix = "volumes/"
 // VolumeStore implements volume.Store.
 type VolumeStore struct{ db *DB }
 
-// Volumes returns the volume store of db.
-func Volumes(db *DB) *VolumeStore { return &VolumeStore{db: db} }
+// Volumes returns the volume store of db. With cs, it turns on volume
+// mounts in cs: a container's volumes are attached in the transaction
+// that creates its record (a volume asked for by size is created there)
+// and released in the one that deletes it, so no container holds a volume
+// it does not have and no volume stays in use by a container that is gone.
+func Volumes(db *DB, cs *ContainerStore) *VolumeStore {
+	s := &VolumeStore{db: db}
+	if cs != nil {
+		cs.volumes = s
+	}
+	return s
+}
+
+// attach adds to txn the attachment of c's volume mounts, creating those
+// asked for by size; it sets their VolumeID. An unknown volume is
+// ErrNotFound, one in use ErrConflict.
+func (s *VolumeStore) attach(ctx context.Context, txn *Txn, c *container.Container) error {
+	now := time.Now().UTC()
+	for i := range c.Mounts {
+		m := &c.Mounts[i]
+		if m.Type != container.MountVolume {
+			continue
+		}
+		att := volume.Attachment{ID: uuid.NewString(), ContainerUUID: c.UUID, Path: m.Destination, AttachedAt: now}
+		if m.AutoRemove || (m.VolumeID == "" && m.Size != "") {
+			size, err := volume.ParseSize(m.Size)
+			if err != nil {
+				return err
+			}
+			v := volume.Volume{Schema: volume.SchemaVersion, ID: m.VolumeID, Size: size, Status: volume.InUse,
+				ProjectID: c.ProjectID, UserID: c.UserID, AutoRemove: true, CreatedAt: now,
+				Description: "made for container " + c.UUID, Attachments: []volume.Attachment{att}}
+			if v.ID == "" {
+				v.ID = uuid.NewString()
+			}
+			m.VolumeID, m.AutoRemove = v.ID, true
+			txn.Create(volumesPrefix+v.ID, v)
+			continue
+		}
+		it, err := Get[volume.Volume](ctx, s.db, volumesPrefix+m.VolumeID)
+		if errdefs.IsNotFound(err) || (err == nil && it.Value.ProjectID != c.ProjectID) {
+			return volumeNotFound(m.VolumeID)
+		}
+		if err != nil {
+			return err
+		}
+		v := it.Value
+		if v.Status != volume.Available || len(v.Attachments) > 0 {
+			return errdefs.Conflictf("Volume %s is %s and cannot be mounted.", m.VolumeID, v.Status)
+		}
+		v.Status, v.Attachments, v.UpdatedAt = volume.InUse, []volume.Attachment{att}, now
+		txn.Swap(volumesPrefix+v.ID, v, it.Revision)
+	}
+	return nil
+}
+
+// release adds to txn the release of c's volumes: each is available
+// again, on the host that now holds its data, or deleted when it was made
+// for c.
+func (s *VolumeStore) release(ctx context.Context, txn *Txn, c *container.Container) error {
+	for _, m := range c.Mounts {
+		if m.Type != container.MountVolume || m.VolumeID == "" {
+			continue
+		}
+		it, err := Get[volume.Volume](ctx, s.db, volumesPrefix+m.VolumeID)
+		if errdefs.IsNotFound(err) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		v := it.Value
+		if m.AutoRemove && v.AutoRemove {
+			txn.Require(volumesPrefix+v.ID, it.Revision).Delete(volumesPrefix + v.ID)
+			continue
+		}
+		v.Attachments = slices.DeleteFunc(v.Attachments, func(a volume.Attachment) bool { return a.ContainerUUID == c.UUID })
+		if len(v.Attachments) == 0 && v.Status == volume.InUse {
+			v.Status = volume.Available
+		}
+		if v.Host == "" {
+			v.Host = c.Host
+		}
+		v.UpdatedAt = time.Now().UTC()
+		txn.Swap(volumesPrefix+v.ID, v, it.Revision)
+	}
+	return nil
+}
 
 func volumeNotFound(ident string) error {
 	return errdefs.NotFoundf("Volume %s could not be found.", ident)

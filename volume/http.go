@@ -29,6 +29,10 @@ type HandlerOptions struct {
 	// NoAuth makes every caller the given principal (development only).
 	NoAuth *auth.Principal
 	Logger *slog.Logger
+	// RemoveData deletes a deleted volume's data on the host that holds
+	// it (v.Host); nil: data stays. A failure is logged: the volume is
+	// gone either way.
+	RemoveData func(ctx context.Context, v *Volume) error
 }
 
 // Handler serves the Cinder v3 subset. Mount it with the prefix stripped.
@@ -151,10 +155,9 @@ func (h *Handler) versions(r *http.Request) any {
 func (h *Handler) list(r *http.Request, p auth.Principal, detail bool) (any, error) {
 	q := r.URL.Query()
 	ctx := r.Context()
-	if all, _ := strconv.ParseBool(q.Get("all_tenants")); all || q.Get("all_tenants") == "1" {
-		if !p.IsAdmin() {
-			return nil, errdefs.Forbiddenf("Policy doesn't allow listing the volumes of all projects.")
-		}
+	// As in Cinder, all_tenants is ignored for callers who are not admins:
+	// python-cinderclient sends it whenever it looks a volume up by name.
+	if all, _ := strconv.ParseBool(q.Get("all_tenants")); all && p.IsAdmin() {
 		ctx = auth.WithAllProjects(ctx)
 	}
 	vols, err := h.store.List(ctx)
@@ -329,10 +332,19 @@ func (h *Handler) delete(r *http.Request, p auth.Principal, id string) error {
 	if err := canWrite(p); err != nil {
 		return err
 	}
+	v, err := h.store.Get(h.scope(r, p), id)
+	if err != nil {
+		return err
+	}
 	if err := h.store.Delete(h.scope(r, p), id); err != nil {
 		return err
 	}
-	h.opts.Logger.Info("volume deleted", "volume", id)
+	h.opts.Logger.Info("volume deleted", "volume", id, "host", v.Host)
+	if v.Host != "" && h.opts.RemoveData != nil {
+		if err := h.opts.RemoveData(context.WithoutCancel(r.Context()), v); err != nil {
+			h.opts.Logger.Warn("remove a deleted volume's data; remove it by hand", "volume", id, "host", v.Host, "error", err)
+		}
+	}
 	return nil
 }
 

@@ -123,6 +123,7 @@ func run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	defer db.Close()
 	cs := store.Containers(db, store.ContainerOptions{NameScope: cfg.NameScope})
 	quotas := store.Quotas(db, cs, quota.DefaultLimits())
+	volumes := store.Volumes(db, cs)
 
 	token, err := internalToken(cfg)
 	if err != nil {
@@ -140,6 +141,7 @@ func run(ctx context.Context, cfg Config, log *slog.Logger) error {
 			return fmt.Errorf("docker: %w", err)
 		}
 		cfg.Compute.Host = cfg.Host
+		cfg.Compute.StateDir, _ = filepath.Abs(cfg.DataDir)
 		agent = compute.New(cfg.Compute, drv, hosts, log.With("role", "compute"))
 		hosts.Attach(cfg.Host, agent)
 	}
@@ -172,6 +174,7 @@ func run(ctx context.Context, cfg Config, log *slog.Logger) error {
 		Policy:      rules,
 		Quotas:      quotas,
 		HostRecords: hostRecords,
+		Volumes:     volumes,
 		Liveness:    hosts,
 		Logger:      log.With("role", "api"),
 	}
@@ -195,11 +198,18 @@ func run(ctx context.Context, cfg Config, log *slog.Logger) error {
 		mux.Handle("/identity/", idh)
 		mux.Handle("/identity", idh)
 	}
-	volOpts := volume.HandlerOptions{Prefix: "/volume", PublicURL: cfg.API.PublicURL, Logger: log.With("role", "volume")}
+	volOpts := volume.HandlerOptions{Prefix: "/volume", PublicURL: cfg.API.PublicURL, Logger: log.With("role", "volume"),
+		RemoveData: func(ctx context.Context, v *volume.Volume) error {
+			h, err := hosts.Host(v.Host)
+			if err != nil {
+				return err
+			}
+			return h.RemoveVolume(ctx, v.ID)
+		}}
 	if cfg.NoAuth {
 		volOpts.NoAuth = &apiserver.DevPrincipal
 	}
-	volh := http.StripPrefix("/volume", volume.NewHandler(store.Volumes(db), deps.Auth, volOpts))
+	volh := http.StripPrefix("/volume", volume.NewHandler(volumes, deps.Auth, volOpts))
 	mux.Handle("/volume/", volh)
 	mux.Handle("/volume", volh)
 	imgh := http.StripPrefix("/image", glance.Handler{Prefix: "/image", PublicURL: cfg.API.PublicURL})
@@ -382,6 +392,7 @@ func runAgent(ctx context.Context, cfg Config, log *slog.Logger) error {
 		return fmt.Errorf("agent listen: %w", err)
 	}
 	cfg.Compute.Host = cfg.Host
+	cfg.Compute.StateDir, _ = filepath.Abs(cfg.DataDir)
 	cfg.Compute.Address = cfg.AgentURL
 	if cfg.Compute.Address == "" {
 		cfg.Compute.Address = "http://" + advertised(ln.Addr())

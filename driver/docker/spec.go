@@ -6,6 +6,7 @@ import (
 	"slices"
 
 	"github.com/docker/docker/api/types/container"
+	"github.com/docker/docker/api/types/mount"
 
 	"github.com/zun-go/zun/driver"
 	"github.com/zun-go/zun/errdefs"
@@ -69,6 +70,9 @@ func configOf(spec driver.Spec, hostName string) (*container.Config, *container.
 	}
 	if spec.MemoryMiB > 0 {
 		host.Memory = spec.MemoryMiB * mib
+	}
+	for _, m := range spec.Mounts {
+		host.Mounts = append(host.Mounts, mount.Mount{Type: mount.TypeBind, Source: m.Source, Target: m.Target})
 	}
 	return cfg, host, nil
 }

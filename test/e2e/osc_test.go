@@ -2,9 +2,11 @@ package e2e
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -170,6 +172,76 @@ func TestOpenStackClients(t *testing.T) {
 		if out, err := alice.run("volume", "show", id); err == nil {
 			t.Fatalf("deleted volume still shown:\n%s", out)
 		}
+	})
+
+	t.Run("volume mounts", func(t *testing.T) {
+		alice.t, bob.t = t, t
+		zun := cli{t, zunBin, alice.env}
+		gone := func(c cli, args ...string) {
+			t.Helper()
+			if !poll(30*time.Second, func() bool { _, err := c.run(args...); return err != nil }) {
+				t.Fatalf("%v still there", args)
+			}
+		}
+		vol := alice.showJSON("volume", "create", "--size", "1", "keep")["id"].(string)
+		zun.must("run", "--name", "writer", "--mount", "source=keep,destination=/data", demoimage.Ref,
+			"sh", "-c", "echo persisted > /data/f")
+		zun.waitStatus("Stopped", "show", "writer")
+		writer := zun.showJSON("show", "writer")["uuid"]
+		v := alice.showJSON("volume", "show", "keep")
+		if v["status"] != "in-use" || !strings.Contains(fmt.Sprint(v["attachments"]), fmt.Sprint(writer)) {
+			t.Fatalf("mounted volume: %v", v)
+		}
+		if out, err := alice.run("volume", "delete", "keep"); err == nil {
+			t.Fatalf("deleted a volume in use:\n%s", out)
+		}
+		// Another project cannot mount it, and gets no container.
+		if out, err := bob.run("run", "--name", "thief", "--mount", "source="+vol+",destination=/d", demoimage.Ref, "true"); err == nil ||
+			!strings.Contains(out, "could not be found") {
+			t.Fatalf("bob mounted alice's volume: %v\n%s", err, out)
+		}
+		if out := bob.must("list"); strings.Contains(out, "thief") {
+			t.Fatalf("a refused create left a container:\n%s", out)
+		}
+		// The data outlives the container and is there for the next one.
+		zun.must("delete", "writer")
+		gone(zun, "show", "writer")
+		if s := alice.showJSON("volume", "show", "keep")["status"]; s != "available" {
+			t.Fatalf("volume after its container went: %v", s)
+		}
+		zun.must("run", "--name", "reader", "--mount", "source=keep,destination=/data", demoimage.Ref, "cat", "/data/f")
+		zun.waitStatus("Stopped", "show", "reader")
+		if out := zun.must("logs", "reader"); !strings.Contains(out, "persisted") {
+			t.Fatalf("the second container read %q", out)
+		}
+		// A volume asked for by size lives and goes with its container.
+		zun.must("run", "--name", "scratch", "--mount", "size=1,destination=/scratch", demoimage.Ref, "sleep", "3600")
+		zun.waitStatus("Running", "show", "scratch")
+		scratch := fmt.Sprint(zun.showJSON("show", "scratch")["uuid"])
+		if out := alice.must("volume", "list", "--long"); !strings.Contains(out, scratch) {
+			t.Fatalf("no volume attached to %s:\n%s", scratch, out)
+		}
+		zun.must("delete", "--stop", "scratch")
+		gone(zun, "show", "scratch")
+		if out := alice.must("volume", "list", "--long"); strings.Contains(out, scratch) {
+			t.Fatalf("the container's own volume outlived it:\n%s", out)
+		}
+		// A bind mount injects a file's content.
+		file := filepath.Join(t.TempDir(), "motd")
+		if err := os.WriteFile(file, []byte("injected-content\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		zun.must("run", "--name", "bound", "--mount", "type=bind,source="+file+",destination=/etc/motd", demoimage.Ref, "cat", "/etc/motd")
+		zun.waitStatus("Stopped", "show", "bound")
+		if out := zun.must("logs", "bound"); !strings.Contains(out, "injected-content") {
+			t.Fatalf("bind mount: %q", out)
+		}
+		for _, n := range []string{"reader", "bound"} {
+			zun.must("delete", n)
+			gone(zun, "show", n)
+		}
+		alice.must("volume", "delete", "keep")
+		gone(alice, "volume", "show", "keep")
 	})
 
 	t.Run("zun as bob", func(t *testing.T) {
