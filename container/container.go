@@ -121,7 +121,7 @@ type Container struct {
 	// VolumeHost is the host that holds the data of the container's
 	// volumes, where it must run; "" when none does yet.
 	VolumeHost string `json:"volume_host,omitempty"`
-	RegistryID       string            `json:"registry_id,omitempty"`
+	RegistryID string `json:"registry_id,omitempty"`
 
 	// Placement and the pending operation.
 	Host string `json:"host,omitempty"`
