@@ -46,7 +46,7 @@ func startAgent(t *testing.T, d *daemon, name, dockerHost string) *agentProc {
 	a := &agentProc{t: t, name: name, docker: dockerHost, logf: filepath.Join(t.TempDir(), name+".log")}
 	a.args = []string{"--agent", "--host", name, "--control-plane", d.URL,
 		"--internal-token-file", filepath.Join(d.DataDir, "internal-token"),
-		"--agent-listen", freeAddr(t), "--docker-host", dockerHost,
+		"--agent-listen", freeAddr(t), "--docker-host", dockerHost, "--data-dir", t.TempDir(),
 		"--heartbeat-interval", "300ms", "--sync-interval", "1s"}
 	a.cmd = exec.Command(zund, a.args...)
 	a.start()
@@ -220,6 +220,43 @@ func TestMultiHost(t *testing.T) {
 	zun.must("service-enable", "mh-0", "zun-compute")
 	if out := zun.must("availability-zone-list"); !strings.Contains(out, "nova") {
 		t.Fatalf("availability-zone-list:\n%s", out)
+	}
+
+	// A volume's data stays on the host of the container that wrote it;
+	// the next container using the volume is placed there and reads it,
+	// whatever the spread weigher would prefer.
+	osBin := lookClient(t, "openstack")
+	admin := cli{t, osBin, zun.env}
+	admin.must("volume", "create", "--size", "1", "mh-vol")
+	zun.must("run", "--name", "vol-writer", "--mount", "source=mh-vol,destination=/data", demoimage.Ref,
+		"sh", "-c", "echo from-the-writer > /data/written-on")
+	zun.waitStatus("Stopped", "show", "vol-writer")
+	writtenOn := fmt.Sprint(zun.showJSON("show", "vol-writer")["host"])
+	zun.must("delete", "vol-writer")
+	if !poll(30*time.Second, func() bool { _, err := zun.run("show", "vol-writer"); return err != nil }) {
+		t.Fatal("vol-writer was not deleted")
+	}
+	if h := admin.showJSON("volume", "show", "mh-vol")["os-vol-host-attr:host"]; h != writtenOn {
+		t.Fatalf("volume's host %v, written on %s", h, writtenOn)
+	}
+	// Load the volume's host so that spreading alone would go elsewhere.
+	for i := range 3 {
+		zun.must("run", "--name", fmt.Sprintf("ballast-%d", i), "--host", writtenOn, demoimage.Ref, "sleep", "3600")
+	}
+	for i := range 3 {
+		name := fmt.Sprintf("vol-reader-%d", i)
+		zun.must("run", "--name", name, "--mount", "source=mh-vol,destination=/data", demoimage.Ref, "cat", "/data/written-on")
+		zun.waitStatus("Stopped", "show", name)
+		if h := fmt.Sprint(zun.showJSON("show", name)["host"]); h != writtenOn {
+			t.Fatalf("%s ran on %s, its volume is on %s", name, h, writtenOn)
+		}
+		if out := zun.must("logs", name); !strings.Contains(out, "from-the-writer") {
+			t.Fatalf("%s read %q from the volume", name, out)
+		}
+		zun.must("delete", name)
+		if !poll(30*time.Second, func() bool { _, err := zun.run("show", name); return err != nil }) {
+			t.Fatalf("%s was not deleted", name)
+		}
 	}
 }
 
