@@ -168,7 +168,7 @@ func (s *Server) resolveMounts(c *call, ct *container.Container) error {
 		if v.Status != volume.Available {
 			return errdefs.Conflictf("Volume %s is %s and cannot be mounted.", m.Source, v.Status)
 		}
-		m.VolumeID, m.Size = v.ID, ""
+		m.VolumeID, m.Size = v.ID, strconv.Itoa(v.Size)
 		switch {
 		case v.Host == "":
 		case ct.VolumeHost != "" && ct.VolumeHost != v.Host:

@@ -50,6 +50,10 @@ type Config struct {
 	// files injected into containers (see mounts.go); "": containers with
 	// mounts fail here.
 	StateDir string
+	// VolumeBackend keeps volume data in directories ("dir") or in
+	// loop-mounted filesystems of the volumes' sizes ("loop"); see
+	// VolumeBackend for the default.
+	VolumeBackend string
 }
 
 // DefaultConfig returns the defaults.

@@ -106,6 +106,11 @@ func Default() Config {
 // Validate checks the configuration.
 func (c *Config) Validate() error {
 	var errs []error
+	switch c.Compute.VolumeBackend {
+	case "", compute.BackendLoop, compute.BackendDir:
+	default:
+		errs = append(errs, fmt.Errorf("--volume-backend %q: want loop or dir", c.Compute.VolumeBackend))
+	}
 	if c.Dev == c.Agent {
 		errs = append(errs, errors.New("choose --dev (the control plane, with a compute agent unless --no-compute) or --agent (a compute host of a control plane elsewhere)"))
 	}

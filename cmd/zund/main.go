@@ -75,6 +75,7 @@ func main() {
 	fs.StringVar(&cfg.Host, "host", cfg.Host, "this compute host's name")
 	fs.StringVar(&cfg.DockerHost, "docker-host", cfg.DockerHost, "Docker Engine address (default: DOCKER_HOST or the local socket)")
 	fs.StringVar(&cfg.API.PublicURL, "public-url", "", "base URL of the API in links (default: from each request)")
+	fs.StringVar(&cfg.Compute.VolumeBackend, "volume-backend", "", `where volume data lives on a compute host: "loop" (a filesystem of the volume's size; needs root) or "dir" (size not enforced); default loop when possible`)
 	fs.DurationVar(&cfg.Compute.SyncInterval, "sync-interval", cfg.Compute.SyncInterval, "how often runtime state is compared with records")
 	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
 	if err := fs.Parse(os.Args[1:]); err != nil {
@@ -142,6 +143,7 @@ func run(ctx context.Context, cfg Config, log *slog.Logger) error {
 		}
 		cfg.Compute.Host = cfg.Host
 		cfg.Compute.StateDir, _ = filepath.Abs(cfg.DataDir)
+		cfg.Compute.VolumeBackend = compute.VolumeBackend(cfg.Compute.VolumeBackend)
 		agent = compute.New(cfg.Compute, drv, hosts, log.With("role", "compute"))
 		hosts.Attach(cfg.Host, agent)
 	}
@@ -393,6 +395,7 @@ func runAgent(ctx context.Context, cfg Config, log *slog.Logger) error {
 	}
 	cfg.Compute.Host = cfg.Host
 	cfg.Compute.StateDir, _ = filepath.Abs(cfg.DataDir)
+	cfg.Compute.VolumeBackend = compute.VolumeBackend(cfg.Compute.VolumeBackend)
 	cfg.Compute.Address = cfg.AgentURL
 	if cfg.Compute.Address == "" {
 		cfg.Compute.Address = "http://" + advertised(ln.Addr())

@@ -111,7 +111,7 @@ type daemon struct {
 // flags come after the harness's own, so they win.
 func startZund(t *testing.T, dockerHost string, extra ...string) *daemon {
 	t.Helper()
-	d := &daemon{t: t, DataDir: t.TempDir(), Docker: dockerHost, extra: extra,
+	d := &daemon{t: t, DataDir: dataDir(t), Docker: dockerHost, extra: extra,
 		Host: fmt.Sprintf("e2e-%d-%s", os.Getpid(), strings.ToLower(strings.NewReplacer("/", "-", "_", "-").Replace(t.Name())))}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -251,4 +251,24 @@ func poll(timeout time.Duration, cond func() bool) bool {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
+}
+
+// dataDir is a data directory for a zund, removed when the test ends
+// after unmounting the volume filesystems a test left mounted in it.
+func dataDir(t *testing.T) string {
+	dir := t.TempDir()
+	t.Cleanup(func() { // runs before TempDir's removal
+		b, err := os.ReadFile("/proc/self/mountinfo")
+		if err != nil {
+			return
+		}
+		for _, line := range strings.Split(string(b), "\n") {
+			if f := strings.Fields(line); len(f) > 4 && strings.HasPrefix(f[4], dir+"/") {
+				if out, err := exec.Command("umount", f[4]).CombinedOutput(); err != nil {
+					t.Logf("umount %s: %v %s", f[4], err, out)
+				}
+			}
+		}
+	})
+	return dir
 }

@@ -22,12 +22,13 @@ import (
 
 // agentProc is a `zund --agent` process: one compute host.
 type agentProc struct {
-	t      *testing.T
-	name   string
-	docker string
-	args   []string
-	logf   string
-	cmd    *exec.Cmd
+	t       *testing.T
+	name    string
+	docker  string
+	args    []string
+	logf    string
+	dataDir string
+	cmd     *exec.Cmd
 }
 
 func freeAddr(t *testing.T) string {
@@ -43,10 +44,10 @@ func freeAddr(t *testing.T) string {
 func startAgent(t *testing.T, d *daemon, name, dockerHost string) *agentProc {
 	t.Helper()
 	zund, _ := binaries(t)
-	a := &agentProc{t: t, name: name, docker: dockerHost, logf: filepath.Join(t.TempDir(), name+".log")}
+	a := &agentProc{t: t, name: name, docker: dockerHost, logf: filepath.Join(t.TempDir(), name+".log"), dataDir: dataDir(t)}
 	a.args = []string{"--agent", "--host", name, "--control-plane", d.URL,
 		"--internal-token-file", filepath.Join(d.DataDir, "internal-token"),
-		"--agent-listen", freeAddr(t), "--docker-host", dockerHost, "--data-dir", t.TempDir(),
+		"--agent-listen", freeAddr(t), "--docker-host", dockerHost, "--data-dir", a.dataDir,
 		"--heartbeat-interval", "300ms", "--sync-interval", "1s"}
 	a.cmd = exec.Command(zund, a.args...)
 	a.start()
@@ -256,6 +257,18 @@ func TestMultiHost(t *testing.T) {
 		zun.must("delete", name)
 		if !poll(30*time.Second, func() bool { _, err := zun.run("show", name); return err != nil }) {
 			t.Fatalf("%s was not deleted", name)
+		}
+	}
+	// Deleting the volume deletes its data on its host.
+	vol := fmt.Sprint(admin.showJSON("volume", "show", "mh-vol")["id"])
+	admin.must("volume", "delete", "mh-vol")
+	for i, a := range agents {
+		if fmt.Sprintf("mh-%d", i) != writtenOn {
+			continue
+		}
+		dir := filepath.Join(a.dataDir, "volumes", vol)
+		if !poll(10*time.Second, func() bool { _, err := os.Stat(dir); return os.IsNotExist(err) }) {
+			t.Fatalf("the deleted volume's data is still in %s", dir)
 		}
 	}
 }

@@ -8,10 +8,12 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/zun-go/zun/compute"
 	"github.com/zun-go/zun/internal/demoimage"
 )
 
@@ -218,6 +220,26 @@ func TestOpenStackClients(t *testing.T) {
 		zun.must("run", "--name", "scratch", "--mount", "size=1,destination=/scratch", demoimage.Ref, "sleep", "3600")
 		zun.waitStatus("Running", "show", "scratch")
 		scratch := fmt.Sprint(zun.showJSON("show", "scratch")["uuid"])
+		// Where the host can loop-mount filesystems (root here), a volume
+		// holds no more than its size.
+		if compute.VolumeBackend("") == compute.BackendLoop {
+			df := zun.must("exec", "scratch", "df", "-k", "/scratch")
+			var total int
+			for _, line := range strings.Split(df, "\n") {
+				if f := strings.Fields(line); len(f) > 2 && strings.HasSuffix(line, "/scratch") {
+					total, _ = strconv.Atoi(f[1])
+				}
+			}
+			if total < 900<<10 || total > 1<<20 {
+				t.Fatalf("a 1 GiB volume has %d KiB:\n%s", total, df)
+			}
+			out, _ := zun.run("exec", "scratch", "dd", "if=/dev/zero", "of=/scratch/big", "bs=1048576", "count=1100")
+			if !strings.Contains(out, "No space left") {
+				t.Fatalf("wrote 1100 MiB into a 1 GiB volume:\n%s", out)
+			}
+		} else {
+			t.Log("volume sizes are not enforced on this machine (no loop devices or not root)")
+		}
 		if out := alice.must("volume", "list", "--long"); !strings.Contains(out, scratch) {
 			t.Fatalf("no volume attached to %s:\n%s", scratch, out)
 		}
