@@ -15,6 +15,7 @@ import (
 
 	"github.com/zun-go/zun/compute"
 	"github.com/zun-go/zun/container"
+	"github.com/zun-go/zun/driver"
 )
 
 // ControlPlanePrefix is where NewControlPlaneHandler expects to be mounted.
@@ -116,6 +117,19 @@ func NewControlPlaneHandler(cp compute.ControlPlane, token string) http.Handler 
 		default:
 			http.NotFound(w, r)
 		}
+	})
+	mux.HandleFunc("POST "+p+"registry-auth", func(w http.ResponseWriter, r *http.Request) {
+		var f forgetBody // {uuid}
+		if err := readJSON(r, &f); err != nil {
+			writeError(w, err)
+			return
+		}
+		auth, err := cp.RegistryAuth(r.Context(), r.PathValue("host"), f.UUID)
+		if err != nil {
+			writeError(w, err)
+			return
+		}
+		writeJSON(w, auth)
 	})
 	mux.HandleFunc("POST "+p+"forget", func(w http.ResponseWriter, r *http.Request) {
 		var f forgetBody
@@ -270,3 +284,30 @@ func (c *ControlPlaneClient) Heartbeat(ctx context.Context, info compute.HostInf
 
 // Interface guards
 var _ compute.ControlPlane = (*ControlPlaneClient)(nil)
+
+// RegistryAuth implements compute.ControlPlane.
+func (c *ControlPlaneClient) RegistryAuth(ctx context.Context, host, uuid string) (driver.RegistryAuth, error) {
+	var auth driver.RegistryAuth
+	b, err := json.Marshal(forgetBody{UUID: uuid})
+	if err != nil {
+		return auth, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.url(host, "registry-auth"), bytes.NewReader(b))
+	if err != nil {
+		return auth, err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+c.token)
+	res, err := c.hc.Do(req)
+	if err != nil {
+		return auth, unreachable(err)
+	}
+	defer res.Body.Close()
+	raw, _ := io.ReadAll(io.LimitReader(res.Body, 1<<20))
+	if res.StatusCode != http.StatusOK {
+		return auth, decodeError(res.StatusCode, raw)
+	}
+	return auth, json.Unmarshal(raw, &auth)
+}

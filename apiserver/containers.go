@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -71,8 +72,15 @@ func (s *Server) createContainer(c *call) (any, error) {
 	}
 	ct := req.Container
 	if req.Registry != "" {
-		// Private registries come with the registries API.
-		return nil, errdefs.NotFoundf("Registry %s could not be found.", req.Registry)
+		if s.Registries == nil {
+			return nil, errdefs.NotFoundf("Registry %s could not be found.", req.Registry)
+		}
+		r, err := s.Registries.Find(c.ctx, req.Registry)
+		if err != nil {
+			return nil, err
+		}
+		ct.RegistryID = r.UUID
+		ct.Image = inRegistry(ct.Image, r.Domain)
 	}
 	if req.Set["privileged"] && ct.Privileged && !s.allowed(c, "container:create:privileged") {
 		return nil, forbidden("container:create:privileged")
@@ -138,6 +146,19 @@ func (s *Server) createContainer(c *call) (any, error) {
 	c.w.Header().Set("Location", s.baseURL(c.r)+"/v1/containers/"+ct.UUID)
 	c.status = 202
 	return containerView(ct, c.version, s.hiddenFields(c), s.baseURL(c.r), now), nil
+}
+
+// inRegistry puts image in the registry at domain unless its reference
+// names a registry already (a first component with a dot or a port, or
+// localhost, as Docker reads references).
+func inRegistry(image, domain string) string {
+	if i := strings.Index(image, "/"); i > 0 {
+		first := image[:i]
+		if strings.ContainsAny(first, ".:") || first == "localhost" {
+			return image
+		}
+	}
+	return domain + "/" + image
 }
 
 // resolveMounts finds the volumes that ct's mounts name, in the caller's

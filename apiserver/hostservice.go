@@ -11,8 +11,10 @@ import (
 	"github.com/zun-go/zun/auth"
 	"github.com/zun-go/zun/compute"
 	"github.com/zun-go/zun/container"
+	"github.com/zun-go/zun/driver"
 	"github.com/zun-go/zun/errdefs"
 	"github.com/zun-go/zun/host"
+	"github.com/zun-go/zun/registry"
 	"github.com/zun-go/zun/scheduler"
 )
 
@@ -23,6 +25,7 @@ import (
 type HostService struct {
 	// registry keeps host records; nil: hosts live only in memory.
 	registry   host.Store
+	registries registry.Store
 	containers container.Store
 	watcher    container.Watcher
 	actions    container.ActionStore
@@ -418,6 +421,34 @@ func (h *HostService) Report(ctx context.Context, host string, r compute.Report)
 		return nil
 	})
 	return err
+}
+
+// UseRegistries lets agents fetch the credentials of the private
+// registries their containers pull from.
+func (h *HostService) UseRegistries(r registry.Store) { h.registries = r }
+
+// RegistryAuth implements compute.ControlPlane: only for a container on
+// the asking host, and only its own registry's credentials.
+func (h *HostService) RegistryAuth(ctx context.Context, host, uuid string) (driver.RegistryAuth, error) {
+	ctx = auth.System(ctx)
+	c, err := h.containers.Get(ctx, uuid)
+	if err != nil {
+		return driver.RegistryAuth{}, err
+	}
+	if c.Host != host {
+		return driver.RegistryAuth{}, errdefs.NotFoundf("container %s is not on host %s", uuid, host)
+	}
+	if c.RegistryID == "" || h.registries == nil {
+		return driver.RegistryAuth{}, errdefs.NotFoundf("container %s has no registry", uuid)
+	}
+	r, err := h.registries.Find(ctx, c.RegistryID)
+	if err != nil {
+		return driver.RegistryAuth{}, err
+	}
+	if r.ProjectID != c.ProjectID {
+		return driver.RegistryAuth{}, errdefs.NotFoundf("Registry %s could not be found.", c.RegistryID)
+	}
+	return driver.RegistryAuth{ServerAddress: r.Domain, Username: r.Username, Password: r.Password}, nil
 }
 
 // Forget implements compute.ControlPlane.

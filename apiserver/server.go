@@ -20,6 +20,7 @@ import (
 	"github.com/zun-go/zun/host"
 	"github.com/zun-go/zun/policy"
 	"github.com/zun-go/zun/quota"
+	"github.com/zun-go/zun/registry"
 	"github.com/zun-go/zun/volume"
 )
 
@@ -101,6 +102,9 @@ type Deps struct {
 	// Volumes resolves the volumes of containers' mounts; nil: volume
 	// mounts are refused.
 	Volumes volume.Store
+	// Registries serves the registries API and containers' `registry`;
+	// nil: 501.
+	Registries registry.Store
 	// Policy authorizes calls; nil: Zun's default rules.
 	Policy Policy
 	// Quotas serves the quotas API; nil: quotas are not enabled (501).
@@ -185,6 +189,11 @@ func (s *Server) routes() {
 	m.HandleFunc("DELETE /v1/services", v(s.deleteService))
 	m.HandleFunc("GET /v1/availability_zones", v(s.listZones))
 
+	m.HandleFunc("POST /v1/registries", v(s.createRegistry))
+	m.HandleFunc("GET /v1/registries", v(s.listRegistries))
+	m.HandleFunc("GET /v1/registries/{id}", v(s.showRegistry))
+	m.HandleFunc("PATCH /v1/registries/{id}", v(s.updateRegistry))
+	m.HandleFunc("DELETE /v1/registries/{id}", v(s.deleteRegistry))
 	m.HandleFunc("GET /v1/quotas/{project}", v(s.showQuota))
 	m.HandleFunc("PUT /v1/quotas/{project}", v(s.updateQuota))
 	m.HandleFunc("DELETE /v1/quotas/{project}", v(s.deleteQuota))

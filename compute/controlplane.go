@@ -28,6 +28,9 @@ type ControlPlane interface {
 	Forget(ctx context.Context, host, uuid string, seq int64) error
 	// Heartbeat says the host is alive and what it offers.
 	Heartbeat(ctx context.Context, info HostInfo) error
+	// RegistryAuth returns the credentials of the private registry a
+	// container on host pulls its image from (its RegistryID).
+	RegistryAuth(ctx context.Context, host, uuid string) (driver.RegistryAuth, error)
 }
 
 // Report is what a host tells about one container.

@@ -193,7 +193,21 @@ func (a *Agent) prepareImage(ctx context.Context, rec *container.Container) erro
 			policy = driver.PullAlways
 		}
 	}
-	err := a.drv.PrepareImage(ctx, rec.Image, policy)
+	pull := a.drv.PrepareImage
+	if rec.RegistryID != "" {
+		ap, ok := a.drv.(driver.AuthPreparer)
+		if !ok {
+			return errdefs.NotSupportedf("the %s runtime cannot pull from private registries", a.drv.Name())
+		}
+		auth, err := a.cp.RegistryAuth(ctx, a.cfg.Host, rec.UUID)
+		if err != nil {
+			return fmt.Errorf("registry of image %s: %w", rec.Image, err)
+		}
+		pull = func(ctx context.Context, ref string, policy driver.PullPolicy) error {
+			return ap.PrepareImageAuth(ctx, ref, policy, auth)
+		}
+	}
+	err := pull(ctx, rec.Image, policy)
 	if err != nil && !explicit && policy == driver.PullAlways {
 		if lerr := a.drv.PrepareImage(ctx, rec.Image, driver.PullNever); lerr == nil {
 			a.log.Warn("image pull failed; using the copy on this host", "image", rec.Image, "error", err)

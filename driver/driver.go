@@ -55,6 +55,19 @@ type Driver interface {
 	List(ctx context.Context) ([]State, error)
 }
 
+// RegistryAuth are the credentials of a private registry.
+type RegistryAuth struct {
+	ServerAddress string // the registry's host[:port]
+	Username      string
+	Password      string
+}
+
+// AuthPreparer is a Driver that can pull with a private registry's
+// credentials; PrepareImageAuth is PrepareImage with them.
+type AuthPreparer interface {
+	PrepareImageAuth(ctx context.Context, image string, policy PullPolicy, auth RegistryAuth) error
+}
+
 // PullPolicy says when PrepareImage pulls.
 type PullPolicy string
 

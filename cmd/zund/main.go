@@ -33,6 +33,7 @@ import (
 	"github.com/zun-go/zun/placement"
 	"github.com/zun-go/zun/policy"
 	"github.com/zun-go/zun/quota"
+	"github.com/zun-go/zun/registry"
 	"github.com/zun-go/zun/scheduler"
 	"github.com/zun-go/zun/store"
 	"github.com/zun-go/zun/volume"
@@ -125,6 +126,11 @@ func run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	cs := store.Containers(db, store.ContainerOptions{NameScope: cfg.NameScope})
 	quotas := store.Quotas(db, cs, quota.DefaultLimits())
 	volumes := store.Volumes(db, cs)
+	sealer, err := registryKey(cfg)
+	if err != nil {
+		return err
+	}
+	registries := store.Registries(db, sealer)
 
 	token, err := internalToken(cfg)
 	if err != nil {
@@ -135,6 +141,7 @@ func run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	hosts.DownAfter = cfg.HostDownAfter
 	hostRecords := store.Hosts(db, cs, cfg.Scheduler.ClaimCheck())
 	hosts.UseRegistry(hostRecords)
+	hosts.UseRegistries(registries)
 	var agent *compute.Agent
 	if !cfg.NoCompute {
 		drv, err := docker.New(ctx, docker.Options{Host: cfg.DockerHost, HostName: cfg.Host})
@@ -177,6 +184,7 @@ func run(ctx context.Context, cfg Config, log *slog.Logger) error {
 		Quotas:      quotas,
 		HostRecords: hostRecords,
 		Volumes:     volumes,
+		Registries:  registries,
 		Liveness:    hosts,
 		Logger:      log.With("role", "api"),
 	}
@@ -376,6 +384,31 @@ func internalToken(cfg Config) (string, error) {
 		return "", fmt.Errorf("internal token in %s: want at least 16 characters", path)
 	}
 	return token, nil
+}
+
+// registryKey returns the sealer of registry passwords, its key from
+// DATA/registry-key (created on first start; every control plane process
+// on one store needs the same file).
+func registryKey(cfg Config) (*registry.Sealer, error) {
+	path := filepath.Join(cfg.DataDir, "registry-key")
+	if _, err := os.Stat(path); os.IsNotExist(err) {
+		b := make([]byte, 32)
+		if _, err := rand.Read(b); err != nil {
+			return nil, err
+		}
+		if err := os.WriteFile(path, []byte(hex.EncodeToString(b)+"\n"), 0o600); err != nil {
+			return nil, fmt.Errorf("registry key: %w", err)
+		}
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("registry key: %w", err)
+	}
+	key, err := hex.DecodeString(strings.TrimSpace(string(b)))
+	if err != nil {
+		return nil, fmt.Errorf("registry key in %s: %w", path, err)
+	}
+	return registry.NewSealer(key)
 }
 
 // runAgent runs a compute agent for the control plane at

@@ -10,6 +10,7 @@ import (
 	"github.com/distribution/reference"
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/api/types/image"
+	"github.com/docker/docker/api/types/registry"
 
 	"github.com/zun-go/zun/driver"
 	"github.com/zun-go/zun/errdefs"
@@ -24,6 +25,11 @@ import (
 // A pull reads the engine's progress stream to its end and returns the
 // first error the stream reports.
 func (d *Driver) PrepareImage(ctx context.Context, ref string, policy driver.PullPolicy) error {
+	return d.PrepareImageAuth(ctx, ref, policy, driver.RegistryAuth{})
+}
+
+// PrepareImageAuth is PrepareImage pulling with auth (driver.AuthPreparer).
+func (d *Driver) PrepareImageAuth(ctx context.Context, ref string, policy driver.PullPolicy, auth driver.RegistryAuth) error {
 	if _, err := reference.ParseNormalizedNamed(ref); err != nil {
 		return errdefs.Invalidf("image %q: %w", ref, err)
 	}
@@ -42,7 +48,7 @@ func (d *Driver) PrepareImage(ctx context.Context, ref string, policy driver.Pul
 	default:
 		return errdefs.Invalidf("image %q: unknown pull policy %q", ref, policy)
 	}
-	return d.pull(ctx, ref)
+	return d.pull(ctx, ref, auth)
 }
 
 // hasImage reports whether the engine has image ref.
@@ -58,8 +64,17 @@ func (d *Driver) hasImage(ctx context.Context, ref string) (bool, error) {
 }
 
 // pull pulls image ref.
-func (d *Driver) pull(ctx context.Context, ref string) error {
-	stream, err := d.cli.ImagePull(ctx, ref, image.PullOptions{})
+func (d *Driver) pull(ctx context.Context, ref string, auth driver.RegistryAuth) error {
+	var opts image.PullOptions
+	if auth.Username != "" || auth.Password != "" {
+		enc, err := registry.EncodeAuthConfig(registry.AuthConfig{Username: auth.Username, Password: auth.Password,
+			ServerAddress: auth.ServerAddress})
+		if err != nil {
+			return err
+		}
+		opts.RegistryAuth = enc
+	}
+	stream, err := d.cli.ImagePull(ctx, ref, opts)
 	if err != nil {
 		return wrap(err, "pull image %q: %w", ref)
 	}
@@ -115,3 +130,6 @@ func (d *Driver) Commit(ctx context.Context, id, repository, tag string) (string
 
 // Interface guards
 var _ driver.Committer = (*Driver)(nil)
+
+// Interface guard
+var _ driver.AuthPreparer = (*Driver)(nil)
