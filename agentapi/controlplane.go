@@ -41,6 +41,11 @@ type forgetBody struct {
 	Seq  int64  `json:"seq"`
 }
 
+// containerRef names a container of the calling host.
+type containerRef struct {
+	UUID string `json:"uuid"`
+}
+
 // PingInterval is how often an idle watch stream says it is alive.
 var PingInterval = 15 * time.Second
 
@@ -119,7 +124,7 @@ func NewControlPlaneHandler(cp compute.ControlPlane, token string) http.Handler 
 		}
 	})
 	mux.HandleFunc("POST "+p+"registry-auth", func(w http.ResponseWriter, r *http.Request) {
-		var f forgetBody // {uuid}
+		var f containerRef
 		if err := readJSON(r, &f); err != nil {
 			writeError(w, err)
 			return
@@ -288,7 +293,7 @@ var _ compute.ControlPlane = (*ControlPlaneClient)(nil)
 // RegistryAuth implements compute.ControlPlane.
 func (c *ControlPlaneClient) RegistryAuth(ctx context.Context, host, uuid string) (driver.RegistryAuth, error) {
 	var auth driver.RegistryAuth
-	b, err := json.Marshal(forgetBody{UUID: uuid})
+	b, err := json.Marshal(containerRef{UUID: uuid})
 	if err != nil {
 		return auth, err
 	}

@@ -55,12 +55,8 @@ func (s *RegistryStore) open(r *registry.Registry) error {
 
 // Create implements registry.Store.
 func (s *RegistryStore) Create(ctx context.Context, r *registry.Registry) error {
-	scope, err := auth.ScopeFrom(ctx)
-	if err != nil {
+	if err := mayCreateIn(ctx, r.ProjectID, "registry"); err != nil {
 		return err
-	}
-	if r.ProjectID == "" || !scope.Allows(r.ProjectID) {
-		return errdefs.Forbiddenf("cannot create a registry in project %q", r.ProjectID)
 	}
 	r.Schema = registry.SchemaVersion
 	r.UUID = uuid.NewString()
@@ -68,7 +64,7 @@ func (s *RegistryStore) Create(ctx context.Context, r *registry.Registry) error 
 	if err := s.seal(r); err != nil {
 		return err
 	}
-	_, err = s.db.Txn().Create(registriesPrefix+r.UUID, r).Commit(ctx)
+	_, err := s.db.Txn().Create(registriesPrefix+r.UUID, r).Commit(ctx)
 	return err
 }
 
@@ -104,19 +100,8 @@ func (s *RegistryStore) Find(ctx context.Context, ident string) (*registry.Regis
 	if err != nil {
 		return nil, err
 	}
-	var found []*registry.Registry
-	for _, r := range all {
-		if r.Name == ident {
-			found = append(found, r)
-		}
-	}
-	switch len(found) {
-	case 0:
-		return nil, registryNotFound(ident)
-	case 1:
-		return found[0], nil
-	}
-	return nil, errdefs.Conflictf("Multiple registries exist with same name. Please use the registry uuid instead.")
+	return findNamed(all, func(r *registry.Registry) string { return r.Name }, ident, registryNotFound(ident),
+		errdefs.Conflictf("Multiple registries exist with same name. Please use the registry uuid instead."))
 }
 
 // List implements registry.Store: the scope's registries, oldest first.

@@ -116,12 +116,8 @@ func volumeNotFound(ident string) error {
 
 // Create implements volume.Store: it sets the ID, Schema and CreatedAt.
 func (s *VolumeStore) Create(ctx context.Context, v *volume.Volume) error {
-	scope, err := auth.ScopeFrom(ctx)
-	if err != nil {
+	if err := mayCreateIn(ctx, v.ProjectID, "volume"); err != nil {
 		return err
-	}
-	if v.ProjectID == "" || !scope.Allows(v.ProjectID) {
-		return errdefs.Forbiddenf("cannot create a volume in project %q", v.ProjectID)
 	}
 	v.Schema = volume.SchemaVersion
 	v.ID = uuid.NewString()
@@ -169,19 +165,40 @@ func (s *VolumeStore) Find(ctx context.Context, ident string) (*volume.Volume, e
 	if err != nil {
 		return nil, err
 	}
-	var found []*volume.Volume
-	for _, v := range all {
-		if v.Name == ident {
-			found = append(found, v)
+	return findNamed(all, func(v *volume.Volume) string { return v.Name }, ident, volumeNotFound(ident),
+		errdefs.Conflictf("Multiple volumes are named %s; use the volume's ID.", ident))
+}
+
+// mayCreateIn checks that ctx's scope allows creating a record of kind in
+// project.
+func mayCreateIn(ctx context.Context, project, kind string) error {
+	scope, err := auth.ScopeFrom(ctx)
+	if err != nil {
+		return err
+	}
+	if project == "" || !scope.Allows(project) {
+		return errdefs.Forbiddenf("cannot create a %s in project %q", kind, project)
+	}
+	return nil
+}
+
+// findNamed returns the one item of all called ident: notFound when none
+// is, ambiguous when several are.
+func findNamed[T any](all []*T, name func(*T) string, ident string, notFound, ambiguous error) (*T, error) {
+	var found *T
+	for _, it := range all {
+		if name(it) != ident {
+			continue
 		}
+		if found != nil {
+			return nil, ambiguous
+		}
+		found = it
 	}
-	switch len(found) {
-	case 0:
-		return nil, volumeNotFound(ident)
-	case 1:
-		return found[0], nil
+	if found == nil {
+		return nil, notFound
 	}
-	return nil, errdefs.Conflictf("Multiple volumes are named %s; use the volume's ID.", ident)
+	return found, nil
 }
 
 // List implements volume.Store.
