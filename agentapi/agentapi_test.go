@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/zun-go/zun/compute"
 	"github.com/zun-go/zun/driver"
 	"github.com/zun-go/zun/errdefs"
 )
@@ -96,5 +97,33 @@ func TestHostCalls(t *testing.T) {
 	defer cp.Close()
 	if err := NewControlPlaneClient(cp.URL, "wrong", nil).Forget(ctx, "h", "u", 1); !errors.Is(err, errdefs.ErrUnauthorized) {
 		t.Fatalf("control plane with a wrong token: %v", err)
+	}
+}
+
+// registryCP answers RegistryAuth for one container of one host.
+type registryCP struct{ compute.ControlPlane }
+
+func (registryCP) RegistryAuth(_ context.Context, host, uuid string) (driver.RegistryAuth, error) {
+	if host != "h1" || uuid != "c1" {
+		return driver.RegistryAuth{}, errdefs.NotFoundf("container %s is not on host %s", uuid, host)
+	}
+	return driver.RegistryAuth{ServerAddress: "reg:5000", Username: "u", Password: "p"}, nil
+}
+
+// TestRegistryAuth: the credentials cross the wire to the agent of the
+// container's host, and only with the token.
+func TestRegistryAuth(t *testing.T) {
+	srv := httptest.NewServer(NewControlPlaneHandler(registryCP{}, "tok"))
+	defer srv.Close()
+	ctx := context.Background()
+	got, err := NewControlPlaneClient(srv.URL, "tok", nil).RegistryAuth(ctx, "h1", "c1")
+	if err != nil || got != (driver.RegistryAuth{ServerAddress: "reg:5000", Username: "u", Password: "p"}) {
+		t.Fatalf("auth: %+v %v", got, err)
+	}
+	if _, err := NewControlPlaneClient(srv.URL, "tok", nil).RegistryAuth(ctx, "h2", "c1"); !errors.Is(err, errdefs.ErrNotFound) {
+		t.Fatalf("another host: %v", err)
+	}
+	if _, err := NewControlPlaneClient(srv.URL, "bad", nil).RegistryAuth(ctx, "h1", "c1"); !errors.Is(err, errdefs.ErrUnauthorized) {
+		t.Fatalf("wrong token: %v", err)
 	}
 }
