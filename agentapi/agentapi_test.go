@@ -42,6 +42,15 @@ func (r *recorder) Commit(_ context.Context, _, repo, tag string) (string, error
 	return "sha256:" + repo + ":" + tag, nil
 }
 
+func (r *recorder) PullImage(_ context.Context, ref string, policy driver.PullPolicy) (driver.ImageInfo, error) {
+	if policy == driver.PullNever {
+		return driver.ImageInfo{}, errdefs.NotFoundf("image %q not present", ref)
+	}
+	return driver.ImageInfo{ID: "sha256:" + ref, Size: 42}, nil
+}
+func (r *recorder) RemoveImage(_ context.Context, ref string) error {
+	return errdefs.Conflictf("image %s is in use", ref)
+}
 func (r *recorder) RemoveVolume(_ context.Context, id string) error {
 	r.removed = id
 	return nil
@@ -72,6 +81,15 @@ func TestHostCalls(t *testing.T) {
 	}
 	if id, err := c.Commit(ctx, "c1", "repo", "v1"); err != nil || id != "sha256:repo:v1" {
 		t.Fatalf("commit: %q %v", id, err)
+	}
+	if info, err := c.PullImage(ctx, "busybox:1", driver.PullAlways); err != nil || info.ID != "sha256:busybox:1" || info.Size != 42 {
+		t.Fatalf("pull image: %+v %v", info, err)
+	}
+	if _, err := c.PullImage(ctx, "busybox:1", driver.PullNever); !errors.Is(err, errdefs.ErrNotFound) {
+		t.Fatalf("pull never: %v", err)
+	}
+	if err := c.RemoveImage(ctx, "busybox:1"); !errors.Is(err, errdefs.ErrConflict) {
+		t.Fatalf("remove image: %v", err)
 	}
 	if err := c.RemoveVolume(ctx, "v1"); err != nil || rec.removed != "v1" {
 		t.Fatalf("remove volume: %v, removed %q", err, rec.removed)

@@ -27,6 +27,13 @@ type HostCalls interface {
 	Update(ctx context.Context, runtimeID string, r driver.Resources) error
 	Commit(ctx context.Context, runtimeID, repository, tag string) (string, error)
 	RemoveVolume(ctx context.Context, volumeID string) error
+	PullImage(ctx context.Context, ref string, policy driver.PullPolicy) (driver.ImageInfo, error)
+	RemoveImage(ctx context.Context, ref string) error
+}
+
+type imageBody struct {
+	Ref    string            `json:"ref"`
+	Policy driver.PullPolicy `json:"policy,omitempty"`
 }
 
 type execBody struct {
@@ -107,6 +114,23 @@ func NewHostHandler(h HostCalls, token string) http.Handler {
 		}
 		id, err := h.Commit(r.Context(), r.PathValue("id"), b.Repository, b.Tag)
 		answer(w, map[string]string{"image": id}, err)
+	})
+	mux.HandleFunc("POST "+HostPrefix+"images/pull", func(w http.ResponseWriter, r *http.Request) {
+		var b imageBody
+		if err := readJSON(r, &b); err != nil {
+			writeError(w, err)
+			return
+		}
+		info, err := h.PullImage(r.Context(), b.Ref, b.Policy)
+		answer(w, info, err)
+	})
+	mux.HandleFunc("POST "+HostPrefix+"images/remove", func(w http.ResponseWriter, r *http.Request) {
+		var b imageBody
+		if err := readJSON(r, &b); err != nil {
+			writeError(w, err)
+			return
+		}
+		reply(w, h.RemoveImage(r.Context(), b.Ref))
 	})
 	mux.HandleFunc("DELETE "+HostPrefix+"volumes/{id}", func(w http.ResponseWriter, r *http.Request) {
 		reply(w, h.RemoveVolume(r.Context(), r.PathValue("id")))
@@ -247,6 +271,19 @@ func (c *HostClient) Commit(ctx context.Context, id, repository, tag string) (st
 // RemoveVolume deletes a volume's data on the agent's host.
 func (c *HostClient) RemoveVolume(ctx context.Context, volumeID string) error {
 	_, err := c.doRel(ctx, http.MethodDelete, "volumes/"+url.PathEscape(volumeID), nil, nil, nil)
+	return err
+}
+
+// PullImage pulls an image onto the agent's host.
+func (c *HostClient) PullImage(ctx context.Context, ref string, policy driver.PullPolicy) (driver.ImageInfo, error) {
+	var info driver.ImageInfo
+	_, err := c.doRel(ctx, http.MethodPost, "images/pull", nil, imageBody{Ref: ref, Policy: policy}, &info)
+	return info, err
+}
+
+// RemoveImage removes an image from the agent's host.
+func (c *HostClient) RemoveImage(ctx context.Context, ref string) error {
+	_, err := c.doRel(ctx, http.MethodPost, "images/remove", nil, imageBody{Ref: ref}, nil)
 	return err
 }
 

@@ -19,6 +19,9 @@ type HostAPI interface {
 	Commit(ctx context.Context, runtimeID, repository, tag string) (string, error)
 	// RemoveVolume deletes a volume's data on the host.
 	RemoveVolume(ctx context.Context, volumeID string) error
+	// PullImage and RemoveImage serve the images API.
+	PullImage(ctx context.Context, ref string, policy driver.PullPolicy) (driver.ImageInfo, error)
+	RemoveImage(ctx context.Context, ref string) error
 }
 
 // HostDirectory finds the HostAPI of a compute host by name; a host that

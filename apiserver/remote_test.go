@@ -73,7 +73,7 @@ func newRemoteStack(t *testing.T) (*httptest.Server, *fake.Driver) {
 	go placement.New(placement.Config{}, sched, hosts, cs, cs, log).Run(ctx)
 	ts := httptest.NewServer(apiserver.New(cfg, apiserver.Deps{
 		Containers: cs, Actions: cs, Scheduler: sched, Placements: hosts, Hosts: hosts, Quotas: quotas, Logger: log,
-		HostRecords: records, Liveness: hosts,
+		HostRecords: records, Liveness: hosts, Images: store.Images(db),
 	}))
 	t.Cleanup(ts.Close)
 	// The host exists for the scheduler once it has heartbeaten.

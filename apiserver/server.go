@@ -19,6 +19,7 @@ import (
 	"github.com/zun-go/zun/container"
 	"github.com/zun-go/zun/host"
 	"github.com/zun-go/zun/policy"
+	"github.com/zun-go/zun/images"
 	"github.com/zun-go/zun/quota"
 	"github.com/zun-go/zun/registry"
 	"github.com/zun-go/zun/volume"
@@ -105,6 +106,8 @@ type Deps struct {
 	// Registries serves the registries API and containers' `registry`;
 	// nil: 501.
 	Registries registry.Store
+	// Images serves the images API; nil: 501.
+	Images images.Store
 	// Policy authorizes calls; nil: Zun's default rules.
 	Policy Policy
 	// Quotas serves the quotas API; nil: quotas are not enabled (501).
@@ -189,6 +192,12 @@ func (s *Server) routes() {
 	m.HandleFunc("DELETE /v1/services", v(s.deleteService))
 	m.HandleFunc("GET /v1/availability_zones", v(s.listZones))
 
+	m.HandleFunc("POST /v1/images", v(s.pullImage))
+	m.HandleFunc("GET /v1/images", v(s.listImages))
+	// {image}/search, where python-zunclient does not escape the
+	// slashes of a repository's name, or {id}.
+	m.HandleFunc("GET /v1/images/{rest...}", v(s.showOrSearchImage))
+	m.HandleFunc("DELETE /v1/images/{id}", v(s.deleteImage))
 	m.HandleFunc("POST /v1/registries", v(s.createRegistry))
 	m.HandleFunc("GET /v1/registries", v(s.listRegistries))
 	m.HandleFunc("GET /v1/registries/{id}", v(s.showRegistry))

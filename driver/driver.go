@@ -68,6 +68,21 @@ type AuthPreparer interface {
 	PrepareImageAuth(ctx context.Context, image string, policy PullPolicy, auth RegistryAuth) error
 }
 
+// ImageInfo describes an image an engine has.
+type ImageInfo struct {
+	ID   string // the engine's id, such as sha256:...
+	Size int64  // bytes
+}
+
+// ImageManager is a Driver that describes and removes its images.
+type ImageManager interface {
+	// InspectImage describes image ref; ErrNotFound when absent.
+	InspectImage(ctx context.Context, ref string) (ImageInfo, error)
+	// RemoveImage removes image ref; ErrNotFound when absent, ErrConflict
+	// while a container uses it.
+	RemoveImage(ctx context.Context, ref string) error
+}
+
 // PullPolicy says when PrepareImage pulls.
 type PullPolicy string
 

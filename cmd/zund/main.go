@@ -185,6 +185,7 @@ func run(ctx context.Context, cfg Config, log *slog.Logger) error {
 		HostRecords: hostRecords,
 		Volumes:     volumes,
 		Registries:  registries,
+		Images:      store.Images(db),
 		Liveness:    hosts,
 		Logger:      log.With("role", "api"),
 	}

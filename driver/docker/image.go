@@ -133,3 +133,23 @@ var _ driver.Committer = (*Driver)(nil)
 
 // Interface guard
 var _ driver.AuthPreparer = (*Driver)(nil)
+
+// InspectImage implements driver.ImageManager.
+func (d *Driver) InspectImage(ctx context.Context, ref string) (driver.ImageInfo, error) {
+	info, err := d.cli.ImageInspect(ctx, ref)
+	if err != nil {
+		return driver.ImageInfo{}, wrap(err, "inspect image %q: %w", ref)
+	}
+	return driver.ImageInfo{ID: info.ID, Size: info.Size}, nil
+}
+
+// RemoveImage implements driver.ImageManager: the engine refuses (a
+// conflict) while a container uses the image.
+func (d *Driver) RemoveImage(ctx context.Context, ref string) error {
+	if _, err := d.cli.ImageRemove(ctx, ref, image.RemoveOptions{}); err != nil {
+		return wrap(err, "remove image %q: %w", ref)
+	}
+	return nil
+}
+
+var _ driver.ImageManager = (*Driver)(nil)

@@ -112,3 +112,36 @@ func normalise(ref string) (string, error) {
 
 // Interface guards
 var _ driver.Committer = (*Driver)(nil)
+
+// InspectImage implements driver.ImageManager; fake images have size 1 MiB.
+func (d *Driver) InspectImage(ctx context.Context, image string) (driver.ImageInfo, error) {
+	ref, err := normalise(image)
+	if err != nil {
+		return driver.ImageInfo{}, err
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	id, ok := d.images[ref]
+	if !ok {
+		return driver.ImageInfo{}, errdefs.NotFoundf("No such image: %s", image)
+	}
+	return driver.ImageInfo{ID: id, Size: 1 << 20}, nil
+}
+
+// RemoveImage implements driver.ImageManager.
+func (d *Driver) RemoveImage(ctx context.Context, image string) error {
+	ref, err := normalise(image)
+	if err != nil {
+		return err
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if _, ok := d.images[ref]; !ok {
+		return errdefs.NotFoundf("No such image: %s", image)
+	}
+	delete(d.images, ref)
+	return nil
+}
+
+// Interface guard
+var _ driver.ImageManager = (*Driver)(nil)
