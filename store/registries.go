@@ -2,14 +2,10 @@ package store
 
 import (
 	"context"
-	"errors"
-	"slices"
-	"strings"
 	"time"
 
 	"github.com/google/uuid"
 
-	"github.com/zun-go/zun/auth"
 	"github.com/zun-go/zun/errdefs"
 	"github.com/zun-go/zun/registry"
 )
@@ -53,121 +49,51 @@ func (s *RegistryStore) open(r *registry.Registry) error {
 	return nil
 }
 
+func (s *RegistryStore) records() records[registry.Registry] {
+	return records[registry.Registry]{db: s.db, prefix: registriesPrefix, kind: "registry", notFound: registryNotFound,
+		id:      func(r *registry.Registry) string { return r.UUID },
+		project: func(r *registry.Registry) string { return r.ProjectID },
+		created: func(r *registry.Registry) time.Time { return r.CreatedAt },
+		loaded:  s.open, saving: s.seal}
+}
+
 // Create implements registry.Store.
 func (s *RegistryStore) Create(ctx context.Context, r *registry.Registry) error {
-	if err := mayCreateIn(ctx, r.ProjectID, "registry"); err != nil {
-		return err
-	}
 	r.Schema = registry.SchemaVersion
 	r.UUID = uuid.NewString()
 	r.CreatedAt = time.Now().UTC()
-	if err := s.seal(r); err != nil {
-		return err
-	}
-	_, err := s.db.Txn().Create(registriesPrefix+r.UUID, r).Commit(ctx)
+	_, err := s.records().create(ctx, r)
 	return err
-}
-
-func (s *RegistryStore) get(ctx context.Context, id string) (*registry.Registry, int64, error) {
-	scope, err := auth.ScopeFrom(ctx)
-	if err != nil {
-		return nil, 0, err
-	}
-	if id == "" || strings.Contains(id, "/") {
-		return nil, 0, registryNotFound(id)
-	}
-	it, err := Get[registry.Registry](ctx, s.db, registriesPrefix+id)
-	if errdefs.IsNotFound(err) || (err == nil && !scope.Allows(it.Value.ProjectID)) {
-		return nil, 0, registryNotFound(id)
-	}
-	if err != nil {
-		return nil, 0, err
-	}
-	r := it.Value
-	if err := s.open(&r); err != nil {
-		return nil, 0, err
-	}
-	return &r, it.Revision, nil
 }
 
 // Find implements registry.Store.
 func (s *RegistryStore) Find(ctx context.Context, ident string) (*registry.Registry, error) {
-	r, _, err := s.get(ctx, ident)
-	if !errdefs.IsNotFound(err) {
-		return r, err
-	}
-	all, err := s.List(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return findNamed(all, func(r *registry.Registry) string { return r.Name }, ident, registryNotFound(ident),
+	r, _, err := s.records().find(ctx, ident, func(r *registry.Registry) string { return r.Name },
 		errdefs.Conflictf("Multiple registries exist with same name. Please use the registry uuid instead."))
+	return r, err
 }
 
 // List implements registry.Store: the scope's registries, oldest first.
 func (s *RegistryStore) List(ctx context.Context) ([]*registry.Registry, error) {
-	scope, err := auth.ScopeFrom(ctx)
-	if err != nil {
-		return nil, err
-	}
-	items, _, err := List[registry.Registry](ctx, s.db, registriesPrefix)
-	if err != nil {
-		return nil, err
-	}
-	var out []*registry.Registry
-	for _, it := range items {
-		if !scope.Allows(it.Value.ProjectID) {
-			continue
-		}
-		r := it.Value
-		if err := s.open(&r); err != nil {
-			return nil, err
-		}
-		out = append(out, &r)
-	}
-	slices.SortStableFunc(out, func(a, b *registry.Registry) int { return a.CreatedAt.Compare(b.CreatedAt) })
-	return out, nil
+	all, _, err := s.records().list(ctx)
+	return all, err
 }
 
 // Update implements registry.Store.
 func (s *RegistryStore) Update(ctx context.Context, id string, fn func(*registry.Registry) error) (*registry.Registry, error) {
-	for attempt := 0; ; attempt++ {
-		r, rev, err := s.get(ctx, id)
-		if err != nil {
-			return nil, err
-		}
-		project := r.ProjectID
+	r, _, err := s.records().update(ctx, id, func(r *registry.Registry) error {
 		if err := fn(r); err != nil {
-			return nil, err
+			return err
 		}
-		if r.UUID != id || r.ProjectID != project {
-			return nil, errdefs.Invalidf("registry %s: the uuid and project cannot change", id)
-		}
-		r.UpdatedAt = time.Now().UTC()
-		if err := s.seal(r); err != nil {
-			return nil, err
-		}
-		_, err = s.db.Txn().Swap(registriesPrefix+id, r, rev).Commit(ctx)
-		if errors.Is(err, errdefs.ErrConflict) {
-			if err := backoff(ctx, attempt); err != nil {
-				return nil, err
-			}
-			continue
-		}
-		if err != nil {
-			return nil, err
-		}
-		return r, nil
-	}
+		r.Schema, r.UpdatedAt = registry.SchemaVersion, time.Now().UTC()
+		return nil
+	})
+	return r, err
 }
 
 // Delete implements registry.Store.
 func (s *RegistryStore) Delete(ctx context.Context, id string) error {
-	if _, _, err := s.get(ctx, id); err != nil {
-		return err
-	}
-	_, err := s.db.Txn().Delete(registriesPrefix + id).Commit(ctx)
-	return err
+	return s.records().delete(ctx, id, nil)
 }
 
 // Interface guard

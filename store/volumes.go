@@ -2,14 +2,11 @@ package store
 
 import (
 	"context"
-	"errors"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/google/uuid"
 
-	"github.com/zun-go/zun/auth"
 	"github.com/zun-go/zun/container"
 	"github.com/zun-go/zun/errdefs"
 	"github.com/zun-go/zun/volume"
@@ -114,167 +111,72 @@ func volumeNotFound(ident string) error {
 	return errdefs.NotFoundf("Volume %s could not be found.", ident)
 }
 
+func (s *VolumeStore) records() records[volume.Volume] {
+	return records[volume.Volume]{db: s.db, prefix: volumesPrefix, kind: "volume", notFound: volumeNotFound,
+		id:      func(v *volume.Volume) string { return v.ID },
+		project: func(v *volume.Volume) string { return v.ProjectID },
+		created: func(v *volume.Volume) time.Time { return v.CreatedAt }}
+}
+
+// withRevision sets v's Revision.
+func withRevision(v *volume.Volume, rev int64, err error) (*volume.Volume, error) {
+	if err != nil {
+		return nil, err
+	}
+	v.Revision = rev
+	return v, nil
+}
+
 // Create implements volume.Store: it sets the ID, Schema and CreatedAt.
 func (s *VolumeStore) Create(ctx context.Context, v *volume.Volume) error {
-	if err := mayCreateIn(ctx, v.ProjectID, "volume"); err != nil {
-		return err
-	}
 	v.Schema = volume.SchemaVersion
 	v.ID = uuid.NewString()
 	v.CreatedAt = time.Now().UTC()
-	rev, err := s.db.Txn().Create(volumesPrefix+v.ID, v).Commit(ctx)
-	if err != nil {
-		return err
-	}
+	rev, err := s.records().create(ctx, v)
 	v.Revision = rev
-	return nil
-}
-
-// get reads a volume the scope allows.
-func (s *VolumeStore) get(ctx context.Context, id string) (*volume.Volume, error) {
-	scope, err := auth.ScopeFrom(ctx)
-	if err != nil {
-		return nil, err
-	}
-	if id == "" || strings.Contains(id, "/") {
-		return nil, volumeNotFound(id)
-	}
-	it, err := Get[volume.Volume](ctx, s.db, volumesPrefix+id)
-	if errdefs.IsNotFound(err) || (err == nil && !scope.Allows(it.Value.ProjectID)) {
-		return nil, volumeNotFound(id)
-	}
-	if err != nil {
-		return nil, err
-	}
-	it.Value.Revision = it.Revision
-	return &it.Value, nil
+	return err
 }
 
 // Get implements volume.Store.
 func (s *VolumeStore) Get(ctx context.Context, id string) (*volume.Volume, error) {
-	return s.get(ctx, id)
+	return withRevision(s.records().get(ctx, id))
 }
 
 // Find implements volume.Store.
 func (s *VolumeStore) Find(ctx context.Context, ident string) (*volume.Volume, error) {
-	v, err := s.get(ctx, ident)
-	if !errdefs.IsNotFound(err) {
-		return v, err
-	}
-	all, err := s.List(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return findNamed(all, func(v *volume.Volume) string { return v.Name }, ident, volumeNotFound(ident),
-		errdefs.Conflictf("Multiple volumes are named %s; use the volume's ID.", ident))
-}
-
-// mayCreateIn checks that ctx's scope allows creating a record of kind in
-// project.
-func mayCreateIn(ctx context.Context, project, kind string) error {
-	scope, err := auth.ScopeFrom(ctx)
-	if err != nil {
-		return err
-	}
-	if project == "" || !scope.Allows(project) {
-		return errdefs.Forbiddenf("cannot create a %s in project %q", kind, project)
-	}
-	return nil
-}
-
-// findNamed returns the one item of all called ident: notFound when none
-// is, ambiguous when several are.
-func findNamed[T any](all []*T, name func(*T) string, ident string, notFound, ambiguous error) (*T, error) {
-	var found *T
-	for _, it := range all {
-		if name(it) != ident {
-			continue
-		}
-		if found != nil {
-			return nil, ambiguous
-		}
-		found = it
-	}
-	if found == nil {
-		return nil, notFound
-	}
-	return found, nil
+	return withRevision(s.records().find(ctx, ident, func(v *volume.Volume) string { return v.Name },
+		errdefs.Conflictf("Multiple volumes are named %s; use the volume's ID.", ident)))
 }
 
 // List implements volume.Store.
 func (s *VolumeStore) List(ctx context.Context) ([]*volume.Volume, error) {
-	scope, err := auth.ScopeFrom(ctx)
-	if err != nil {
-		return nil, err
+	all, revs, err := s.records().list(ctx)
+	for i := range all {
+		all[i].Revision = revs[i]
 	}
-	items, _, err := List[volume.Volume](ctx, s.db, volumesPrefix)
-	if err != nil {
-		return nil, err
-	}
-	var out []*volume.Volume
-	for _, it := range items {
-		if scope.Allows(it.Value.ProjectID) {
-			v := it.Value
-			v.Revision = it.Revision
-			out = append(out, &v)
-		}
-	}
-	slices.SortStableFunc(out, func(a, b *volume.Volume) int { return a.CreatedAt.Compare(b.CreatedAt) })
-	return out, nil
+	return all, err
 }
 
 // Update implements volume.Store.
 func (s *VolumeStore) Update(ctx context.Context, id string, fn func(*volume.Volume) error) (*volume.Volume, error) {
-	for attempt := 0; ; attempt++ {
-		v, err := s.get(ctx, id)
-		if err != nil {
-			return nil, err
-		}
-		rev := v.Revision
-		project := v.ProjectID
+	return withRevision(s.records().update(ctx, id, func(v *volume.Volume) error {
 		if err := fn(v); err != nil {
-			return nil, err
+			return err
 		}
-		if v.ID != id || v.ProjectID != project {
-			return nil, errdefs.Invalidf("volume %s: the id and project cannot change", id)
-		}
-		v.Schema = volume.SchemaVersion
-		v.UpdatedAt = time.Now().UTC()
-		newRev, err := s.db.Txn().Swap(volumesPrefix+id, v, rev).Commit(ctx)
-		if errors.Is(err, errdefs.ErrConflict) {
-			if err := backoff(ctx, attempt); err != nil {
-				return nil, err
-			}
-			continue
-		}
-		if err != nil {
-			return nil, err
-		}
-		v.Revision = newRev
-		return v, nil
-	}
+		v.Schema, v.UpdatedAt = volume.SchemaVersion, time.Now().UTC()
+		return nil
+	}))
 }
 
 // Delete implements volume.Store: only a volume no container uses goes,
 // checked in the same transaction.
 func (s *VolumeStore) Delete(ctx context.Context, id string) error {
-	for attempt := 0; ; attempt++ {
-		v, err := s.get(ctx, id)
-		if err != nil {
-			return err
-		}
+	return s.records().delete(ctx, id, func(v *volume.Volume) error {
 		if len(v.Attachments) > 0 {
 			return errdefs.Conflictf("Volume %s is in use by container %s and cannot be deleted.", id, v.Attachments[0].ContainerUUID)
 		}
-		_, err = s.db.Txn().Require(volumesPrefix+id, v.Revision).Delete(volumesPrefix + id).Commit(ctx)
-		if errors.Is(err, errdefs.ErrConflict) {
-			if err := backoff(ctx, attempt); err != nil {
-				return err
-			}
-			continue
-		}
-		return err
-	}
+		return nil
+	})
 }
 
 // Interface guard
