@@ -260,9 +260,9 @@ func (s *Server) deleteImage(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if im.Status == images.Pulling {
-		return nil, errdefs.Conflictf("Image %s is still being pulled.", im.UUID)
-	}
+	// A record still Pulling (or whose pull died with its API process)
+	// goes at once; a pull finishing later finds it gone and leaves the
+	// image on the host.
 	if im.ImageID != "" {
 		api, err := s.Hosts.Host(im.Host)
 		if err != nil {
