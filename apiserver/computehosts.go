@@ -1,8 +1,11 @@
 package apiserver
 
 import (
+	"cmp"
 	"encoding/json"
 	"net/http"
+	"slices"
+	"strings"
 
 	"github.com/zun-go/zun/api"
 	"github.com/zun-go/zun/apiserver/schema"
@@ -72,19 +75,53 @@ func (s *Server) listHosts(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	q := c.r.URL.Query()
+	limit, err := schema.Limit(q.Get("limit"), s.cfg.MaxLimit)
+	if err != nil {
+		return nil, err
+	}
+	dir, err := schema.SortDir(q.Get("sort_dir"))
+	if err != nil {
+		return nil, err
+	}
 	hosts, err := reg.List(c.ctx)
 	if err != nil {
 		return nil, err
+	}
+	var order func(a, b host.Host) int
+	switch key := q.Get("sort_key"); key {
+	case "", "id":
+		order = func(a, b host.Host) int { return cmp.Compare(a.ID, b.ID) }
+	case "hostname":
+		order = func(a, b host.Host) int { return strings.Compare(a.Name, b.Name) }
+	default:
+		return nil, errdefs.Invalidf("Invalid sort_key %q: one of id, hostname.", key)
+	}
+	slices.SortStableFunc(hosts, order)
+	if dir == "desc" {
+		slices.Reverse(hosts)
+	}
+	if m := q.Get("marker"); m != "" {
+		i := slices.IndexFunc(hosts, func(h host.Host) bool { return h.UUID == m })
+		if i < 0 {
+			return nil, errdefs.Invalidf("Marker %s could not be found.", m)
+		}
+		hosts = hosts[i+1:]
 	}
 	usage, err := reg.Usage(c.ctx)
 	if err != nil {
 		return nil, err
 	}
+	var next any
+	if limit > 0 && len(hosts) > limit {
+		hosts = hosts[:limit]
+		next = s.nextPage(c, "/v1/hosts", limit, hosts[limit-1].UUID)
+	}
 	views := make([]map[string]any, 0, len(hosts))
 	for _, h := range hosts {
 		views = append(views, s.hostView(c, h, usage[h.Name]))
 	}
-	return map[string]any{"hosts": views, "next": nil}, nil
+	return map[string]any{"hosts": views, "next": next}, nil
 }
 
 // showHost serves GET /v1/hosts/{id} (1.4+), by uuid or name.

@@ -28,6 +28,19 @@ func TestHostsAndServicesAPI(t *testing.T) {
 	if st := get("/v1/hosts/"+h["uuid"].(string), &one); st != 200 || one["hostname"] != "remote-1" {
 		t.Fatalf("show host: %d %v", st, one)
 	}
+	// Pagination: after the only host, nothing; bad keys and markers 400.
+	var page struct {
+		Hosts []map[string]any `json:"hosts"`
+		Next  any              `json:"next"`
+	}
+	if st := get("/v1/hosts?limit=1&sort_key=hostname&marker="+h["uuid"].(string), &page); st != 200 || len(page.Hosts) != 0 || page.Next != nil {
+		t.Fatalf("page after the last host: %d %+v", st, page)
+	}
+	for _, q := range []string{"sort_key=cpus", "marker=nope", "limit=-1", "sort_dir=up"} {
+		if st := get("/v1/hosts?"+q, &page); st != 400 {
+			t.Errorf("hosts?%s: %d", q, st)
+		}
+	}
 	if st, _ := call(t, "GET", ts.URL+"/v1/hosts/nope", "", ""); st != 404 {
 		t.Fatalf("unknown host: %d", st)
 	}

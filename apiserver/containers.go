@@ -268,15 +268,21 @@ func (s *Server) listContainers(c *call) (any, error) {
 	}
 	var next any
 	if limit > 0 && len(items) == limit {
-		nq := url.Values{}
-		for k, v := range q {
-			nq[k] = v
-		}
-		nq.Set("limit", strconv.Itoa(limit))
-		nq.Set("marker", items[len(items)-1].UUID)
-		next = base + "/v1/containers?" + nq.Encode()
+		next = s.nextPage(c, "/v1/containers", limit, items[len(items)-1].UUID)
 	}
 	return map[string]any{"containers": views, "next": next}, nil
+}
+
+// nextPage is the link to the page of a list after marker: the request's
+// query with limit and marker set.
+func (s *Server) nextPage(c *call, path string, limit int, marker string) string {
+	nq := url.Values{}
+	for k, v := range c.r.URL.Query() {
+		nq[k] = v
+	}
+	nq.Set("limit", strconv.Itoa(limit))
+	nq.Set("marker", marker)
+	return s.baseURL(c.r) + path + "?" + nq.Encode()
 }
 
 // showContainer serves GET /v1/containers/{id}.

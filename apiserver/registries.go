@@ -166,7 +166,7 @@ func (s *Server) listRegistries(c *call) (any, error) {
 	}
 	out := map[string]any{"registries": views}
 	if limit > 0 && len(views) == limit {
-		out["next"] = s.baseURL(c.r) + "/v1/registries?limit=" + strconv.Itoa(limit) + "&marker=" + last
+		out["next"] = s.nextPage(c, "/v1/registries", limit, last)
 	}
 	return out, nil
 }

@@ -204,6 +204,20 @@ func TestMultiHost(t *testing.T) {
 	if out := zun.must("host-list"); strings.Count(out, "mh-") != 3 {
 		t.Fatalf("host-list:\n%s", out)
 	}
+	// Pages, as python-zunclient asks for them.
+	firstPage := zun.must("host-list", "--limit", "1", "--sort-key", "hostname")
+	if strings.Count(firstPage, "mh-") != 1 || !strings.Contains(firstPage, "mh-0") {
+		t.Fatalf("host-list --limit 1:\n%s", firstPage)
+	}
+	var mh0 string
+	for _, line := range strings.Split(firstPage, "\n") {
+		if f := strings.Split(line, "|"); len(f) > 2 && strings.Contains(line, "mh-0") {
+			mh0 = strings.TrimSpace(f[1])
+		}
+	}
+	if rest := zun.must("host-list", "--marker", mh0, "--sort-key", "hostname"); strings.Count(rest, "mh-") != 2 || strings.Contains(rest, "mh-0") {
+		t.Fatalf("host-list after mh-0 (%s):\n%s", mh0, rest)
+	}
 	if out := zun.must("service-list"); strings.Count(out, "| up ") != 3 || !strings.Contains(out, "zun-compute") {
 		t.Fatalf("service-list:\n%s", out)
 	}
