@@ -6,7 +6,6 @@ import (
 	"math/rand/v2"
 	"net/url"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -149,14 +148,10 @@ func (s *Server) createContainer(c *call) (any, error) {
 }
 
 // inRegistry puts image in the registry at domain unless its reference
-// names a registry already (a first component with a dot or a port, or
-// localhost, as Docker reads references).
+// names a registry already.
 func inRegistry(image, domain string) string {
-	if i := strings.Index(image, "/"); i > 0 {
-		first := image[:i]
-		if strings.ContainsAny(first, ".:") || first == "localhost" {
-			return image
-		}
+	if ref, err := schema.ImageRef(image); err == nil && ref.Domain != "" {
+		return image
 	}
 	return domain + "/" + image
 }

@@ -3,11 +3,11 @@ package apiserver
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"strings"
 	"time"
 
-	"github.com/distribution/reference"
-
+	"github.com/zun-go/zun/apiserver/schema"
 	"github.com/zun-go/zun/auth"
 	"github.com/zun-go/zun/driver"
 	"github.com/zun-go/zun/errdefs"
@@ -96,29 +96,27 @@ func pullRequest(c *call) (repo, tag, host, policy string, err error) {
 	if host == "" {
 		return "", "", "", "", errdefs.Invalidf("Invalid input for field/attribute host. It is required.")
 	}
-	// As Docker reads a reference, a first component without a dot, a
-	// port or "localhost" is part of the repository, which is lowercase;
-	// the parser alone would take "UPPER/x" for a registry host UPPER.
-	if first, _, ok := strings.Cut(repo, "/"); ok && !strings.ContainsAny(first, ".:") && first != "localhost" &&
-		strings.ToLower(first) != first {
-		return "", "", "", "", errdefs.Invalidf("Invalid image name %s: repository name must be lowercase", repo)
+	ref, err := schema.ImageRef(repo)
+	if err != nil {
+		return "", "", "", "", err
 	}
-	named, perr := reference.ParseNormalizedNamed(repo)
-	if perr != nil {
-		return "", "", "", "", errdefs.Invalidf("Invalid image name %s: %v", repo, perr)
-	}
-	if t, ok := named.(reference.Tagged); ok {
-		if tag != "" && tag != t.Tag() {
-			return "", "", "", "", errdefs.Invalidf("The repo %s has tag %s, and tag says %s.", repo, t.Tag(), tag)
-		}
-		tag = t.Tag()
-		repo = strings.TrimSuffix(repo, ":"+t.Tag())
-	}
-	if tag == "" {
+	switch {
+	case ref.Domain == "" && strings.ToLower(ref.Path) != ref.Path:
+		// The parser lets "UPPER/x" through as Zun does (a host without
+		// a dot); Docker would refuse to pull it.
+		return "", "", "", "", errdefs.Invalidf("Invalid image name %s: the repository name must be lowercase.", repo)
+	case ref.Digest != "":
+		return "", "", "", "", errdefs.Invalidf("Invalid image name %s: pulling by digest is not supported; give a tag.", repo)
+	case ref.Tag != "" && tag != "" && tag != ref.Tag:
+		return "", "", "", "", errdefs.Invalidf("The repo %s has tag %s, and tag says %s.", repo, ref.Tag, tag)
+	case ref.Tag != "":
+		tag = ref.Tag
+	case tag == "":
 		tag = "latest"
 	}
-	if _, perr := reference.ParseNormalizedNamed(repo + ":" + tag); perr != nil {
-		return "", "", "", "", errdefs.Invalidf("Invalid tag %s: %v", tag, perr)
+	repo = ref.Name()
+	if _, err := schema.ImageRef(repo + ":" + tag); err != nil {
+		return "", "", "", "", err
 	}
 	switch strings.ToLower(policy) {
 	case "", "always", "ifnotpresent", "never":
@@ -331,18 +329,9 @@ func (s *Server) searchImages(c *call, name string) (any, error) {
 			byRepo[im.Repo] = r
 			out = append(out, r)
 		}
-		if !containsString(r.Tags, im.Tag) {
+		if !slices.Contains(r.Tags, im.Tag) {
 			r.Tags = append(r.Tags, im.Tag)
 		}
 	}
 	return out, nil
-}
-
-func containsString(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

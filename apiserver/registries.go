@@ -2,10 +2,8 @@ package apiserver
 
 import (
 	"encoding/json"
-	"net/url"
-	"regexp"
-	"strconv"
 
+	"github.com/zun-go/zun/apiserver/schema"
 	"github.com/zun-go/zun/errdefs"
 	"github.com/zun-go/zun/registry"
 )
@@ -13,8 +11,6 @@ import (
 // The registries API (Zun 1.30; not gated by microversion in Zun, nor
 // here): a project's credentials for private registries, used when a
 // container names one in `registry`. The password is never shown.
-
-var registryName = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.-]+$`)
 
 // registryStore returns the store or 501.
 func (s *Server) registryStore() (registry.Store, error) {
@@ -57,10 +53,10 @@ func registryFields(c *call, create bool) (map[string]string, error) {
 		if !ok || str == "" {
 			return nil, errdefs.Invalidf("Invalid input for field/attribute %s. Value: %v. It is a non-empty string.", k, v)
 		}
-		if k == "name" && (len(str) > 255 || !registryName.MatchString(str)) {
+		if k == "name" && !schema.ValidName(str) {
 			return nil, errdefs.Invalidf("Invalid input for field/attribute name. Value: %s. 2 to 255 letters, digits, '_', '.' or '-', starting with a letter or digit.", str)
 		}
-		if k == "domain" && !validDomain(str) {
+		if k == "domain" && (len(str) > 255 || !schema.ValidRegistryHost(str)) {
 			return nil, errdefs.Invalidf("Invalid input for field/attribute domain. Value: %s. A registry's host, with an optional port, such as registry.example.com:5000.", str)
 		}
 		out[k] = str
@@ -69,13 +65,6 @@ func registryFields(c *call, create bool) (map[string]string, error) {
 		return nil, errdefs.Invalidf("Invalid input for field/attribute registry. 'domain' is a required property.")
 	}
 	return out, nil
-}
-
-// validDomain accepts a registry host[:port], as an image reference
-// starts with, and nothing that would change the reference's meaning.
-func validDomain(d string) bool {
-	u, err := url.Parse("//" + d)
-	return err == nil && u.Host == d && u.Hostname() != "" && len(d) <= 255
 }
 
 func (s *Server) registryView(c *call, r *registry.Registry) map[string]any {
@@ -127,11 +116,9 @@ func (s *Server) listRegistries(c *call) (any, error) {
 		return nil, err
 	}
 	q := c.r.URL.Query()
-	limit := 0
-	if v := q.Get("limit"); v != "" {
-		if limit, err = strconv.Atoi(v); err != nil || limit < 0 {
-			return nil, errdefs.Invalidf("Invalid limit %q: a whole number, 0 or more.", v)
-		}
+	limit, err := schema.Limit(q.Get("limit"), s.cfg.MaxLimit)
+	if err != nil {
+		return nil, err
 	}
 	all, err := rs.List(ctx)
 	if err != nil {
@@ -155,7 +142,7 @@ func (s *Server) listRegistries(c *call) (any, error) {
 		if !match {
 			continue
 		}
-		if limit > 0 && len(views) == limit {
+		if len(views) == limit {
 			break
 		}
 		views = append(views, s.registryView(c, r))
@@ -165,7 +152,7 @@ func (s *Server) listRegistries(c *call) (any, error) {
 		return nil, errdefs.Invalidf("Marker %s could not be found.", marker)
 	}
 	out := map[string]any{"registries": views}
-	if limit > 0 && len(views) == limit {
+	if len(views) == limit {
 		out["next"] = s.nextPage(c, "/v1/registries", limit, last)
 	}
 	return out, nil

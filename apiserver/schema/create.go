@@ -282,7 +282,7 @@ func parseRegistry(c *creator, v any) error {
 	if err != nil {
 		return err
 	}
-	if !validName(s) {
+	if !ValidName(s) {
 		return fieldError("registry", v, "A registry is given by its uuid or its name: 2 to 255 characters among letters, digits, '_', '.' and '-', starting with a letter or digit.")
 	}
 	c.req.Registry = s

@@ -57,7 +57,7 @@ func parseName(c *creator, v any) error {
 	if err != nil {
 		return err
 	}
-	if !validName(s) {
+	if !ValidName(s) {
 		return fieldError("name", v, "%s", nameRule)
 	}
 	c.c.Name = s

@@ -86,7 +86,7 @@ func parseImageRef(s string) (ImageReference, string) {
 		return ref, "the repository name is longer than 255 characters"
 	}
 	parts := strings.Split(name, "/")
-	hasHost := len(parts) > 1 && validRegistryHost(parts[0])
+	hasHost := len(parts) > 1 && ValidRegistryHost(parts[0])
 	for i, p := range parts {
 		if i == 0 && hasHost {
 			continue
@@ -140,9 +140,9 @@ func checkComponent(p string) string {
 	}
 }
 
-// validRegistryHost matches host-part ("." host-part)* [":" digits], a
+// ValidRegistryHost matches host-part ("." host-part)* [":" digits], a
 // host-part being letters, digits and inner dashes.
-func validRegistryHost(s string) bool {
+func ValidRegistryHost(s string) bool {
 	host, port, hasPort := strings.Cut(s, ":")
 	if hasPort && !isDigits(port) {
 		return false

@@ -15,9 +15,9 @@ import (
 // nameRule is the rule of container (and registry) names, for messages.
 const nameRule = "A name is 2 to 255 characters among letters, digits, '_', '.' and '-', starting with a letter or digit."
 
-// validName matches Zun's container_name: ^[a-zA-Z0-9][a-zA-Z0-9_.-]+$,
+// ValidName matches Zun's container_name: ^[a-zA-Z0-9][a-zA-Z0-9_.-]+$,
 // 2 to 255 characters.
-func validName(s string) bool {
+func ValidName(s string) bool {
 	if len(s) < 2 || len(s) > 255 || !isAlnum(s[0]) {
 		return false
 	}
@@ -32,7 +32,7 @@ func validName(s string) bool {
 // Name checks a container name given as the query parameter "name"
 // (POST .../rename, 1.1 to 1.13).
 func Name(value string) error {
-	if !validName(value) {
+	if !ValidName(value) {
 		return queryError("name", value, "%s", nameRule)
 	}
 	return nil

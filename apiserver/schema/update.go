@@ -63,7 +63,7 @@ func ContainerUpdate(body []byte, v api.Version, l Limits) (*UpdateRequest, erro
 			if err != nil {
 				return nil, err
 			}
-			if !validName(s) {
+			if !ValidName(s) {
 				return nil, fieldError(k, val, "%s", nameRule)
 			}
 			req.Name = &s

@@ -70,11 +70,8 @@ func privateRegistry(t *testing.T, user, password string) string {
 func TestPrivateRegistry(t *testing.T) {
 	dc := requireDocker(t, "")
 	zunBin := lookClient(t, "zun")
-	ctx := context.Background()
 	domain := privateRegistry(t, "puller", "s3cret")
-
 	ref := pushDemo(t, dc, domain, "private/demo", "puller", "s3cret")
-	_ = ctx
 
 	d := startZund(t, "")
 	zun := cli{t, zunBin, d.osEnv("admin", adminPassword, "admin")}
