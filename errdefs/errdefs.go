@@ -65,6 +65,14 @@ func Forbiddenf(format string, args ...any) error { return newf(ErrForbidden, fo
 // Unavailablef returns an ErrUnavailable with the formatted message.
 func Unavailablef(format string, args ...any) error { return newf(ErrUnavailable, format, args...) }
 
+// TooLargef returns an ErrTooLarge with the formatted message.
+func TooLargef(format string, args ...any) error { return newf(ErrTooLarge, format, args...) }
+
+// UnsupportedMediaf returns an ErrUnsupported with the formatted message.
+func UnsupportedMediaf(format string, args ...any) error {
+	return newf(ErrUnsupported, format, args...)
+}
+
 // NotSupportedf returns an ErrNotSupported with the formatted message.
 func NotSupportedf(format string, args ...any) error { return newf(ErrNotSupported, format, args...) }
 
@@ -74,3 +82,4 @@ func IsNotFound(err error) bool    { return errors.Is(err, ErrNotFound) }
 func IsConflict(err error) bool    { return errors.Is(err, ErrConflict) }
 func IsForbidden(err error) bool   { return errors.Is(err, ErrForbidden) }
 func IsUnavailable(err error) bool { return errors.Is(err, ErrUnavailable) }
+func IsTooLarge(err error) bool    { return errors.Is(err, ErrTooLarge) }

@@ -25,6 +25,31 @@ type records[T any] struct {
 	// loaded, when set, finishes a record read from the store (opens a
 	// sealed password); saving prepares one to be written (seals it).
 	loaded, saving func(*T) error
+	// public, when set, says a record is readable outside its project
+	// (a public image); changing it still needs its project in scope.
+	public func(*T) bool
+}
+
+// readable reports whether scope may read v.
+func (r records[T]) readable(scope auth.Scope, v *T) bool {
+	return scope.Allows(r.project(v)) || (r.public != nil && r.public(v))
+}
+
+// owned reads record id for a change: ErrForbidden when the caller may
+// read it but not change it.
+func (r records[T]) owned(ctx context.Context, id string) (*T, int64, error) {
+	v, rev, err := r.get(ctx, id)
+	if err != nil || r.public == nil {
+		return v, rev, err
+	}
+	scope, err := auth.ScopeFrom(ctx)
+	if err != nil {
+		return nil, 0, err
+	}
+	if !scope.Allows(r.project(v)) {
+		return nil, 0, errdefs.Forbiddenf("You are not permitted to change %s %s.", r.kind, id)
+	}
+	return v, rev, nil
 }
 
 // create stores v, new, in its project.
@@ -50,7 +75,7 @@ func (r records[T]) get(ctx context.Context, id string) (*T, int64, error) {
 		return nil, 0, r.notFound(id)
 	}
 	it, err := Get[T](ctx, r.db, r.prefix+id)
-	if errdefs.IsNotFound(err) || (err == nil && !scope.Allows(r.project(&it.Value))) {
+	if errdefs.IsNotFound(err) || (err == nil && !r.readable(scope, &it.Value)) {
 		return nil, 0, r.notFound(id)
 	}
 	if err != nil {
@@ -75,7 +100,7 @@ func (r records[T]) list(ctx context.Context) ([]*T, []int64, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	items = slices.DeleteFunc(items, func(it Item[T]) bool { return !scope.Allows(r.project(&it.Value)) })
+	items = slices.DeleteFunc(items, func(it Item[T]) bool { return !r.readable(scope, &it.Value) })
 	slices.SortStableFunc(items, func(a, b Item[T]) int { return r.created(&a.Value).Compare(r.created(&b.Value)) })
 	out, revs := make([]*T, 0, len(items)), make([]int64, 0, len(items))
 	for i := range items {
@@ -120,7 +145,7 @@ func (r records[T]) find(ctx context.Context, ident string, name func(*T) string
 // id or the project.
 func (r records[T]) update(ctx context.Context, id string, fn func(*T) error) (*T, int64, error) {
 	for attempt := 0; ; attempt++ {
-		v, rev, err := r.get(ctx, id)
+		v, rev, err := r.owned(ctx, id)
 		if err != nil {
 			return nil, 0, err
 		}
@@ -154,7 +179,7 @@ func (r records[T]) update(ctx context.Context, id string, fn func(*T) error) (*
 // the record as deleted.
 func (r records[T]) delete(ctx context.Context, id string, check func(*T) error) error {
 	for attempt := 0; ; attempt++ {
-		v, rev, err := r.get(ctx, id)
+		v, rev, err := r.owned(ctx, id)
 		if err != nil {
 			return err
 		}

@@ -47,6 +47,11 @@ type Config struct {
 	Listen string
 	// DataDir holds the embedded etcd member and other local state.
 	DataDir string
+	// ImageDir holds the image store's data (default DataDir/images);
+	// control planes that share one etcd must share it too.
+	ImageDir string
+	// ImageSizeCap bounds one image of the image store, in bytes.
+	ImageSizeCap int64
 	// EtcdEndpoints, when set, use an external etcd cluster instead of
 	// the embedded member.
 	EtcdEndpoints []string

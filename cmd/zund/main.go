@@ -4,6 +4,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -71,6 +72,8 @@ func main() {
 	fs.DurationVar(&cfg.Identity.TokenTTL, "token-ttl", cfg.Identity.TokenTTL, "lifetime of the tokens the identity service issues")
 	fs.StringVar(&cfg.Listen, "listen", cfg.Listen, "address of the container API")
 	fs.StringVar(&cfg.DataDir, "data-dir", cfg.DataDir, "directory for the embedded etcd and local state")
+	fs.StringVar(&cfg.ImageDir, "image-dir", "", "directory of the image store's data (default DATA-DIR/images; shared by control planes of one etcd)")
+	fs.Int64Var(&cfg.ImageSizeCap, "image-size-cap", glance.DefaultSizeCap, "largest image the image store takes, in bytes")
 	endpoints := fs.String("etcd-endpoints", "", "comma-separated external etcd endpoints (default: embedded etcd)")
 	fs.StringVar(&cfg.NameScope, "name-scope", cfg.NameScope, `where container names are unique: "", "project" or "global"`)
 	fs.StringVar(&cfg.Host, "host", cfg.Host, "this compute host's name")
@@ -131,6 +134,8 @@ func run(ctx context.Context, cfg Config, log *slog.Logger) error {
 		return err
 	}
 	registries := store.Registries(db, sealer)
+	imageDir := cmp.Or(cfg.ImageDir, filepath.Join(cfg.DataDir, "images"))
+	imageStore := &glance.Service{Store: store.Glance(db), Dir: imageDir, SizeCap: cfg.ImageSizeCap}
 
 	token, err := internalToken(cfg)
 	if err != nil {
@@ -223,7 +228,11 @@ func run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	volh := http.StripPrefix("/volume", volume.NewHandler(volumes, deps.Auth, volOpts))
 	mux.Handle("/volume/", volh)
 	mux.Handle("/volume", volh)
-	imgh := http.StripPrefix("/image", glance.Handler{Prefix: "/image", PublicURL: cfg.API.PublicURL})
+	imgOpts := glance.HandlerOptions{Prefix: "/image", PublicURL: cfg.API.PublicURL, Logger: log.With("role", "image")}
+	if cfg.NoAuth {
+		imgOpts.NoAuth = &apiserver.DevPrincipal
+	}
+	imgh := http.StripPrefix("/image", glance.NewHandler(imageStore, deps.Auth, imgOpts))
 	mux.Handle("/image/", imgh)
 	mux.Handle("/image", imgh)
 	mux.Handle(agentapi.ControlPlanePrefix, agentapi.NewControlPlaneHandler(hosts, token))
@@ -285,8 +294,6 @@ func startIdentity(ctx context.Context, cfg Config, db *store.DB, endpoint strin
 		{Type: "container", Name: "zun", Path: "/v1"},
 		{Type: "volumev3", Name: "cinderv3", Path: "/volume/v3"},
 		{Type: "block-storage", Name: "cinder", Path: "/volume/v3"},
-		// openstackclient's "volume create" opens the image service's
-		// client whether an image is asked for or not.
 		{Type: "image", Name: "glance", Path: "/image"},
 	}
 	ids, err := identity.Open(ctx, db, cfg.Identity, log)

@@ -1,0 +1,721 @@
+package glance
+
+import (
+	"cmp"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"maps"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/zun-go/zun/auth"
+	"github.com/zun-go/zun/errdefs"
+)
+
+// Authenticator turns a token into the caller's principal.
+type Authenticator interface {
+	Validate(ctx context.Context, token string) (auth.Principal, error)
+}
+
+// HandlerOptions configure the API handler.
+type HandlerOptions struct {
+	// Prefix is where the handler is mounted ("/image"), for links.
+	Prefix string
+	// PublicURL is the base URL in links; "": from each request.
+	PublicURL string
+	// NoAuth makes every caller the given principal (development only).
+	NoAuth *auth.Principal
+	Logger *slog.Logger
+}
+
+// Handler serves the Glance v2 subset. Mount it with its prefix stripped.
+type Handler struct {
+	svc   *Service
+	authn Authenticator
+	opts  HandlerOptions
+	mux   *http.ServeMux
+}
+
+// NewHandler returns the image API over svc.
+func NewHandler(svc *Service, authn Authenticator, opts HandlerOptions) *Handler {
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	h := &Handler{svc: svc, authn: authn, opts: opts, mux: http.NewServeMux()}
+	h.mux.HandleFunc("GET /v2/images", h.authed(h.list))
+	h.mux.HandleFunc("POST /v2/images", h.authed(h.create))
+	h.mux.HandleFunc("GET /v2/images/{id}", h.authed(h.show))
+	h.mux.HandleFunc("PATCH /v2/images/{id}", h.authed(h.patch))
+	h.mux.HandleFunc("DELETE /v2/images/{id}", h.authed(h.delete))
+	h.mux.HandleFunc("PUT /v2/images/{id}/file", h.authed(h.upload))
+	h.mux.HandleFunc("GET /v2/images/{id}/file", h.authed(h.download))
+	h.mux.HandleFunc("PUT /v2/images/{id}/tags/{tag}", h.authed(h.addTag))
+	h.mux.HandleFunc("DELETE /v2/images/{id}/tags/{tag}", h.authed(h.removeTag))
+	return h
+}
+
+// maxBody bounds JSON request bodies.
+const maxBody = 256 << 10
+
+// errBadMethod answers a method a path does not take.
+var errBadMethod = errors.New("method not allowed")
+
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	switch strings.Trim(r.URL.Path, "/") {
+	case "", "versions", "v2":
+		h.versions(w, r)
+		return
+	}
+	_, pattern := h.mux.Handler(r)
+	if pattern == "" {
+		// Tell a wrong method from a wrong path, as Glance does.
+		for _, m := range []string{"GET", "POST", "PUT", "PATCH", "DELETE"} {
+			probe := r.Clone(r.Context())
+			probe.Method = m
+			if _, p := h.mux.Handler(probe); p != "" {
+				h.reply(w, r, nil, errBadMethod, 0)
+				return
+			}
+		}
+		h.reply(w, r, nil, errdefs.NotFoundf("The resource could not be found."), 0)
+		return
+	}
+	h.mux.ServeHTTP(w, r)
+}
+
+// authed authenticates the caller and runs fn, which writes its answer
+// unless it returns one: a body and a status.
+func (h *Handler) authed(fn func(w http.ResponseWriter, r *http.Request, p auth.Principal) (any, int, error)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		p, err := h.authenticate(r)
+		if err != nil {
+			h.reply(w, r, nil, err, 0)
+			return
+		}
+		ctx := auth.WithPrincipal(r.Context(), p)
+		if p.IsAdmin() {
+			ctx = auth.WithAllProjects(ctx) // an admin sees and manages every image
+		}
+		body, status, err := fn(w, r.WithContext(ctx), p)
+		if status == 0 && err == nil {
+			return // fn wrote the answer
+		}
+		h.reply(w, r, body, err, status)
+	}
+}
+
+func (h *Handler) authenticate(r *http.Request) (auth.Principal, error) {
+	if h.opts.NoAuth != nil {
+		return *h.opts.NoAuth, nil
+	}
+	token := r.Header.Get("X-Auth-Token")
+	if token == "" || h.authn == nil {
+		return auth.Principal{}, errdefs.Unauthorizedf("This server could not verify that you are authorized to access the document you requested.")
+	}
+	return h.authn.Validate(r.Context(), token)
+}
+
+func (h *Handler) base(r *http.Request) string {
+	if h.opts.PublicURL != "" {
+		return strings.TrimRight(h.opts.PublicURL, "/") + h.opts.Prefix
+	}
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host + h.opts.Prefix
+}
+
+func (h *Handler) versions(w http.ResponseWriter, r *http.Request) {
+	status := http.StatusMultipleChoices
+	if strings.Trim(r.URL.Path, "/") != "" {
+		status = http.StatusOK
+	}
+	var vs []any
+	for i, v := range []string{"v2.9", "v2.8", "v2.7", "v2.6", "v2.5", "v2.4", "v2.3", "v2.2", "v2.1", "v2.0"} {
+		st := "SUPPORTED"
+		if i == 0 {
+			st = "CURRENT"
+		}
+		vs = append(vs, map[string]any{"id": v, "status": st,
+			"links": []any{map[string]string{"rel": "self", "href": h.base(r) + "/v2/"}}})
+	}
+	h.reply(w, r, map[string]any{"versions": vs}, nil, status)
+}
+
+// readOnly are attributes the service sets; a request that sets them is
+// refused, as Glance does.
+var readOnly = []string{"status", "size", "virtual_size", "checksum", "os_hash_algo", "os_hash_value",
+	"created_at", "updated_at", "self", "file", "schema", "direct_url", "locations", "stores"}
+
+// reserved are attribute names a property cannot take.
+var reserved = []string{"id", "name", "visibility", "protected", "os_hidden", "container_format",
+	"disk_format", "min_disk", "min_ram", "tags", "owner"}
+
+// setAttr sets attribute k of im from JSON v, as create and patch take it.
+func setAttr(im *Image, k string, v json.RawMessage, p auth.Principal, creating bool) error {
+	if slices.Contains(readOnly, k) {
+		return errdefs.Forbiddenf("Attribute '%s' is read-only.", k)
+	}
+	null := string(v) == "null"
+	str := func() (string, error) {
+		var s string
+		if err := json.Unmarshal(v, &s); err != nil {
+			return "", errdefs.Invalidf("Invalid value for '%s': %s is not a string.", k, v)
+		}
+		return s, nil
+	}
+	integer := func() (int, error) {
+		var n int
+		if err := json.Unmarshal(v, &n); err != nil {
+			return 0, errdefs.Invalidf("Invalid value for '%s': %s is not an integer.", k, v)
+		}
+		return n, nil
+	}
+	boolean := func() (bool, error) {
+		var b bool
+		if err := json.Unmarshal(v, &b); err != nil {
+			return false, errdefs.Invalidf("Invalid value for '%s': %s is not a boolean.", k, v)
+		}
+		return b, nil
+	}
+	var err error
+	switch k {
+	case "id":
+		if !creating {
+			return errdefs.Forbiddenf("Attribute 'id' is read-only.")
+		}
+		im.ID, err = str()
+	case "name":
+		if null {
+			im.Name = ""
+			return nil
+		}
+		im.Name, err = str()
+	case "visibility":
+		im.Visibility, err = str()
+	case "protected":
+		im.Protected, err = boolean()
+	case "os_hidden":
+		im.Hidden, err = boolean()
+	case "container_format", "disk_format":
+		if !creating && im.Status != Queued {
+			return errdefs.Forbiddenf("Attribute %s can be only replaced for a queued image.", k)
+		}
+		var s string
+		if !null {
+			if s, err = str(); err != nil {
+				return err
+			}
+		}
+		if k == "container_format" {
+			im.ContainerFormat = s
+		} else {
+			im.DiskFormat = s
+		}
+	case "min_disk":
+		im.MinDisk, err = integer()
+	case "min_ram":
+		im.MinRAM, err = integer()
+	case "tags":
+		var tags []string
+		if err := json.Unmarshal(v, &tags); err != nil {
+			return errdefs.Invalidf("Invalid value for 'tags': a list of strings.")
+		}
+		slices.Sort(tags)
+		im.Tags = slices.Compact(tags)
+	case "owner":
+		if !p.IsAdmin() {
+			return errdefs.Forbiddenf("You are not permitted to set the owner of an image.")
+		}
+		im.Owner, err = str()
+		if err == nil && im.Owner == "" {
+			err = errdefs.Invalidf("The owner cannot be empty.")
+		}
+	default:
+		if null {
+			delete(im.Properties, k)
+			return nil
+		}
+		s, err := str()
+		if err != nil {
+			return err
+		}
+		if im.Properties == nil {
+			im.Properties = map[string]string{}
+		}
+		im.Properties[k] = s
+	}
+	return err
+}
+
+func decodeObject(r *http.Request) (map[string]json.RawMessage, error) {
+	b, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
+	if err != nil {
+		return nil, errdefs.Invalidf("Cannot read the request body: %v", err)
+	}
+	if len(b) > maxBody {
+		return nil, errdefs.TooLargef("The request body is larger than %d bytes.", maxBody)
+	}
+	var obj map[string]json.RawMessage
+	if err := json.Unmarshal(b, &obj); err != nil || obj == nil {
+		return nil, errdefs.Invalidf("The request body is not a JSON object.")
+	}
+	return obj, nil
+}
+
+func (h *Handler) create(w http.ResponseWriter, r *http.Request, p auth.Principal) (any, int, error) {
+	obj, err := decodeObject(r)
+	if err != nil {
+		return nil, 0, err
+	}
+	im := &Image{Owner: p.ProjectID}
+	for _, k := range slices.Sorted(maps.Keys(obj)) {
+		if err := setAttr(im, k, obj[k], p, true); err != nil {
+			return nil, 0, err
+		}
+	}
+	if im.Visibility == "" {
+		im.Visibility = Shared
+	}
+	if err := CanCreate(p, im.Visibility); err != nil {
+		return nil, 0, err
+	}
+	if err := h.svc.Create(r.Context(), im); err != nil {
+		return nil, 0, err
+	}
+	h.opts.Logger.Info("image created", "image", im.ID, "name", im.Name, "project", im.Owner)
+	w.Header().Set("Location", h.base(r)+"/v2/images/"+im.ID)
+	return h.view(im), http.StatusCreated, nil
+}
+
+func (h *Handler) show(w http.ResponseWriter, r *http.Request, p auth.Principal) (any, int, error) {
+	im, err := h.svc.Store.Get(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return nil, 0, err
+	}
+	return h.view(im), http.StatusOK, nil
+}
+
+// patchOp is one operation of a JSON patch as Glance takes it
+// (application/openstack-images-v2.1-json-patch).
+type patchOp struct {
+	Op    string          `json:"op"`
+	Path  string          `json:"path"`
+	Value json.RawMessage `json:"value"`
+}
+
+func (h *Handler) patch(w http.ResponseWriter, r *http.Request, p auth.Principal) (any, int, error) {
+	ct, _, _ := strings.Cut(r.Header.Get("Content-Type"), ";")
+	if ct = strings.TrimSpace(ct); ct != "application/openstack-images-v2.1-json-patch" &&
+		ct != "application/openstack-images-v2.0-json-patch" {
+		return nil, 0, errdefs.UnsupportedMediaf("Unsupported Content-Type %q: use application/openstack-images-v2.1-json-patch.", ct)
+	}
+	b, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
+	if err != nil || len(b) > maxBody {
+		return nil, 0, errdefs.Invalidf("Cannot read the request body.")
+	}
+	var ops []patchOp
+	if err := json.Unmarshal(b, &ops); err != nil {
+		return nil, 0, errdefs.Invalidf("The request body is not a list of patch operations: %v", err)
+	}
+	id := r.PathValue("id")
+	im, err := h.svc.Store.Update(r.Context(), id, func(im *Image) error {
+		for _, op := range ops {
+			k := strings.TrimPrefix(op.Path, "/")
+			if k == "" || strings.Contains(k, "/") {
+				return errdefs.Invalidf("Invalid JSON pointer for this resource: '%s'", op.Path)
+			}
+			switch op.Op {
+			case "add", "replace":
+				if len(op.Value) == 0 {
+					return errdefs.Invalidf("Operation %s of %s needs a value.", op.Op, op.Path)
+				}
+				if err := setAttr(im, k, op.Value, p, false); err != nil {
+					return err
+				}
+			case "remove":
+				if slices.Contains(reserved, k) || slices.Contains(readOnly, k) {
+					return errdefs.Forbiddenf("Attribute '%s' cannot be removed.", k)
+				}
+				if _, ok := im.Properties[k]; !ok {
+					return errdefs.Conflictf("Property %s does not exist.", k)
+				}
+				delete(im.Properties, k)
+			default:
+				return errdefs.Invalidf("Invalid operation: `%s`. It must be one of add, replace, remove.", op.Op)
+			}
+		}
+		if err := Validate(im); err != nil {
+			return err
+		}
+		if im.Visibility == Public && !p.IsAdmin() {
+			return errdefs.Forbiddenf("You are not authorized to complete publicize_image action.")
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, 0, err
+	}
+	return h.view(im), http.StatusOK, nil
+}
+
+func (h *Handler) delete(w http.ResponseWriter, r *http.Request, p auth.Principal) (any, int, error) {
+	id := r.PathValue("id")
+	if err := h.svc.Delete(r.Context(), id); err != nil {
+		return nil, 0, err
+	}
+	h.opts.Logger.Info("image deleted", "image", id)
+	return nil, http.StatusNoContent, nil
+}
+
+func (h *Handler) addTag(w http.ResponseWriter, r *http.Request, p auth.Principal) (any, int, error) {
+	tag := r.PathValue("tag")
+	_, err := h.svc.Store.Update(r.Context(), r.PathValue("id"), func(im *Image) error {
+		if !slices.Contains(im.Tags, tag) {
+			im.Tags = append(im.Tags, tag)
+			slices.Sort(im.Tags)
+		}
+		return Validate(im)
+	})
+	return nil, http.StatusNoContent, err
+}
+
+func (h *Handler) removeTag(w http.ResponseWriter, r *http.Request, p auth.Principal) (any, int, error) {
+	tag := r.PathValue("tag")
+	_, err := h.svc.Store.Update(r.Context(), r.PathValue("id"), func(im *Image) error {
+		i := slices.Index(im.Tags, tag)
+		if i < 0 {
+			return errdefs.NotFoundf("Tag %s not found.", tag)
+		}
+		im.Tags = slices.Delete(im.Tags, i, i+1)
+		return nil
+	})
+	return nil, http.StatusNoContent, err
+}
+
+func (h *Handler) upload(w http.ResponseWriter, r *http.Request, p auth.Principal) (any, int, error) {
+	ct, _, _ := strings.Cut(r.Header.Get("Content-Type"), ";")
+	if ct = strings.TrimSpace(ct); ct != "" && ct != "application/octet-stream" {
+		return nil, 0, errdefs.UnsupportedMediaf("Unsupported Content-Type %q: send application/octet-stream.", ct)
+	}
+	if r.ContentLength > h.svc.sizeCap() {
+		return nil, 0, errdefs.TooLargef("Image exceeds the size cap of %d bytes.", h.svc.sizeCap())
+	}
+	start := time.Now()
+	im, err := h.svc.Upload(r.Context(), r.PathValue("id"), r.Body)
+	if err != nil {
+		return nil, 0, err
+	}
+	h.opts.Logger.Info("image uploaded", "image", im.ID, "size", im.Size, "duration_ms", time.Since(start).Milliseconds())
+	return nil, http.StatusNoContent, nil
+}
+
+func (h *Handler) download(w http.ResponseWriter, r *http.Request, p auth.Principal) (any, int, error) {
+	im, data, err := h.svc.Open(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return nil, 0, err
+	}
+	if data == nil {
+		return nil, http.StatusNoContent, nil
+	}
+	defer data.Close()
+	w.Header().Set("Content-Type", "application/octet-stream")
+	w.Header().Set("Content-Length", strconv.FormatInt(im.Size, 10))
+	w.Header().Set("Content-MD5", im.Checksum)
+	w.WriteHeader(http.StatusOK)
+	if _, err := io.Copy(w, data); err != nil {
+		h.opts.Logger.Warn("image download cut short", "image", im.ID, "error", err)
+	}
+	return nil, 0, nil
+}
+
+// list serves GET /v2/images: Glance's filters on name, status,
+// visibility, owner, formats, tags, protected and os_hidden; sort_key and
+// sort_dir (or sort=key:dir,...); limit and marker.
+func (h *Handler) list(w http.ResponseWriter, r *http.Request, p auth.Principal) (any, int, error) {
+	q := r.URL.Query()
+	all, err := h.svc.Store.List(r.Context())
+	if err != nil {
+		return nil, 0, err
+	}
+	keep, err := listFilter(q, p)
+	if err != nil {
+		return nil, 0, err
+	}
+	all = slices.DeleteFunc(all, func(im *Image) bool { return !keep(im) })
+	sorts, err := listSort(q)
+	if err != nil {
+		return nil, 0, err
+	}
+	slices.SortStableFunc(all, func(a, b *Image) int {
+		for _, s := range sorts {
+			if c := s.cmp(a, b); c != 0 {
+				return c
+			}
+		}
+		return strings.Compare(b.ID, a.ID)
+	})
+	if m := q.Get("marker"); m != "" {
+		i := slices.IndexFunc(all, func(im *Image) bool { return im.ID == m })
+		if i < 0 {
+			return nil, 0, errdefs.Invalidf("Marker %s could not be found.", m)
+		}
+		all = all[i+1:]
+	}
+	limit := 25
+	if l := q.Get("limit"); l != "" {
+		if limit, err = strconv.Atoi(l); err != nil || limit < 0 {
+			return nil, 0, errdefs.Invalidf("limit param must be a non-negative integer")
+		}
+		limit = min(limit, 1000)
+	}
+	out := map[string]any{"first": "/v2/images", "schema": "/v2/schemas/images"}
+	if len(all) > limit {
+		all = all[:limit]
+		next := url.Values{}
+		maps.Copy(next, q)
+		next.Set("marker", all[len(all)-1].ID)
+		out["next"] = "/v2/images?" + next.Encode()
+	}
+	views := make([]any, 0, len(all))
+	for _, im := range all {
+		views = append(views, h.view(im))
+	}
+	out["images"] = views
+	return out, http.StatusOK, nil
+}
+
+func listFilter(q url.Values, p auth.Principal) (func(*Image) bool, error) {
+	visibility := q.Get("visibility")
+	switch visibility {
+	case "", Private, Shared, Community, Public, "all":
+	default:
+		return nil, errdefs.Invalidf("Invalid visibility value: %s", visibility)
+	}
+	boolParam := func(k string) (*bool, error) {
+		v := q.Get(k)
+		if v == "" {
+			return nil, nil
+		}
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return nil, errdefs.Invalidf("%s must be true or false, not %q", k, v)
+		}
+		return &b, nil
+	}
+	protected, err := boolParam("protected")
+	if err != nil {
+		return nil, err
+	}
+	hidden, err := boolParam("os_hidden")
+	if err != nil {
+		return nil, err
+	}
+	// "in:a,b" as well as a plain value, as Glance takes them.
+	match := func(k, v string) bool {
+		want := q.Get(k)
+		if want == "" {
+			return true
+		}
+		if rest, ok := strings.CutPrefix(want, "in:"); ok {
+			return slices.Contains(strings.Split(rest, ","), v)
+		}
+		return want == v
+	}
+	tags := q["tag"]
+	return func(im *Image) bool {
+		switch {
+		case visibility == "" && im.Visibility == Community && im.Owner != p.ProjectID:
+			return false // community images are listed when asked for
+		case visibility != "" && visibility != "all" && im.Visibility != visibility:
+			return false
+		case protected != nil && im.Protected != *protected:
+			return false
+		case hidden == nil && im.Hidden, hidden != nil && im.Hidden != *hidden:
+			return false
+		}
+		for _, t := range tags {
+			if !slices.Contains(im.Tags, t) {
+				return false
+			}
+		}
+		return match("name", im.Name) && match("status", im.Status) && match("owner", im.Owner) &&
+			match("container_format", im.ContainerFormat) && match("disk_format", im.DiskFormat) &&
+			match("id", im.ID)
+	}, nil
+}
+
+type sortKey struct {
+	key  string
+	desc bool
+}
+
+func (s sortKey) cmp(a, b *Image) int {
+	var c int
+	switch s.key {
+	case "name":
+		c = strings.Compare(a.Name, b.Name)
+	case "status":
+		c = strings.Compare(a.Status, b.Status)
+	case "size":
+		c = cmp.Compare(a.Size, b.Size)
+	case "id":
+		c = strings.Compare(a.ID, b.ID)
+	case "updated_at":
+		c = a.UpdatedAt.Compare(b.UpdatedAt)
+	case "visibility":
+		c = strings.Compare(a.Visibility, b.Visibility)
+	case "container_format":
+		c = strings.Compare(a.ContainerFormat, b.ContainerFormat)
+	case "disk_format":
+		c = strings.Compare(a.DiskFormat, b.DiskFormat)
+	default: // created_at
+		c = a.CreatedAt.Compare(b.CreatedAt)
+	}
+	if s.desc {
+		return -c
+	}
+	return c
+}
+
+var sortKeys = []string{"name", "status", "size", "id", "created_at", "updated_at", "visibility",
+	"container_format", "disk_format"}
+
+func listSort(q url.Values) ([]sortKey, error) {
+	parse := func(key, dir string) (sortKey, error) {
+		if !slices.Contains(sortKeys, key) {
+			return sortKey{}, errdefs.Invalidf("Invalid sort key: %s. It must be one of the following: %s.", key, strings.Join(sortKeys, ", "))
+		}
+		switch dir {
+		case "", "desc":
+			return sortKey{key, true}, nil
+		case "asc":
+			return sortKey{key, false}, nil
+		}
+		return sortKey{}, errdefs.Invalidf("Invalid sort direction: %s", dir)
+	}
+	var out []sortKey
+	if s := q.Get("sort"); s != "" {
+		if len(q["sort_key"]) > 0 || len(q["sort_dir"]) > 0 {
+			return nil, errdefs.Invalidf("The sort parameter cannot be mixed with sort_key and sort_dir.")
+		}
+		for _, part := range strings.Split(s, ",") {
+			key, dir, _ := strings.Cut(strings.TrimSpace(part), ":")
+			k, err := parse(key, dir)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, k)
+		}
+		return out, nil
+	}
+	keys, dirs := q["sort_key"], q["sort_dir"]
+	if len(dirs) > 1 && len(dirs) != len(keys) {
+		return nil, errdefs.Invalidf("The number of sort_dir values must match the number of sort_key values.")
+	}
+	for i, key := range keys {
+		dir := ""
+		switch {
+		case len(dirs) == 1:
+			dir = dirs[0]
+		case len(dirs) > 1:
+			dir = dirs[i]
+		}
+		k, err := parse(key, dir)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, k)
+	}
+	if len(out) == 0 {
+		k, err := parse("created_at", q.Get("sort_dir"))
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, k)
+	}
+	return out, nil
+}
+
+// view is Glance's representation of im: every attribute, null when
+// unset, and its properties at the top level.
+func (h *Handler) view(im *Image) map[string]any {
+	null := func(s string) any {
+		if s == "" {
+			return nil
+		}
+		return s
+	}
+	var size, algo any
+	if im.Status == Active {
+		size, algo = im.Size, HashAlgo
+	}
+	out := map[string]any{}
+	for k, v := range im.Properties {
+		out[k] = v
+	}
+	tags := im.Tags
+	if tags == nil {
+		tags = []string{}
+	}
+	maps.Copy(out, map[string]any{
+		"id": im.ID, "name": null(im.Name), "status": im.Status, "visibility": im.Visibility,
+		"protected": im.Protected, "os_hidden": im.Hidden, "checksum": null(im.Checksum),
+		"os_hash_algo": algo, "os_hash_value": null(im.HashValue), "owner": im.Owner, "size": size,
+		"virtual_size": nil, "min_disk": im.MinDisk, "min_ram": im.MinRAM,
+		"container_format": null(im.ContainerFormat), "disk_format": null(im.DiskFormat), "tags": tags,
+		"created_at": im.CreatedAt.Format(time.RFC3339), "updated_at": im.UpdatedAt.Format(time.RFC3339),
+		"self": "/v2/images/" + im.ID, "file": "/v2/images/" + im.ID + "/file", "schema": "/v2/schemas/image",
+	})
+	return out
+}
+
+// reply writes body as JSON, or err as Glance's error document.
+func (h *Handler) reply(w http.ResponseWriter, r *http.Request, body any, err error, status int) {
+	if err != nil {
+		status = statusOf(err)
+		if status >= 500 {
+			h.opts.Logger.Error("image API", "method", r.Method, "path", r.URL.Path, "error", err)
+		}
+		body = map[string]any{"code": status, "title": http.StatusText(status), "message": err.Error()}
+	}
+	if body == nil {
+		w.WriteHeader(status)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json; charset=UTF-8")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(body)
+}
+
+func statusOf(err error) int {
+	switch {
+	case errors.Is(err, errBadMethod):
+		return http.StatusMethodNotAllowed
+	case errdefs.IsInvalid(err):
+		return http.StatusBadRequest
+	case errdefs.IsUnauthorized(err):
+		return http.StatusUnauthorized
+	case errdefs.IsForbidden(err):
+		return http.StatusForbidden
+	case errdefs.IsNotFound(err):
+		return http.StatusNotFound
+	case errdefs.IsConflict(err):
+		return http.StatusConflict
+	case errdefs.IsTooLarge(err):
+		return http.StatusRequestEntityTooLarge
+	case errors.Is(err, errdefs.ErrUnsupported):
+		return http.StatusUnsupportedMediaType
+	case errdefs.IsUnavailable(err):
+		return http.StatusServiceUnavailable
+	}
+	return http.StatusInternalServerError
+}
