@@ -63,17 +63,34 @@ func statusOf(kind string) int {
 	return http.StatusInternalServerError
 }
 
-func writeError(w http.ResponseWriter, err error) {
-	we := wireError{Kind: "internal", Message: err.Error()}
+// wireErrorOf is err as sent, with its kind.
+func wireErrorOf(err error) *wireError {
+	we := &wireError{Kind: "internal", Message: err.Error()}
 	for _, k := range kinds {
 		if errors.Is(err, k.err) {
 			we.Kind = k.name
 			break
 		}
 	}
+	return we
+}
+
+// err is the error received, with its kind.
+func (we *wireError) err() error {
+	e := &remoteError{msg: we.Message}
+	for _, k := range kinds {
+		if k.name == we.Kind {
+			e.kind = k.err
+		}
+	}
+	return e
+}
+
+func writeError(w http.ResponseWriter, err error) {
+	we := wireErrorOf(err)
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(statusOf(we.Kind))
-	_ = json.NewEncoder(w).Encode(map[string]wireError{"error": we})
+	_ = json.NewEncoder(w).Encode(map[string]*wireError{"error": we})
 }
 
 // remoteError is an error received over the wire; it keeps its kind.
@@ -92,13 +109,7 @@ func decodeError(status int, body []byte) error {
 	if json.Unmarshal(body, &v) != nil || v.Error.Message == "" {
 		return errdefs.Unavailablef("agent API: HTTP %d: %s", status, strings.TrimSpace(string(body)))
 	}
-	e := &remoteError{msg: v.Error.Message}
-	for _, k := range kinds {
-		if k.name == v.Error.Kind {
-			e.kind = k.err
-		}
-	}
-	return e
+	return v.Error.err()
 }
 
 // authorized checks the bearer token of r.

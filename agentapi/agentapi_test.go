@@ -42,7 +42,10 @@ func (r *recorder) Commit(_ context.Context, _, repo, tag string) (string, error
 	return "sha256:" + repo + ":" + tag, nil
 }
 
-func (r *recorder) PullImage(_ context.Context, ref string, policy driver.PullPolicy) (driver.ImageInfo, error) {
+func (r *recorder) PullImage(_ context.Context, ref string, policy driver.PullPolicy, progress func(driver.Progress)) (driver.ImageInfo, error) {
+	if progress != nil {
+		progress(driver.Progress{Done: 1, Total: 42})
+	}
 	if policy == driver.PullNever {
 		return driver.ImageInfo{}, errdefs.NotFoundf("image %q not present", ref)
 	}
@@ -54,6 +57,13 @@ func (r *recorder) RemoveImage(_ context.Context, ref string) error {
 func (r *recorder) RemoveVolume(_ context.Context, id string) error {
 	r.removed = id
 	return nil
+}
+
+func (r *recorder) SaveImage(_ context.Context, ref string) (io.ReadCloser, error) {
+	if ref != "repo:v1" {
+		return nil, errdefs.NotFoundf("no image %s", ref)
+	}
+	return io.NopCloser(strings.NewReader("tarball of " + ref)), nil
 }
 
 func TestHostCalls(t *testing.T) {
@@ -82,14 +92,26 @@ func TestHostCalls(t *testing.T) {
 	if id, err := c.Commit(ctx, "c1", "repo", "v1"); err != nil || id != "sha256:repo:v1" {
 		t.Fatalf("commit: %q %v", id, err)
 	}
-	if info, err := c.PullImage(ctx, "busybox:1", driver.PullAlways); err != nil || info.ID != "sha256:busybox:1" || info.Size != 42 {
+	var heard []driver.Progress
+	if info, err := c.PullImage(ctx, "busybox:1", driver.PullAlways, func(p driver.Progress) { heard = append(heard, p) }); err != nil || info.ID != "sha256:busybox:1" || info.Size != 42 {
 		t.Fatalf("pull image: %+v %v", info, err)
 	}
-	if _, err := c.PullImage(ctx, "busybox:1", driver.PullNever); !errors.Is(err, errdefs.ErrNotFound) {
+	if !slices.Equal(heard, []driver.Progress{{Done: 1, Total: 42}}) {
+		t.Fatalf("pull progress heard: %v", heard)
+	}
+	if _, err := c.PullImage(ctx, "busybox:1", driver.PullNever, nil); !errors.Is(err, errdefs.ErrNotFound) {
 		t.Fatalf("pull never: %v", err)
 	}
 	if err := c.RemoveImage(ctx, "busybox:1"); !errors.Is(err, errdefs.ErrConflict) {
 		t.Fatalf("remove image: %v", err)
+	}
+	if rc, err := c.SaveImage(ctx, "repo:v1"); err != nil {
+		t.Fatalf("save image: %v", err)
+	} else if b, _ := io.ReadAll(rc); string(b) != "tarball of repo:v1" {
+		t.Fatalf("save image streamed %q", b)
+	}
+	if _, err := c.SaveImage(ctx, "other:v1"); !errors.Is(err, errdefs.ErrNotFound) {
+		t.Fatalf("save a missing image: %v", err)
 	}
 	if err := c.RemoveVolume(ctx, "v1"); err != nil || rec.removed != "v1" {
 		t.Fatalf("remove volume: %v, removed %q", err, rec.removed)
@@ -143,5 +165,44 @@ func TestRegistryAuth(t *testing.T) {
 	}
 	if _, err := NewControlPlaneClient(srv.URL, "bad", nil).RegistryAuth(ctx, "h1", "c1"); !errors.Is(err, errdefs.ErrUnauthorized) {
 		t.Fatalf("wrong token: %v", err)
+	}
+}
+
+// storeCP answers StoreImage for one container of one host.
+type storeCP struct{ compute.ControlPlane }
+
+func (storeCP) StoreImage(_ context.Context, host, uuid string, data bool) (compute.StoreImage, io.ReadCloser, error) {
+	if host != "h1" || uuid != "c1" {
+		return compute.StoreImage{}, nil, errdefs.NotFoundf("container %s is not on host %s", uuid, host)
+	}
+	info := compute.StoreImage{ID: "i1", Name: "demo", Checksum: "abc", Size: 7}
+	if !data {
+		return info, nil, nil
+	}
+	return info, io.NopCloser(strings.NewReader("tarball")), nil
+}
+
+// TestStoreImage: the description comes alone or with the data.
+func TestStoreImage(t *testing.T) {
+	srv := httptest.NewServer(NewControlPlaneHandler(storeCP{}, "tok"))
+	defer srv.Close()
+	ctx := context.Background()
+	c := NewControlPlaneClient(srv.URL, "tok", nil)
+	want := compute.StoreImage{ID: "i1", Name: "demo", Checksum: "abc", Size: 7}
+	info, rc, err := c.StoreImage(ctx, "h1", "c1", false)
+	if err != nil || info != want || rc != nil {
+		t.Fatalf("describe: %+v %v %v", info, rc, err)
+	}
+	info, rc, err = c.StoreImage(ctx, "h1", "c1", true)
+	if err != nil || info != want {
+		t.Fatalf("download: %+v %v", info, err)
+	}
+	b, _ := io.ReadAll(rc)
+	rc.Close()
+	if string(b) != "tarball" {
+		t.Fatalf("downloaded %q", b)
+	}
+	if _, _, err := c.StoreImage(ctx, "h2", "c1", true); !errors.Is(err, errdefs.ErrNotFound) {
+		t.Fatalf("another host: %v", err)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -135,6 +136,28 @@ func NewControlPlaneHandler(cp compute.ControlPlane, token string) http.Handler 
 			return
 		}
 		writeJSON(w, auth)
+	})
+	mux.HandleFunc("GET "+p+"containers/{uuid}/store-image", func(w http.ResponseWriter, r *http.Request) {
+		data := r.URL.Query().Get("data") == "1"
+		info, rc, err := cp.StoreImage(r.Context(), r.PathValue("host"), r.PathValue("uuid"), data)
+		if err != nil {
+			writeError(w, err)
+			return
+		}
+		meta, err := json.Marshal(info)
+		if err != nil {
+			writeError(w, err)
+			return
+		}
+		w.Header().Set(storeImageHeader, string(meta))
+		if rc == nil {
+			w.WriteHeader(http.StatusNoContent)
+			return
+		}
+		defer rc.Close()
+		w.Header().Set("Content-Type", "application/x-tar")
+		w.Header().Set("Content-Length", strconv.FormatInt(info.Size, 10))
+		_, _ = io.Copy(w, rc)
 	})
 	mux.HandleFunc("POST "+p+"forget", func(w http.ResponseWriter, r *http.Request) {
 		var f forgetBody
@@ -289,6 +312,42 @@ func (c *ControlPlaneClient) Heartbeat(ctx context.Context, info compute.HostInf
 
 // Interface guards
 var _ compute.ControlPlane = (*ControlPlaneClient)(nil)
+
+// storeImageHeader carries the description of an image-store image.
+const storeImageHeader = "X-Zun-Store-Image"
+
+// StoreImage implements compute.ControlPlane; the data streams as long
+// as ctx lasts.
+func (c *ControlPlaneClient) StoreImage(ctx context.Context, host, uuid string, data bool) (compute.StoreImage, io.ReadCloser, error) {
+	var info compute.StoreImage
+	u := c.url(host, "containers/"+url.PathEscape(uuid)+"/store-image")
+	if data {
+		u += "?data=1"
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return info, nil, err
+	}
+	req.Header.Set("Authorization", "Bearer "+c.token)
+	res, err := c.hc.Do(req)
+	if err != nil {
+		return info, nil, unreachable(err)
+	}
+	if res.StatusCode != http.StatusOK && res.StatusCode != http.StatusNoContent {
+		raw, _ := io.ReadAll(io.LimitReader(res.Body, 1<<20))
+		res.Body.Close()
+		return info, nil, decodeError(res.StatusCode, raw)
+	}
+	if err := json.Unmarshal([]byte(res.Header.Get(storeImageHeader)), &info); err != nil {
+		res.Body.Close()
+		return info, nil, unreachable(fmt.Errorf("image description: %w", err))
+	}
+	if !data {
+		res.Body.Close()
+		return info, nil, nil
+	}
+	return info, res.Body, nil
+}
 
 // RegistryAuth implements compute.ControlPlane.
 func (c *ControlPlaneClient) RegistryAuth(ctx context.Context, host, uuid string) (driver.RegistryAuth, error) {

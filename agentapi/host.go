@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -27,9 +28,20 @@ type HostCalls interface {
 	Update(ctx context.Context, runtimeID string, r driver.Resources) error
 	Commit(ctx context.Context, runtimeID, repository, tag string) (string, error)
 	RemoveVolume(ctx context.Context, volumeID string) error
-	PullImage(ctx context.Context, ref string, policy driver.PullPolicy) (driver.ImageInfo, error)
+	PullImage(ctx context.Context, ref string, policy driver.PullPolicy, progress func(driver.Progress)) (driver.ImageInfo, error)
 	RemoveImage(ctx context.Context, ref string) error
+	SaveImage(ctx context.Context, ref string) (io.ReadCloser, error)
 }
+
+// pullLine is one line of a pull's answer.
+type pullLine struct {
+	Progress *driver.Progress  `json:"progress,omitempty"`
+	Image    *driver.ImageInfo `json:"image,omitempty"`
+	Error    *wireError        `json:"error,omitempty"`
+}
+
+// progressEvery paces a pull's progress lines.
+const progressEvery = 500 * time.Millisecond
 
 type imageBody struct {
 	Ref    string            `json:"ref"`
@@ -121,8 +133,28 @@ func NewHostHandler(h HostCalls, token string) http.Handler {
 			writeError(w, err)
 			return
 		}
-		info, err := h.PullImage(r.Context(), b.Ref, b.Policy)
-		answer(w, info, err)
+		// The answer streams: progress lines as the pull goes, at most
+		// every progressEvery, then the image or the error.
+		w.Header().Set("Content-Type", "application/x-ndjson")
+		w.WriteHeader(http.StatusOK)
+		enc := json.NewEncoder(w)
+		flusher, _ := w.(http.Flusher)
+		var sent time.Time
+		info, err := h.PullImage(r.Context(), b.Ref, b.Policy, func(p driver.Progress) {
+			if time.Since(sent) < progressEvery {
+				return
+			}
+			sent = time.Now()
+			_ = enc.Encode(pullLine{Progress: &p})
+			if flusher != nil {
+				flusher.Flush()
+			}
+		})
+		if err != nil {
+			_ = enc.Encode(pullLine{Error: wireErrorOf(err)})
+			return
+		}
+		_ = enc.Encode(pullLine{Image: &info})
 	})
 	mux.HandleFunc("POST "+HostPrefix+"images/remove", func(w http.ResponseWriter, r *http.Request) {
 		var b imageBody
@@ -131,6 +163,16 @@ func NewHostHandler(h HostCalls, token string) http.Handler {
 			return
 		}
 		reply(w, h.RemoveImage(r.Context(), b.Ref))
+	})
+	mux.HandleFunc("GET "+HostPrefix+"images/save", func(w http.ResponseWriter, r *http.Request) {
+		rc, err := h.SaveImage(r.Context(), r.URL.Query().Get("ref"))
+		if err != nil {
+			writeError(w, err)
+			return
+		}
+		defer rc.Close()
+		w.Header().Set("Content-Type", "application/x-tar")
+		_, _ = io.Copy(w, rc)
 	})
 	mux.HandleFunc("DELETE "+HostPrefix+"volumes/{id}", func(w http.ResponseWriter, r *http.Request) {
 		reply(w, h.RemoveVolume(r.Context(), r.PathValue("id")))
@@ -274,17 +316,44 @@ func (c *HostClient) RemoveVolume(ctx context.Context, volumeID string) error {
 	return err
 }
 
-// PullImage pulls an image onto the agent's host.
-func (c *HostClient) PullImage(ctx context.Context, ref string, policy driver.PullPolicy) (driver.ImageInfo, error) {
-	var info driver.ImageInfo
-	_, err := c.doRel(ctx, http.MethodPost, "images/pull", nil, imageBody{Ref: ref, Policy: policy}, &info)
-	return info, err
+// PullImage pulls an image onto the agent's host, passing on the
+// progress it reports.
+func (c *HostClient) PullImage(ctx context.Context, ref string, policy driver.PullPolicy, progress func(driver.Progress)) (driver.ImageInfo, error) {
+	res, err := c.doRel(ctx, http.MethodPost, "images/pull", nil, imageBody{Ref: ref, Policy: policy}, nil)
+	if err != nil {
+		return driver.ImageInfo{}, err
+	}
+	defer res.Body.Close()
+	dec := json.NewDecoder(res.Body)
+	for {
+		var l pullLine
+		if err := dec.Decode(&l); err != nil {
+			return driver.ImageInfo{}, unreachable(fmt.Errorf("pull of %s: the answer ended early: %w", ref, err))
+		}
+		switch {
+		case l.Error != nil:
+			return driver.ImageInfo{}, l.Error.err()
+		case l.Image != nil:
+			return *l.Image, nil
+		case l.Progress != nil && progress != nil:
+			progress(*l.Progress)
+		}
+	}
 }
 
 // RemoveImage removes an image from the agent's host.
 func (c *HostClient) RemoveImage(ctx context.Context, ref string) error {
 	_, err := c.doRel(ctx, http.MethodPost, "images/remove", nil, imageBody{Ref: ref}, nil)
 	return err
+}
+
+// SaveImage streams an image of the agent's host as a tarball.
+func (c *HostClient) SaveImage(ctx context.Context, ref string) (io.ReadCloser, error) {
+	res, err := c.doRel(ctx, http.MethodGet, "images/save", url.Values{"ref": {ref}}, nil, nil)
+	if err != nil {
+		return nil, err
+	}
+	return res.Body, nil
 }
 
 // Interface guards

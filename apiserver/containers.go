@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -13,9 +14,11 @@ import (
 	"github.com/zun-go/zun/api"
 	"github.com/zun-go/zun/apiserver/schema"
 	"github.com/zun-go/zun/auth"
+	"github.com/zun-go/zun/compute"
 	"github.com/zun-go/zun/container"
 	"github.com/zun-go/zun/driver"
 	"github.com/zun-go/zun/errdefs"
+	"github.com/zun-go/zun/glance"
 	"github.com/zun-go/zun/volume"
 )
 
@@ -80,6 +83,14 @@ func (s *Server) createContainer(c *call) (any, error) {
 		}
 		ct.RegistryID = r.UUID
 		ct.Image = inRegistry(ct.Image, r.Domain)
+	}
+	if ct.ImageDriver == compute.ImageDriverGlance {
+		if ct.RegistryID != "" {
+			return nil, errdefs.Invalidf("A registry cannot be used with the glance image driver.")
+		}
+		if err := s.resolveStoreImage(c, ct); err != nil {
+			return nil, err
+		}
 	}
 	if req.Set["privileged"] && ct.Privileged && !s.allowed(c, "container:create:privileged") {
 		return nil, forbidden("container:create:privileged")
@@ -154,6 +165,27 @@ func inRegistry(image, domain string) string {
 		return image
 	}
 	return domain + "/" + image
+}
+
+// resolveStoreImage finds the image-store image ct names (an id, or a
+// name with an optional tag) among those the caller can see.
+func (s *Server) resolveStoreImage(c *call, ct *container.Container) error {
+	if s.ImageStore == nil {
+		return errdefs.Invalidf("The glance image driver is not available: this service has no image store.")
+	}
+	name, tag := ct.Image, ""
+	if i := strings.LastIndex(name, ":"); i > strings.LastIndex(name, "/") {
+		name, tag = name[:i], name[i+1:]
+	}
+	im, err := s.ImageStore.FindDocker(c.ctx, name, tag)
+	if err != nil {
+		return err
+	}
+	if im.Status != glance.Active {
+		return errdefs.Conflictf("Image %s has no data yet (status %s).", ct.Image, im.Status)
+	}
+	ct.ImageStoreID = im.ID
+	return nil
 }
 
 // resolveMounts finds the volumes that ct's mounts name, in the caller's

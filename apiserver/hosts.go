@@ -20,8 +20,10 @@ type HostAPI interface {
 	// RemoveVolume deletes a volume's data on the host.
 	RemoveVolume(ctx context.Context, volumeID string) error
 	// PullImage and RemoveImage serve the images API.
-	PullImage(ctx context.Context, ref string, policy driver.PullPolicy) (driver.ImageInfo, error)
+	PullImage(ctx context.Context, ref string, policy driver.PullPolicy, progress func(driver.Progress)) (driver.ImageInfo, error)
 	RemoveImage(ctx context.Context, ref string) error
+	// SaveImage streams an image of the host as a tarball.
+	SaveImage(ctx context.Context, ref string) (io.ReadCloser, error)
 }
 
 // HostDirectory finds the HostAPI of a compute host by name; a host that

@@ -2,6 +2,7 @@ package apiserver
 
 import (
 	"context"
+	"io"
 	"log/slog"
 	"slices"
 	"sort"
@@ -13,6 +14,7 @@ import (
 	"github.com/zun-go/zun/container"
 	"github.com/zun-go/zun/driver"
 	"github.com/zun-go/zun/errdefs"
+	"github.com/zun-go/zun/glance"
 	"github.com/zun-go/zun/host"
 	"github.com/zun-go/zun/registry"
 	"github.com/zun-go/zun/scheduler"
@@ -26,6 +28,7 @@ type HostService struct {
 	// registry keeps host records; nil: hosts live only in memory.
 	registry   host.Store
 	registries registry.Store
+	imageStore *glance.Service
 	containers container.Store
 	watcher    container.Watcher
 	actions    container.ActionStore
@@ -449,6 +452,39 @@ func (h *HostService) RegistryAuth(ctx context.Context, host, uuid string) (driv
 		return driver.RegistryAuth{}, errdefs.NotFoundf("Registry %s could not be found.", c.RegistryID)
 	}
 	return driver.RegistryAuth{ServerAddress: r.Domain, Username: r.Username, Password: r.Password}, nil
+}
+
+// UseImageStore lets agents load the images of the image store that
+// their containers run.
+func (h *HostService) UseImageStore(s *glance.Service) { h.imageStore = s }
+
+// StoreImage implements compute.ControlPlane: only for a container on the
+// asking host, and only the image it runs, as its project sees it.
+func (h *HostService) StoreImage(ctx context.Context, host, uuid string, data bool) (compute.StoreImage, io.ReadCloser, error) {
+	c, err := h.containers.Get(auth.System(ctx), uuid)
+	if err != nil {
+		return compute.StoreImage{}, nil, err
+	}
+	switch {
+	case c.Host != host:
+		return compute.StoreImage{}, nil, errdefs.NotFoundf("container %s is not on host %s", uuid, host)
+	case c.ImageStoreID == "" || h.imageStore == nil:
+		return compute.StoreImage{}, nil, errdefs.NotFoundf("container %s runs no image of the image store", uuid)
+	}
+	ctx = auth.WithPrincipal(ctx, auth.Principal{ProjectID: c.ProjectID, UserID: c.UserID})
+	im, rc, err := h.imageStore.Open(ctx, c.ImageStoreID)
+	if err != nil {
+		return compute.StoreImage{}, nil, err
+	}
+	if rc == nil {
+		return compute.StoreImage{}, nil, errdefs.Conflictf("Image %s has no data yet (status %s).", im.ID, im.Status)
+	}
+	info := compute.StoreImage{ID: im.ID, Name: im.Name, Checksum: im.Checksum, Size: im.Size}
+	if !data {
+		rc.Close()
+		return info, nil, nil
+	}
+	return info, rc, nil
 }
 
 // Forget implements compute.ControlPlane.

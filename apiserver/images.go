@@ -3,6 +3,7 @@ package apiserver
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"slices"
 	"strings"
 	"time"
@@ -22,6 +23,12 @@ import (
 // pullTimeout bounds one pull.
 const pullTimeout = 30 * time.Minute
 
+// progressEvery paces the records of a pull's progress.
+const progressEvery = time.Second
+
+// errPullOver stops recording progress once a pull has ended.
+var errPullOver = errors.New("the pull is over")
+
 func (s *Server) imageStore() (images.Store, error) {
 	if s.Images == nil {
 		return nil, errdefs.NotSupportedf("The images API is not enabled on this service.")
@@ -30,14 +37,17 @@ func (s *Server) imageStore() (images.Store, error) {
 }
 
 func (s *Server) imageView(c *call, im *images.Image) map[string]any {
-	var id, size any
+	var id, size, progress any
 	if im.ImageID != "" {
 		id, size = im.ImageID, im.Size
+	}
+	if im.Status == images.Pulling && (im.Done > 0 || im.Total > 0) {
+		progress = map[string]int64{"done": im.Done, "total": im.Total}
 	}
 	return map[string]any{
 		"uuid": im.UUID, "repo": im.Repo, "tag": im.Tag, "image_id": id, "size": size,
 		"host": im.Host, "project_id": im.ProjectID, "image_pull_policy": orNull(im.ImagePullPolicy),
-		"status": im.Status, "status_reason": orNull(im.StatusReason),
+		"status": im.Status, "status_reason": orNull(im.StatusReason), "progress": progress,
 		"links": []map[string]string{
 			{"rel": "self", "href": s.baseURL(c.r) + "/v1/images/" + im.UUID},
 			{"rel": "bookmark", "href": s.baseURL(c.r) + "/images/" + im.UUID},
@@ -171,9 +181,25 @@ func (s *Server) pullOnHost(ctx context.Context, st images.Store, im images.Imag
 	var info driver.ImageInfo
 	api, err := s.Hosts.Host(im.Host)
 	if err == nil {
-		info, err = api.PullImage(ctx, im.Ref(), policy)
+		var recorded time.Time
+		info, err = api.PullImage(ctx, im.Ref(), policy, func(p driver.Progress) {
+			if time.Since(recorded) < progressEvery {
+				return
+			}
+			recorded = time.Now()
+			if _, err := st.Update(auth.System(ctx), im.UUID, func(x *images.Image) error {
+				if x.Status != images.Pulling {
+					return errPullOver
+				}
+				x.Done, x.Total = p.Done, p.Total
+				return nil
+			}); err != nil && !errors.Is(err, errPullOver) && !errdefs.IsNotFound(err) {
+				s.log.Warn("record a pull's progress", "image", im.UUID, "error", err)
+			}
+		})
 	}
 	_, uerr := st.Update(auth.System(ctx), im.UUID, func(x *images.Image) error {
+		x.Done, x.Total = 0, 0
 		if err != nil {
 			x.Status, x.StatusReason = images.Error, err.Error()
 			return nil

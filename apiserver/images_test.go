@@ -71,6 +71,25 @@ func TestImagesAPI(t *testing.T) {
 		t.Fatalf("failed pull: %v", failed)
 	}
 
+	// A slow pull shows how far it has come while Pulling, then no more.
+	drv.SlowPull("team/big:1", 3*time.Second)
+	_, v, _ = q("POST", "/v1/images", `{"repo":"team/big:1","host":"remote-1"}`)
+	big := v["uuid"].(string)
+	var progress map[string]any
+	for deadline := time.Now().Add(10 * time.Second); progress == nil && time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		_, v, _ = q("GET", "/v1/images/"+big, "")
+		if v["status"] != "Pulling" {
+			t.Fatalf("the slow pull ended before it showed progress: %v", v)
+		}
+		progress, _ = v["progress"].(map[string]any)
+	}
+	if progress == nil || progress["total"] != float64(1<<20) || progress["done"].(float64) <= 0 || progress["done"].(float64) >= 1<<20 {
+		t.Fatalf("progress of a slow pull: %v", v)
+	}
+	if pulled := wait(big, "Pulled"); pulled["progress"] != nil {
+		t.Fatalf("progress after the pull: %v", pulled)
+	}
+
 	_, _, raw := q("GET", "/v1/images/team/app/search?exact_match=true", "")
 	var found []map[string]any
 	if err := json.Unmarshal([]byte(raw), &found); err != nil || len(found) != 1 || found[0]["name"] != "team/app" {

@@ -11,9 +11,11 @@ import (
 	"time"
 
 	"github.com/zun-go/zun/apiserver/schema"
+	"github.com/zun-go/zun/auth"
 	"github.com/zun-go/zun/container"
 	"github.com/zun-go/zun/driver"
 	"github.com/zun-go/zun/errdefs"
+	"github.com/zun-go/zun/glance"
 )
 
 // hostOf finds a container's host for a direct call after checking that
@@ -179,9 +181,13 @@ func (s *Server) containerTop(c *call) (any, error) {
 	return map[string]any{"Titles": top.Titles, "Processes": top.Processes}, nil
 }
 
-// commitContainer serves POST .../commit?repository=R&tag=T: the container
-// becomes an image on its host. Until the image store lands, the answer's
-// uuid is the runtime's image id.
+// commitContainer serves POST .../commit?repository=R&tag=T as Zun does:
+// an image named R, tagged T, is created in the image store at once and
+// its id answered (202); the host then commits the container (paused
+// meanwhile) and the image's tarball is uploaded into the store, which
+// makes it active. A failure deletes the image and fails the action's
+// event. Without an image store the image stays on the host and the
+// answer is its runtime id.
 func (s *Server) commitContainer(c *call) (any, error) {
 	q := c.r.URL.Query()
 	repo := q.Get("repository")
@@ -199,18 +205,63 @@ func (s *Server) commitContainer(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	var im *glance.Image
+	if s.ImageStore != nil {
+		if err := glance.CanCreate(principal(c), glance.Shared); err != nil {
+			return nil, err
+		}
+		im = &glance.Image{Name: repo, Tags: []string{tag}, ContainerFormat: "docker", DiskFormat: "raw",
+			Owner: ct.ProjectID}
+		if err := s.ImageStore.Create(auth.System(c.ctx), im); err != nil {
+			return nil, err
+		}
+	}
 	if err := s.Actions.StartAction(c.ctx, s.newAction(c, ct, container.ActCommit)); err != nil {
 		c.log.Error("record action", "container", ct.UUID, "error", err)
 	}
 	event := container.EventName(container.ActCommit)
 	_ = s.Actions.StartEvent(c.ctx, ct.UUID, c.requestID, event)
-	start := time.Now()
-	id, err := h.Commit(c.ctx, ct.RuntimeID, repo, tag)
-	_ = s.Actions.FinishEvent(c.ctx, ct.UUID, c.requestID, event, err)
-	if err != nil {
-		return nil, err
-	}
-	c.log.Info("container committed", "container", ct.UUID, "image", id, "duration_ms", time.Since(start).Milliseconds())
 	c.status = 202
-	return map[string]any{"uuid": strings.TrimPrefix(id, "sha256:")}, nil
+	if im == nil {
+		id, err := h.Commit(c.ctx, ct.RuntimeID, repo, tag)
+		_ = s.Actions.FinishEvent(c.ctx, ct.UUID, c.requestID, event, err)
+		if err != nil {
+			return nil, err
+		}
+		return map[string]any{"uuid": strings.TrimPrefix(id, "sha256:")}, nil
+	}
+	go func() {
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(c.ctx), commitTimeout)
+		defer cancel()
+		start := time.Now()
+		err := s.commitIntoStore(ctx, h, ct, repo, tag, im.ID)
+		_ = s.Actions.FinishEvent(ctx, ct.UUID, c.requestID, event, err)
+		if err != nil {
+			c.log.Warn("commit failed", "container", ct.UUID, "image", im.ID, "error", err)
+			if derr := s.ImageStore.Delete(auth.System(ctx), im.ID); derr != nil && !errdefs.IsNotFound(derr) {
+				c.log.Warn("delete the image of a failed commit", "image", im.ID, "error", derr)
+			}
+			return
+		}
+		c.log.Info("container committed", "container", ct.UUID, "image", im.ID, "duration_ms", time.Since(start).Milliseconds())
+	}()
+	return map[string]any{"uuid": im.ID}, nil
+}
+
+// commitTimeout bounds a commit into the image store.
+const commitTimeout = 30 * time.Minute
+
+// commitIntoStore commits ct on its host and uploads the image into the
+// store as image id.
+func (s *Server) commitIntoStore(ctx context.Context, h HostAPI, ct *container.Container, repo, tag, id string) error {
+	if _, err := h.Commit(ctx, ct.RuntimeID, repo, tag); err != nil {
+		return err
+	}
+	data, err := h.SaveImage(ctx, repo+":"+tag)
+	if err != nil {
+		return err
+	}
+	defer data.Close()
+	_, err = s.ImageStore.Upload(auth.System(ctx), id, data)
+	return err
 }

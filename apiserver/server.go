@@ -17,6 +17,7 @@ import (
 	"github.com/zun-go/zun/apiserver/schema"
 	"github.com/zun-go/zun/auth"
 	"github.com/zun-go/zun/container"
+	"github.com/zun-go/zun/glance"
 	"github.com/zun-go/zun/host"
 	"github.com/zun-go/zun/images"
 	"github.com/zun-go/zun/policy"
@@ -108,6 +109,9 @@ type Deps struct {
 	Registries registry.Store
 	// Images serves the images API; nil: 501.
 	Images images.Store
+	// ImageStore is the embedded image store: containers of image driver
+	// glance run its images, and commit writes into it. nil: neither.
+	ImageStore *glance.Service
 	// Policy authorizes calls; nil: Zun's default rules.
 	Policy Policy
 	// Quotas serves the quotas API; nil: quotas are not enabled (501).

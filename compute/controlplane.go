@@ -2,6 +2,7 @@ package compute
 
 import (
 	"context"
+	"io"
 	"time"
 
 	"github.com/zun-go/zun/container"
@@ -31,6 +32,18 @@ type ControlPlane interface {
 	// RegistryAuth returns the credentials of the private registry a
 	// container on host pulls its image from (its RegistryID).
 	RegistryAuth(ctx context.Context, host, uuid string) (driver.RegistryAuth, error)
+	// StoreImage describes the image-store image a container on host runs
+	// (image driver glance) and, when data is set, opens its tarball.
+	StoreImage(ctx context.Context, host, uuid string, data bool) (StoreImage, io.ReadCloser, error)
+}
+
+// StoreImage describes an image of the image store. Its data never
+// changes once stored.
+type StoreImage struct {
+	ID       string `json:"id"`
+	Name     string `json:"name"`
+	Checksum string `json:"checksum"` // md5, hex
+	Size     int64  `json:"size"`
 }
 
 // Report is what a host tells about one container.

@@ -141,7 +141,8 @@ func (a *Agent) carryOut(ctx context.Context, rec *container.Container) error {
 // container, adopting one left by an earlier attempt.
 func (a *Agent) create(ctx context.Context, rec *container.Container) error {
 	a.progress(ctx, rec, container.ImagePulling)
-	if err := a.prepareImage(ctx, rec); err != nil {
+	ref, err := a.prepareImage(ctx, rec)
+	if err != nil {
 		return err
 	}
 	a.progress(ctx, rec, container.TaskCreating)
@@ -151,6 +152,7 @@ func (a *Agent) create(ctx context.Context, rec *container.Container) error {
 		a.log.Info("adopting runtime container from an earlier attempt", "container", rec.UUID, "runtime_id", id)
 	} else {
 		spec := specOf(rec, a.cfg.Host)
+		spec.Image = ref
 		if spec.Mounts, err = a.mountsOf(rec); err != nil {
 			return fmt.Errorf("prepare mounts: %w", err)
 		}
@@ -180,11 +182,13 @@ func startingTask(run bool) container.TaskState {
 	return container.TaskNone
 }
 
-// prepareImage applies the pull policy. Without an explicit policy Zun
-// pulls images tagged latest (or untagged) always and others if not
-// present; when such a default pull fails but the image is on the host,
-// the local copy is used, so hosts without a registry still work.
-func (a *Agent) prepareImage(ctx context.Context, rec *container.Container) error {
+// prepareImage applies the pull policy and returns the reference to run.
+// Without an explicit policy Zun pulls images tagged latest (or untagged)
+// always and others if not present; when such a default pull fails but
+// the image is on the host, the local copy is used, so hosts without a
+// registry still work. Images of the image store (image driver glance)
+// are loaded from there.
+func (a *Agent) prepareImage(ctx context.Context, rec *container.Container) (string, error) {
 	policy := driver.PullPolicy(strings.ToLower(rec.ImagePullPolicy))
 	explicit := policy != ""
 	if !explicit {
@@ -193,15 +197,18 @@ func (a *Agent) prepareImage(ctx context.Context, rec *container.Container) erro
 			policy = driver.PullAlways
 		}
 	}
+	if rec.ImageDriver == ImageDriverGlance {
+		return a.prepareStoreImage(ctx, rec, policy)
+	}
 	pull := a.drv.PrepareImage
 	if rec.RegistryID != "" {
 		ap, ok := a.drv.(driver.AuthPreparer)
 		if !ok {
-			return errdefs.NotSupportedf("the %s runtime cannot pull from private registries", a.drv.Name())
+			return "", errdefs.NotSupportedf("the %s runtime cannot pull from private registries", a.drv.Name())
 		}
 		auth, err := a.cp.RegistryAuth(ctx, a.cfg.Host, rec.UUID)
 		if err != nil {
-			return fmt.Errorf("registry of image %s: %w", rec.Image, err)
+			return "", fmt.Errorf("registry of image %s: %w", rec.Image, err)
 		}
 		pull = func(ctx context.Context, ref string, policy driver.PullPolicy) error {
 			return ap.PrepareImageAuth(ctx, ref, policy, auth)
@@ -211,13 +218,13 @@ func (a *Agent) prepareImage(ctx context.Context, rec *container.Container) erro
 	if err != nil && !explicit && policy == driver.PullAlways {
 		if lerr := a.drv.PrepareImage(ctx, rec.Image, driver.PullNever); lerr == nil {
 			a.log.Warn("image pull failed; using the copy on this host", "image", rec.Image, "error", err)
-			return nil
+			return rec.Image, nil
 		}
 	}
 	if err != nil {
-		return fmt.Errorf("image %s: %w", rec.Image, err)
+		return "", fmt.Errorf("image %s: %w", rec.Image, err)
 	}
-	return nil
+	return rec.Image, nil
 }
 
 // imageTag returns the tag of an image reference ("" if none).

@@ -68,6 +68,20 @@ type AuthPreparer interface {
 	PrepareImageAuth(ctx context.Context, image string, policy PullPolicy, auth RegistryAuth) error
 }
 
+// Progress is how far a transfer has come, in bytes; Total 0 is not
+// known yet.
+type Progress struct {
+	Done  int64 `json:"done"`
+	Total int64 `json:"total"`
+}
+
+// ProgressPuller is a Driver that reports how far a pull has come;
+// PrepareImageProgress is PrepareImageAuth calling progress (when set) as
+// bytes arrive.
+type ProgressPuller interface {
+	PrepareImageProgress(ctx context.Context, image string, policy PullPolicy, auth RegistryAuth, progress func(Progress)) error
+}
+
 // ImageInfo describes an image an engine has.
 type ImageInfo struct {
 	ID   string // the engine's id, such as sha256:...
@@ -81,6 +95,16 @@ type ImageManager interface {
 	// RemoveImage removes image ref; ErrNotFound when absent, ErrConflict
 	// while a container uses it.
 	RemoveImage(ctx context.Context, ref string) error
+}
+
+// ImageArchiver is a Driver that moves images as `docker save` tarballs
+// (the image store's format).
+type ImageArchiver interface {
+	// LoadImage loads a tarball and returns the references it named
+	// (repo:tag), or the loaded image ids when it named none.
+	LoadImage(ctx context.Context, tarball io.Reader) ([]string, error)
+	// SaveImage streams image ref as a tarball.
+	SaveImage(ctx context.Context, ref string) (io.ReadCloser, error)
 }
 
 // PullPolicy says when PrepareImage pulls.

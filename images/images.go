@@ -20,20 +20,24 @@ const (
 
 // Image is an image on a compute host.
 type Image struct {
-	Schema          int       `json:"schema"`
-	UUID            string    `json:"uuid"`
-	Repo            string    `json:"repo"`
-	Tag             string    `json:"tag"`
-	ImageID         string    `json:"image_id,omitempty"`
-	Size            int64     `json:"size,omitempty"`
-	Host            string    `json:"host"`
-	ImagePullPolicy string    `json:"image_pull_policy,omitempty"`
-	ProjectID       string    `json:"project_id"`
-	UserID          string    `json:"user_id"`
-	Status          string    `json:"status"`
-	StatusReason    string    `json:"status_reason,omitempty"`
-	CreatedAt       time.Time `json:"created_at"`
-	UpdatedAt       time.Time `json:"updated_at,omitzero"`
+	Schema          int    `json:"schema"`
+	UUID            string `json:"uuid"`
+	Repo            string `json:"repo"`
+	Tag             string `json:"tag"`
+	ImageID         string `json:"image_id,omitempty"`
+	Size            int64  `json:"size,omitempty"`
+	Host            string `json:"host"`
+	ImagePullPolicy string `json:"image_pull_policy,omitempty"`
+	ProjectID       string `json:"project_id"`
+	UserID          string `json:"user_id"`
+	Status          string `json:"status"`
+	StatusReason    string `json:"status_reason,omitempty"`
+	// Done and Total are how far a pull has come, in bytes, while Pulling
+	// (Total 0: not known yet).
+	Done      int64     `json:"done,omitempty"`
+	Total     int64     `json:"total,omitempty"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at,omitzero"`
 }
 
 // Ref is the image's reference, repo:tag.

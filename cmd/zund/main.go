@@ -147,6 +147,7 @@ func run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	hostRecords := store.Hosts(db, cs, cfg.Scheduler.ClaimCheck())
 	hosts.UseRegistry(hostRecords)
 	hosts.UseRegistries(registries)
+	hosts.UseImageStore(imageStore)
 	var agent *compute.Agent
 	if !cfg.NoCompute {
 		drv, err := docker.New(ctx, docker.Options{Host: cfg.DockerHost, HostName: cfg.Host})
@@ -191,6 +192,7 @@ func run(ctx context.Context, cfg Config, log *slog.Logger) error {
 		Volumes:     volumes,
 		Registries:  registries,
 		Images:      store.Images(db),
+		ImageStore:  imageStore,
 		Liveness:    hosts,
 		Logger:      log.With("role", "api"),
 	}

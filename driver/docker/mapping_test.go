@@ -110,7 +110,7 @@ func TestDrainProgress(t *testing.T) {
 		{"broken stream", `{"status":"Pull`, "read progress: unexpected EOF"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			err := drainProgress(strings.NewReader(tc.stream))
+			err := drainProgress(strings.NewReader(tc.stream), nil)
 			got := ""
 			if err != nil {
 				got = err.Error()
@@ -119,6 +119,33 @@ func TestDrainProgress(t *testing.T) {
 				t.Fatalf("drainProgress: got error %q, want %q", got, tc.wantErr)
 			}
 		})
+	}
+}
+
+// TestDrainProgressBytes: the bytes of every layer seen add up, a
+// finished layer counts whole, and a layer already present counts nothing.
+func TestDrainProgressBytes(t *testing.T) {
+	t.Parallel()
+	stream := strings.Join([]string{
+		`{"status":"Pulling from me/app","id":"v1"}`,
+		`{"status":"Already exists","id":"l0"}`,
+		`{"status":"Pulling fs layer","id":"l1"}`,
+		`{"status":"Pulling fs layer","id":"l2"}`,
+		`{"status":"Downloading","id":"l1","progressDetail":{"current":10,"total":100}}`,
+		`{"status":"Downloading","id":"l2","progressDetail":{"current":5,"total":50}}`,
+		`{"status":"Download complete","id":"l1"}`,
+		`{"status":"Extracting","id":"l1","progressDetail":{"current":100,"total":100}}`,
+		`{"status":"Downloading","id":"l2","progressDetail":{"current":50,"total":50}}`,
+		`{"status":"Pull complete","id":"l2"}`,
+		`{"status":"Digest: sha256:x"}`,
+	}, "\n")
+	var seen []driver.Progress
+	if err := drainProgress(strings.NewReader(stream), func(p driver.Progress) { seen = append(seen, p) }); err != nil {
+		t.Fatal(err)
+	}
+	want := []driver.Progress{{Done: 10, Total: 100}, {Done: 15, Total: 150}, {Done: 105, Total: 150}, {Done: 150, Total: 150}}
+	if !slices.Equal(seen, want) {
+		t.Fatalf("progress %v, want %v", seen, want)
 	}
 }
 

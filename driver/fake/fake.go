@@ -89,8 +89,10 @@ type Driver struct {
 	names    map[string]string // name → id
 	images   map[string]string // normalised reference → image id
 	pullErrs map[string]error  // normalised reference → error of its pulls
-	subs     map[*subscriber]struct{}
-	nextPid  int
+	// pullTimes: normalised reference → how long its pulls take
+	pullTimes map[string]time.Duration
+	subs      map[*subscriber]struct{}
+	nextPid   int
 }
 
 // New returns a fake runtime.
@@ -99,13 +101,14 @@ func New(opts Options) *Driver {
 		opts.HostMemory = 8 << 30
 	}
 	d := &Driver{
-		opts:     opts,
-		ctrs:     make(map[string]*ctr),
-		names:    make(map[string]string),
-		images:   make(map[string]string),
-		pullErrs: make(map[string]error),
-		subs:     make(map[*subscriber]struct{}),
-		nextPid:  1000,
+		opts:      opts,
+		ctrs:      make(map[string]*ctr),
+		names:     make(map[string]string),
+		images:    make(map[string]string),
+		pullErrs:  make(map[string]error),
+		pullTimes: make(map[string]time.Duration),
+		subs:      make(map[*subscriber]struct{}),
+		nextPid:   1000,
 	}
 	d.AddImage(opts.Images...)
 	return d

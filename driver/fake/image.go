@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/zun-go/zun/driver"
 	"github.com/zun-go/zun/errdefs"
@@ -36,16 +37,36 @@ func (d *Driver) FailPull(ref string, err error) {
 	}
 }
 
+// SlowPull makes pulls of ref take d, reporting their progress in ten
+// steps of a 1 MiB image; 0 makes them instant again.
+func (d *Driver) SlowPull(ref string, dur time.Duration) {
+	n, err := normalise(ref)
+	if err != nil {
+		return
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.pullTimes[n] = dur
+}
+
 // PrepareImage makes image present according to policy, as the Docker
-// driver does; a pull is instant and fails only as FailPull said.
+// driver does; a pull is instant unless SlowPull said otherwise, and fails
+// only as FailPull said.
 func (d *Driver) PrepareImage(ctx context.Context, image string, policy driver.PullPolicy) error {
+	return d.PrepareImageProgress(ctx, image, policy, driver.RegistryAuth{}, nil)
+}
+
+// PrepareImageProgress is PrepareImage reporting a slow pull's progress
+// (driver.ProgressPuller).
+func (d *Driver) PrepareImageProgress(ctx context.Context, image string, policy driver.PullPolicy, _ driver.RegistryAuth, progress func(driver.Progress)) error {
 	ref, err := normalise(image)
 	if err != nil {
 		return err
 	}
 	d.mu.Lock()
-	defer d.mu.Unlock()
 	_, present := d.images[ref]
+	pullErr, slow := d.pullErrs[ref], d.pullTimes[ref]
+	d.mu.Unlock()
 	switch policy {
 	case driver.PullNever:
 		if !present {
@@ -60,12 +81,27 @@ func (d *Driver) PrepareImage(ctx context.Context, image string, policy driver.P
 	default:
 		return errdefs.Invalidf("image %q: unknown pull policy %q", image, policy)
 	}
-	if err := d.pullErrs[ref]; err != nil {
-		return fmt.Errorf("pull image %q: %w", image, err)
+	if pullErr != nil {
+		return fmt.Errorf("pull image %q: %w", image, pullErr)
 	}
+	const size = 1 << 20
+	for i := int64(1); slow > 0 && i <= 10; i++ {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(slow / 10):
+		}
+		if progress != nil {
+			progress(driver.Progress{Done: size * i / 10, Total: size})
+		}
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
 	d.images[ref] = "sha256:" + newID()
 	return nil
 }
+
+var _ driver.ProgressPuller = (*Driver)(nil)
 
 // Commit makes image repository:tag ("" is "latest") present and returns
 // its new id.
