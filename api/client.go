@@ -165,14 +165,22 @@ func (c *Client) send(ctx context.Context, method, u string, body any) (*http.Re
 		return nil, fmt.Errorf("%s %s: %w", method, u, err)
 	}
 	hr.Header.Set("Accept", "application/json")
-	hr.Header.Set("User-Agent", c.userAgent)
 	hr.Header.Set(VersionHeader, ServiceType+" "+c.version.String())
 	if body != nil {
 		hr.Header.Set("Content-Type", "application/json")
 	}
+	return c.roundTrip(hr)
+}
+
+// roundTrip sends hr with the client's user agent and token, for the
+// container service or another service of the same cloud (the image
+// store), and returns a 2xx response; other statuses become an *Error.
+func (c *Client) roundTrip(hr *http.Request) (*http.Response, error) {
+	hr.Header.Set("User-Agent", c.userAgent)
 	token := c.token
 	if c.auth != nil {
-		if token, err = c.auth.Token(ctx); err != nil {
+		var err error
+		if token, err = c.auth.Token(hr.Context()); err != nil {
 			return nil, fmt.Errorf("authenticate: %w", err)
 		}
 	}

@@ -72,8 +72,9 @@ const maxErrorBody = 64 << 10
 
 // decodeError reads a non-2xx response. Zun answers
 // {"errors":[{...}]}; Keystone's middleware answers
-// {"error":{"code","title","message"}}; anything else (a proxy's HTML
-// page) keeps its first line as the detail.
+// {"error":{"code","title","message"}}; the image store answers
+// {"code","title","message"}; anything else (a proxy's HTML page) keeps
+// its first line as the detail.
 func decodeError(resp *http.Response) *Error {
 	e := &Error{Status: resp.StatusCode, RequestID: resp.Header.Get(RequestIDHeader)}
 	data, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
@@ -96,6 +97,14 @@ func decodeError(resp *http.Response) *Error {
 	}
 	if json.Unmarshal(data, &ks) == nil && (ks.Error.Message != "" || ks.Error.Title != "") {
 		e.Title, e.Detail = ks.Error.Title, ks.Error.Message
+		return e
+	}
+	var flat struct {
+		Title   string `json:"title"`
+		Message string `json:"message"`
+	}
+	if json.Unmarshal(data, &flat) == nil && (flat.Message != "" || flat.Title != "") {
+		e.Title, e.Detail = flat.Title, flat.Message
 		return e
 	}
 	text := strings.TrimSpace(string(data))

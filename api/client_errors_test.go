@@ -43,6 +43,16 @@ func TestErrorMapping(t *testing.T) {
 			errdefs.ErrUnauthorized, "The request you have made requires authentication.", "", "",
 		},
 		{
+			"image store body",
+			answer{status: 404, body: `{"code":404,"title":"Not Found","message":"No image found with ID 1f2e."}`},
+			errdefs.ErrNotFound, "No image found with ID 1f2e.", "", "",
+		},
+		{
+			"image store body without a message",
+			answer{status: 409, body: `{"code":409,"title":"Conflict"}`},
+			errdefs.ErrConflict, "Conflict", "", "",
+		},
+		{
 			"plain text body",
 			answer{status: 502, body: "upstream connect error\nmore", header: map[string]string{"Content-Type": "text/plain"}},
 			nil, "502 Bad Gateway: upstream connect error", "", "",

@@ -16,7 +16,8 @@ import (
 // OpenStack clients do, from OS_CLOUD and a clouds.yaml, or from the
 // OS_AUTH_URL, OS_USERNAME, OS_PASSWORD, OS_PROJECT_NAME, ... variables
 // that an openrc file exports. The container endpoint then comes from the
-// service catalog unless --endpoint or ZUN_ENDPOINT names one.
+// service catalog unless --endpoint or ZUN_ENDPOINT names one, and so does
+// the image store's unless --image-endpoint or ZUN_IMAGE_ENDPOINT does.
 
 // login returns the identity login of the environment, or nil when it
 // names none.
@@ -103,13 +104,14 @@ func cloudLogin(cloud string, getenv func(string) string) (*api.Password, error)
 	return nil, usagef("OS_CLOUD=%s: no clouds.yaml found (set OS_CLIENT_CONFIG_FILE)", cloud)
 }
 
-// catalogEndpoint logs in and finds the container endpoint.
-func catalogEndpoint(p *api.Password) (string, error) {
+// catalogEndpoint logs in and finds the endpoint of serviceType
+// ("container", "image") in the catalog.
+func catalogEndpoint(p *api.Password, serviceType string) (string, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	url, err := p.Endpoint(ctx, "container")
+	url, err := p.Endpoint(ctx, serviceType)
 	if err != nil {
-		return "", fmt.Errorf("find the container service: %w", err)
+		return "", fmt.Errorf("find the %s service: %w", serviceType, err)
 	}
 	return url, nil
 }

@@ -15,8 +15,8 @@ import (
 )
 
 // fakeCloud is an identity service whose catalog lists a container
-// service, both on one server.
-func fakeCloud(t *testing.T) *httptest.Server {
+// service and, with withImage, an image store, all on one server.
+func fakeCloud(t *testing.T, withImage bool) *httptest.Server {
 	t.Helper()
 	var srv *httptest.Server
 	srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -47,14 +47,20 @@ func fakeCloud(t *testing.T) *httptest.Server {
 				io.WriteString(w, `{"error": {"code": 401, "message": "The request you have made requires authentication."}}`)
 				return
 			}
+			catalog := []any{map[string]any{"type": "container", "endpoints": []any{
+				map[string]any{"interface": "internal", "region": "RegionOne", "url": "http://wrong.invalid/v1"},
+				map[string]any{"interface": "public", "region": "RegionOne", "url": srv.URL + "/v1"},
+			}}}
+			if withImage {
+				catalog = append(catalog, map[string]any{"type": "image", "endpoints": []any{
+					map[string]any{"interface": "public", "region": "RegionOne", "url": srv.URL + "/catalog-image"},
+				}})
+			}
 			w.Header().Set("X-Subject-Token", "tok-demo")
 			w.WriteHeader(201)
 			json.NewEncoder(w).Encode(map[string]any{"token": map[string]any{
 				"expires_at": time.Now().Add(time.Hour).UTC().Format(time.RFC3339),
-				"catalog": []any{map[string]any{"type": "container", "endpoints": []any{
-					map[string]any{"interface": "internal", "region": "RegionOne", "url": "http://wrong.invalid/v1"},
-					map[string]any{"interface": "public", "region": "RegionOne", "url": srv.URL + "/v1"},
-				}}},
+				"catalog":    catalog,
 			}})
 		case "GET /v1/containers":
 			if r.Header.Get("X-Auth-Token") != "tok-demo" {
@@ -63,6 +69,13 @@ func fakeCloud(t *testing.T) *httptest.Server {
 			}
 			w.Header().Set("Content-Type", "application/json")
 			io.WriteString(w, `{"containers": [], "next": null}`)
+		case "GET /catalog-image/v2/images":
+			if r.Header.Get("X-Auth-Token") != "tok-demo" || r.Header.Get("OpenStack-API-Version") != "" {
+				w.WriteHeader(401)
+				return
+			}
+			w.Header().Set("Content-Type", "application/json")
+			io.WriteString(w, `{"images": [{"id": "1f2e", "name": "demo", "status": "active"}], "first": "/v2/images", "schema": "/v2/schemas/images"}`)
 		default:
 			w.WriteHeader(404)
 		}
@@ -72,7 +85,7 @@ func fakeCloud(t *testing.T) *httptest.Server {
 }
 
 func TestOpenStackLogin(t *testing.T) {
-	srv := fakeCloud(t)
+	srv := fakeCloud(t, true)
 	dir := t.TempDir()
 	clouds := filepath.Join(dir, "clouds.yaml")
 	os.WriteFile(clouds, []byte(`clouds:
@@ -118,6 +131,35 @@ func TestOpenStackLogin(t *testing.T) {
 			}
 			if code == 0 && !strings.Contains(stdout.String(), "UUID") {
 				t.Fatalf("stdout %q", stdout.String())
+			}
+		})
+	}
+}
+
+// TestImageStoreFromCatalog checks that, logged in through identity,
+// zunctl finds the image store in the catalog, and says so when the
+// catalog has none.
+func TestImageStoreFromCatalog(t *testing.T) {
+	for _, tc := range []struct {
+		name       string
+		withImage  bool
+		want       int
+		wantStdout string
+		wantStderr string
+	}{
+		{"in the catalog", true, 0, "demo", ""},
+		{"not in the catalog", false, 1, "", `find the image service: the catalog has no public endpoint of service type "image" (set --image-endpoint or ZUN_IMAGE_ENDPOINT)`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := fakeCloud(t, tc.withImage)
+			env := map[string]string{
+				"OS_AUTH_URL": srv.URL + "/identity/v3", "OS_USERNAME": "demo", "OS_PASSWORD": "s3cret", "OS_PROJECT_NAME": "demo",
+			}
+			var stdout, stderr bytes.Buffer
+			a := &app{stdout: &stdout, stderr: &stderr, getenv: func(k string) string { return env[k] }}
+			code := a.run(context.Background(), []string{"image", "store-list"})
+			if code != tc.want || !strings.Contains(stdout.String(), tc.wantStdout) || !strings.Contains(stderr.String(), tc.wantStderr) {
+				t.Fatalf("exit %d, want %d; stdout %q, want %q; stderr %q, want %q", code, tc.want, stdout.String(), tc.wantStdout, stderr.String(), tc.wantStderr)
 			}
 		})
 	}

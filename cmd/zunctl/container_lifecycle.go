@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"io"
 
 	"github.com/spf13/cobra"
@@ -18,22 +17,13 @@ import (
 // for each success and an error line for each failure; it fails if any
 // did.
 func eachContainer(ctx context.Context, out output, errw io.Writer, verb string, idents []string, do func(ident string) error) error {
-	failed := false
-	for _, id := range idents {
+	return forEach(ctx, errw, idents, func(id string) error {
 		if err := do(id); err != nil {
-			if ctx.Err() != nil {
-				return err
-			}
-			fmt.Fprintf(errw, "error: %v\n", err)
-			failed = true
-			continue
+			return err
 		}
 		out.Messagef("Request to %s container %s has been accepted.", verb, id)
-	}
-	if failed {
-		return exitCode(1)
-	}
-	return nil
+		return nil
+	})
 }
 
 // lifecycleCommand builds a command that applies one action to several

@@ -15,6 +15,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"strings"
 	"syscall"
 	"time"
 
@@ -70,7 +71,10 @@ func (a *app) run(ctx context.Context, args []string) int {
 	}
 	fmt.Fprintf(a.stderr, "error: %v\n", err)
 	var netErr *url.Error
-	if errors.As(err, &netErr) {
+	switch {
+	case errors.As(err, &netErr) && a.imageURL != "" && strings.HasPrefix(netErr.URL, a.imageURL):
+		fmt.Fprintf(a.stderr, "Is the image store running at %s? Set --image-endpoint or %s.\n", a.imageURL, envImageEndpoint)
+	case errors.As(err, &netErr):
 		fmt.Fprintf(a.stderr, "Is the container service running at %s? Set --endpoint or %s.\n", a.conn.value("endpoint", envEndpoint, a.getenv), envEndpoint)
 	}
 	return 1

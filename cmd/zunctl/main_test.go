@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/md5"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -28,11 +29,13 @@ type reply struct {
 	status int
 	body   string
 	ctype  string
+	header map[string]string
 }
 
 // fakeZun serves canned Zun answers by "METHOD /escaped/path" and keeps a
 // log of the requests. A route's replies are used in turn, the last one
-// for good.
+// for good. The image store is on the same server, under /image (its
+// paths are the ones with /v2/).
 type fakeZun struct {
 	t      *testing.T
 	mu     sync.Mutex
@@ -47,14 +50,26 @@ func (f *fakeZun) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.URL.RawQuery != "" {
 		line += "?" + r.URL.RawQuery
 	}
-	if v := r.Header.Get("OpenStack-API-Version"); v != "container 1.40" {
+	want := "container 1.40"
+	if strings.Contains(r.URL.Path, "/v2/") {
+		want = "" // the image store has no microversions
+	}
+	if v := r.Header.Get("OpenStack-API-Version"); v != want {
 		line += "  [" + v + "]"
 	}
 	if tok := r.Header.Get("X-Auth-Token"); tok != "" {
 		line += "  [token " + tok + "]"
 	}
 	fmt.Fprintln(&f.log, line)
-	if b, _ := io.ReadAll(r.Body); len(b) > 0 {
+	b, _ := io.ReadAll(r.Body)
+	switch {
+	case r.Header.Get("Content-Type") == "application/octet-stream":
+		length := r.Header.Get("Content-Length")
+		if length == "" {
+			length = "none"
+		}
+		fmt.Fprintf(&f.log, "  [%d bytes of application/octet-stream, Content-Length %s]\n", len(b), length)
+	case len(b) > 0:
 		fmt.Fprintf(&f.log, "  %s\n", canonicalJSON(f.t, b))
 	}
 
@@ -83,6 +98,9 @@ func (f *fakeZun) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		ctype = "application/json"
 	}
 	w.Header().Set("Content-Type", ctype)
+	for k, v := range rp.header {
+		w.Header().Set(k, v)
+	}
 	status := rp.status
 	if status == 0 {
 		status = http.StatusOK
@@ -103,28 +121,42 @@ func canonicalJSON(t *testing.T, b []byte) string {
 }
 
 // cliCase is one zunctl run against the fake service, checked against
-// testdata/<name>.golden.
+// testdata/<name>.golden. In args and env, {srv} is the fake's URL and
+// {tmp} a directory that holds files before the run.
 type cliCase struct {
 	name   string
 	args   []string
 	env    map[string]string
 	routes map[string][]reply
+	files  map[string]string
 }
 
 // runCase runs zunctl and renders what happened: the command line, the
-// requests, stdout, stderr and the exit status.
+// requests, stdout, stderr, the exit status and, when there are any, the
+// files of {tmp}.
 func runCase(t *testing.T, tc cliCase) string {
 	t.Helper()
 	fake := &fakeZun{t: t, routes: tc.routes}
 	srv := httptest.NewServer(fake)
 	defer srv.Close()
+	dir := t.TempDir()
+	for name, content := range tc.files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	expand := strings.NewReplacer("{srv}", srv.URL, "{tmp}", dir).Replace
 	env := map[string]string{envEndpoint: srv.URL + "/v1"}
 	for k, v := range tc.env {
-		env[k] = v
+		env[k] = expand(v)
+	}
+	args := make([]string, len(tc.args))
+	for i, arg := range tc.args {
+		args[i] = expand(arg)
 	}
 	var stdout, stderr bytes.Buffer
 	a := &app{stdout: &stdout, stderr: &stderr, getenv: func(k string) string { return env[k] }, pollInterval: time.Millisecond}
-	code := a.run(context.Background(), tc.args)
+	code := a.run(context.Background(), args)
 
 	fake.mu.Lock()
 	requests := fake.log.String()
@@ -135,7 +167,27 @@ func runCase(t *testing.T, tc cliCase) string {
 	fmt.Fprintf(&b, "--- stdout\n%s", stdout.String())
 	fmt.Fprintf(&b, "--- stderr\n%s", stderr.String())
 	fmt.Fprintf(&b, "--- exit %d\n", code)
-	return strings.ReplaceAll(b.String(), srv.URL, "http://zun.test")
+	if files := listFiles(t, dir); files != "" {
+		fmt.Fprintf(&b, "--- files\n%s", files)
+	}
+	return strings.NewReplacer(srv.URL, "http://zun.test", dir, "{tmp}").Replace(b.String())
+}
+
+// listFiles lists the files of dir with their sizes and MD5 checksums.
+func listFiles(t *testing.T, dir string) string {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	for _, e := range entries {
+		data, err := os.ReadFile(filepath.Join(dir, e.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		fmt.Fprintf(&b, "%s: %d bytes, md5 %x\n", e.Name(), len(data), md5.Sum(data))
+	}
+	return b.String()
 }
 
 func quoteArgs(args []string) []string {

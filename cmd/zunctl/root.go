@@ -12,20 +12,26 @@ import (
 
 // Defaults of the connection settings.
 const (
-	defaultEndpoint = "http://127.0.0.1:9517/v1"
-	envEndpoint     = "ZUN_ENDPOINT"
-	envToken        = "ZUN_TOKEN"
+	defaultEndpoint  = "http://127.0.0.1:9517/v1"
+	envEndpoint      = "ZUN_ENDPOINT"
+	envToken         = "ZUN_TOKEN"
+	envImageEndpoint = "ZUN_IMAGE_ENDPOINT"
 )
 
 // app is one run of zunctl: its streams, environment and global options.
 type app struct {
 	stdout, stderr io.Writer
 	getenv         func(string) string
-	// pollInterval paces run --wait.
+	// pollInterval paces run --wait and image pull.
 	pollInterval time.Duration
 
 	conn    connection
 	jsonOut bool
+	// imageEndpoint is --image-endpoint; imageURL is the image store's
+	// endpoint once resolved (see imageStore), for the hint of a network
+	// error.
+	imageEndpoint string
+	imageURL      string
 }
 
 // connection says how to reach the service. Its flags fall back to the
@@ -86,7 +92,7 @@ func (c *connection) config(getenv func(string) string) (api.Config, error) {
 	}
 	cfg.Auth = pw
 	if !c.flags.Lookup("endpoint").Changed && getenv(envEndpoint) == "" {
-		if cfg.Endpoint, err = catalogEndpoint(pw); err != nil {
+		if cfg.Endpoint, err = catalogEndpoint(pw, "container"); err != nil {
 			return api.Config{}, err
 		}
 	}
@@ -138,6 +144,7 @@ a request and 2 when the command line is wrong.`,
 	root.AddGroup(
 		&cobra.Group{ID: "containers", Title: "Container commands:"},
 		&cobra.Group{ID: "inspect", Title: "Inspection commands:"},
+		&cobra.Group{ID: "images", Title: "Image commands:"},
 		&cobra.Group{ID: "quotas", Title: "Quota commands:"},
 	)
 	add := func(group string, cmds ...*cobra.Command) {
@@ -154,6 +161,7 @@ a request and 2 when the command line is wrong.`,
 	add("inspect",
 		newListCommand(a), newShowCommand(a), newLogsCommand(a), newStatsCommand(a),
 		newTopCommand(a), newActionsCommand(a), newVersionCommand(a))
+	add("images", newImageCommand(a))
 	add("quotas", newQuotaCommand(a), newQuotaClassCommand(a))
 	return root
 }
