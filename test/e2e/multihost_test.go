@@ -98,7 +98,7 @@ func (a *agentProc) stop(sig syscall.Signal) {
 // containers Unknown, new containers go elsewhere, and when it comes back
 // its containers are true again, with no duplicates in its engine.
 func TestMultiHost(t *testing.T) {
-	requireDocker(t, "")
+	dc := requireDocker(t, "")
 	engines := make([]*engine, 3)
 	var wg sync.WaitGroup
 	for i := range engines {
@@ -284,6 +284,22 @@ func TestMultiHost(t *testing.T) {
 		if !poll(10*time.Second, func() bool { _, err := os.Stat(dir); return os.IsNotExist(err) }) {
 			t.Fatalf("the deleted volume's data is still in %s", dir)
 		}
+	}
+
+	// An image of the image store runs on a host of its own engine: the
+	// agent downloads the tarball from the control plane and loads it.
+	tarball := filepath.Join(t.TempDir(), "mh.tar")
+	saveAs(t, dc, "zun-e2e/mh-store:v1", tarball)
+	admin.must("image", "create", "--container-format", "docker", "--disk-format", "raw", "--file", tarball, "mh-store")
+	zun.must("run", "--image-driver", "glance", "--name", "mh-glance", "--host", "mh-2", "mh-store", "sleep", "3600")
+	zun.waitStatus("Running", "show", "mh-glance")
+	remote, err := client.NewClientWithOpts(client.WithHost(engines[2].host), client.WithAPIVersionNegotiation())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer remote.Close()
+	if _, _, err := remote.ImageInspectWithRaw(ctx, "zun-e2e/mh-store:v1"); err != nil {
+		t.Fatalf("mh-2's engine did not load the stored image: %v", err)
 	}
 }
 
