@@ -182,9 +182,9 @@ func (s *Server) containerTop(c *call) (any, error) {
 }
 
 // commitContainer serves POST .../commit?repository=R&tag=T as Zun does:
-// an image named R, tagged T, is created in the image store at once and
-// its id answered (202); the host then commits the container (paused
-// meanwhile) and the image's tarball is uploaded into the store, which
+// an image named R, tagged T, is created in the image store and its id
+// answered (202) once the host has committed the container (paused
+// meanwhile); the image's tarball is then uploaded into the store, which
 // makes it active. A failure deletes the image and fails the action's
 // event. Without an image store the image stays on the host and the
 // answer is its runtime id.
@@ -230,11 +230,21 @@ func (s *Server) commitContainer(c *call) (any, error) {
 		}
 		return map[string]any{"uuid": strings.TrimPrefix(id, "sha256:")}, nil
 	}
+	// The runtime's commit (the container paused meanwhile) is part of the
+	// request, so that its failure is the answer and the container is
+	// back to its state when the answer comes; the upload goes on after.
+	if _, err := h.Commit(c.ctx, ct.RuntimeID, repo, tag); err != nil {
+		_ = s.Actions.FinishEvent(c.ctx, ct.UUID, c.requestID, event, err)
+		if derr := s.ImageStore.Delete(auth.System(c.ctx), im.ID); derr != nil && !errdefs.IsNotFound(derr) {
+			c.log.Warn("delete the image of a failed commit", "image", im.ID, "error", derr)
+		}
+		return nil, err
+	}
 	go func() {
 		ctx, cancel := context.WithTimeout(context.WithoutCancel(c.ctx), commitTimeout)
 		defer cancel()
 		start := time.Now()
-		err := s.commitIntoStore(ctx, h, ct, repo, tag, im.ID)
+		err := s.uploadCommitted(ctx, h, repo, tag, im.ID)
 		_ = s.Actions.FinishEvent(ctx, ct.UUID, c.requestID, event, err)
 		if err != nil {
 			c.log.Warn("commit failed", "container", ct.UUID, "image", im.ID, "error", err)
@@ -251,12 +261,9 @@ func (s *Server) commitContainer(c *call) (any, error) {
 // commitTimeout bounds a commit into the image store.
 const commitTimeout = 30 * time.Minute
 
-// commitIntoStore commits ct on its host and uploads the image into the
-// store as image id.
-func (s *Server) commitIntoStore(ctx context.Context, h HostAPI, ct *container.Container, repo, tag, id string) error {
-	if _, err := h.Commit(ctx, ct.RuntimeID, repo, tag); err != nil {
-		return err
-	}
+// uploadCommitted uploads image repo:tag of host h into the store as
+// image id.
+func (s *Server) uploadCommitted(ctx context.Context, h HostAPI, repo, tag, id string) error {
 	data, err := h.SaveImage(ctx, repo+":"+tag)
 	if err != nil {
 		return err
