@@ -122,6 +122,9 @@ type Container struct {
 	// volumes, where it must run; "" when none does yet.
 	VolumeHost string `json:"volume_host,omitempty"`
 	RegistryID string `json:"registry_id,omitempty"`
+	// PortGroup is the security group made for the container's
+	// exposed_ports; it goes with the container.
+	PortGroup string `json:"port_group,omitempty"`
 	// ImageStoreID is the image-store image a container of image driver
 	// glance runs, found by Image when it was created.
 	ImageStoreID string `json:"image_store_id,omitempty"`

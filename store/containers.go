@@ -62,6 +62,9 @@ type ContainerStore struct {
 	// volumes, when set (see Volumes), attach and release the volumes of
 	// containers with their records.
 	volumes *VolumeStore
+	// networks, when set (see Networks), make and release the ports of
+	// containers in the transactions that create and delete them.
+	networks *NetworkStore
 }
 
 // Containers returns the container store of db. Its index is loaded in the
@@ -108,6 +111,11 @@ func (s *ContainerStore) Create(ctx context.Context, c *container.Container, act
 		// First: it sets the mounts' volume ids, part of the record.
 		if s.volumes != nil {
 			if err := s.volumes.attach(ctx, txn, c); err != nil {
+				return err
+			}
+		}
+		if s.networks != nil {
+			if err := s.networks.attach(ctx, txn, c); err != nil {
 				return err
 			}
 		}
@@ -220,6 +228,12 @@ func (s *ContainerStore) Find(ctx context.Context, ident string) (*container.Con
 // moves the name's uniqueness key when the name changes. fn must not
 // change the UUID or the project.
 func (s *ContainerStore) Update(ctx context.Context, uuid string, fn func(*container.Container) error) (*container.Container, error) {
+	return s.UpdateWith(ctx, uuid, func(c *container.Container, _ *Txn) error { return fn(c) })
+}
+
+// UpdateWith is Update whose fn may add writes of its own to the
+// transaction that stores the record (the ports of a network attach).
+func (s *ContainerStore) UpdateWith(ctx context.Context, uuid string, fn func(*container.Container, *Txn) error) (*container.Container, error) {
 	scope, err := auth.ScopeFrom(ctx)
 	if err != nil {
 		return nil, err
@@ -234,7 +248,8 @@ func (s *ContainerStore) Update(ctx context.Context, uuid string, fn func(*conta
 			return nil, errdefs.Unavailablef("container %s was written by a newer version (schema %d); upgrade this service", uuid, old.Schema)
 		}
 		c := old.Clone()
-		if err := fn(c); err != nil {
+		txn := s.db.Txn()
+		if err := fn(c, txn); err != nil {
 			return nil, err
 		}
 		if c.UUID != old.UUID || c.ProjectID != old.ProjectID {
@@ -242,7 +257,7 @@ func (s *ContainerStore) Update(ctx context.Context, uuid string, fn func(*conta
 		}
 		c.Schema = container.SchemaVersion
 		c.UpdatedAt = time.Now().UTC()
-		txn := s.db.Txn().Swap(containerKey(uuid), c, it.Revision)
+		txn.Swap(containerKey(uuid), c, it.Revision)
 		if c.Host != old.Host || claimOf(c) != claimOf(old) {
 			if err := s.reclaim(ctx, txn, old, c); err != nil {
 				return nil, err
@@ -308,6 +323,11 @@ func (s *ContainerStore) Delete(ctx context.Context, uuid string) error {
 		}
 		if s.volumes != nil {
 			if err := s.volumes.release(ctx, txn, &it.Value); err != nil {
+				return err
+			}
+		}
+		if s.networks != nil {
+			if err := s.networks.release(ctx, txn, &it.Value); err != nil {
 				return err
 			}
 		}

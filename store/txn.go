@@ -24,6 +24,8 @@ type Txn struct {
 	conds  []cond
 	ops    []clientv3.Op
 	encErr error
+	// touched are the guard keys written (see touch), each once.
+	touched map[string]bool
 }
 
 // cond is a key and the revision it must be at; 0 means absent, -1 means

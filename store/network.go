@@ -1,0 +1,952 @@
+package store
+
+import (
+	"cmp"
+	"context"
+	crand "crypto/rand"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net/netip"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/zun-go/zun/auth"
+	"github.com/zun-go/zun/errdefs"
+	"github.com/zun-go/zun/network"
+)
+
+// The network service's keys. Addresses and MACs have a key each, made in
+// the transaction that makes the port, so no two ports ever get the same
+// one; guards are keys that writers touch so that a check-then-write on
+// what they cover (ports of a network, subnets of a project, ports of a
+// group) fails when something changed in between.
+const (
+	netNetworksPrefix = "net/networks/"
+	netSubnetsPrefix  = "net/subnets/"
+	netPortsPrefix    = "net/ports/"
+	netGroupsPrefix   = "net/groups/"
+	netIPsPrefix      = "net/ips/"  // <subnet>/<address>: port id
+	netMACsPrefix     = "net/macs/" // <network>/<mac>: port id
+	netVNIsPrefix     = "net/vnis/" // <vni>: network id
+	netDefaultGroup   = "net/default-group/"
+	netDefaultNetwork = "net/default-network/"
+	netGuardProject   = "net/guard/project/"
+	netGuardNetwork   = "net/guard/network/"
+	netGuardGroup     = "net/guard/group/"
+)
+
+// NetworkStore implements network.Store.
+type NetworkStore struct {
+	db *DB
+	cs *ContainerStore
+}
+
+// Networks returns the network service's store in db. With cs, it turns
+// on container ports: a container's ports are made in the transaction
+// that creates its record and released in the one that deletes it.
+func Networks(db *DB, cs *ContainerStore) *NetworkStore {
+	s := &NetworkStore{db: db, cs: cs}
+	if cs != nil {
+		cs.networks = s
+	}
+	return s
+}
+
+func now() time.Time { return time.Now().UTC().Truncate(time.Second) }
+
+func (s *NetworkStore) networks() records[network.Network] {
+	return records[network.Network]{db: s.db, prefix: netNetworksPrefix, kind: "network",
+		notFound: func(id string) error { return errdefs.NotFoundf("Network %s could not be found.", id) },
+		id:       func(n *network.Network) string { return n.ID },
+		project:  func(n *network.Network) string { return n.ProjectID },
+		created:  func(n *network.Network) time.Time { return n.CreatedAt },
+		public:   func(n *network.Network) bool { return n.Shared }}
+}
+
+func (s *NetworkStore) subnets() records[network.Subnet] {
+	return records[network.Subnet]{db: s.db, prefix: netSubnetsPrefix, kind: "subnet",
+		notFound: func(id string) error { return errdefs.NotFoundf("Subnet %s could not be found.", id) },
+		id:       func(n *network.Subnet) string { return n.ID },
+		project:  func(n *network.Subnet) string { return n.ProjectID },
+		created:  func(n *network.Subnet) time.Time { return n.CreatedAt },
+		public:   func(n *network.Subnet) bool { return n.Shared }}
+}
+
+func (s *NetworkStore) ports() records[network.Port] {
+	return records[network.Port]{db: s.db, prefix: netPortsPrefix, kind: "port",
+		notFound: func(id string) error { return errdefs.NotFoundf("Port %s could not be found.", id) },
+		id:       func(p *network.Port) string { return p.ID },
+		project:  func(p *network.Port) string { return p.ProjectID },
+		created:  func(p *network.Port) time.Time { return p.CreatedAt }}
+}
+
+func (s *NetworkStore) groups() records[network.SecurityGroup] {
+	return records[network.SecurityGroup]{db: s.db, prefix: netGroupsPrefix, kind: "security group",
+		notFound: func(id string) error { return errdefs.NotFoundf("Security group %s does not exist", id) },
+		id:       func(g *network.SecurityGroup) string { return g.ID },
+		project:  func(g *network.SecurityGroup) string { return g.ProjectID },
+		created:  func(g *network.SecurityGroup) time.Time { return g.CreatedAt }}
+}
+
+// guardRev reads the revision of a guard key (0 when absent).
+func (s *NetworkStore) guardRev(ctx context.Context, key string) (int64, error) {
+	it, err := Get[int64](ctx, s.db, key)
+	if errdefs.IsNotFound(err) {
+		return 0, nil
+	}
+	return it.Revision, err
+}
+
+// touch marks a guard as changed in txn (once, however often asked).
+func touch(txn *Txn, key string) {
+	if txn.touched[key] {
+		return
+	}
+	if txn.touched == nil {
+		txn.touched = map[string]bool{}
+	}
+	txn.touched[key] = true
+	txn.Put(key, time.Now().UnixNano())
+}
+
+// retry runs fn until it does not conflict.
+func retry(ctx context.Context, fn func() error) error {
+	for attempt := 0; ; attempt++ {
+		err := fn()
+		if !errors.Is(err, errdefs.ErrConflict) || attempt >= 20 {
+			return err
+		}
+		var ce *ConflictError
+		if !errors.As(err, &ce) {
+			return err // a conflict of the request itself, not of a race
+		}
+		if err := backoff(ctx, attempt); err != nil {
+			return err
+		}
+	}
+}
+
+// ---- networks
+
+// CreateNetwork implements network.Store: the network gets a VXLAN id of
+// its own.
+func (s *NetworkStore) CreateNetwork(ctx context.Context, n *network.Network) error {
+	if err := network.ValidateNetwork(n); err != nil {
+		return err
+	}
+	if err := mayCreateIn(ctx, n.ProjectID, "network"); err != nil {
+		return err
+	}
+	n.Schema = network.SchemaVersion
+	if n.ID == "" {
+		n.ID = uuid.NewString()
+	}
+	n.MTU = cmp.Or(n.MTU, network.DefaultMTU)
+	n.CreatedAt = now()
+	n.UpdatedAt = n.CreatedAt
+	return retry(ctx, func() error {
+		n.VNI = 4096 + rand.IntN(1<<24-4096)
+		_, err := s.db.Txn().Create(netNetworksPrefix+n.ID, n).Create(fmt.Sprintf("%s%d", netVNIsPrefix, n.VNI), n.ID).Commit(ctx)
+		return err
+	})
+}
+
+// GetNetwork implements network.Store.
+func (s *NetworkStore) GetNetwork(ctx context.Context, id string) (*network.Network, error) {
+	n, _, err := s.networks().get(ctx, id)
+	return n, err
+}
+
+// ListNetworks implements network.Store: oldest first.
+func (s *NetworkStore) ListNetworks(ctx context.Context) ([]*network.Network, error) {
+	all, _, err := s.networks().list(ctx)
+	return all, err
+}
+
+// UpdateNetwork implements network.Store; a network's subnets follow its
+// sharing.
+func (s *NetworkStore) UpdateNetwork(ctx context.Context, id string, fn func(*network.Network) error) (*network.Network, error) {
+	var out *network.Network
+	err := retry(ctx, func() error {
+		n, rev, err := s.networks().owned(ctx, id)
+		if err != nil {
+			return err
+		}
+		before := *n
+		if err := fn(n); err != nil {
+			return err
+		}
+		if n.ID != before.ID || n.ProjectID != before.ProjectID || n.VNI != before.VNI {
+			return errdefs.Invalidf("The id, project and segment of network %s cannot change.", id)
+		}
+		if err := network.ValidateNetwork(n); err != nil {
+			return err
+		}
+		n.UpdatedAt = now()
+		txn := s.db.Txn().Swap(netNetworksPrefix+id, n, rev)
+		if n.Shared != before.Shared {
+			subs, revs, err := s.subnetsOf(ctx, id)
+			if err != nil {
+				return err
+			}
+			for i, sub := range subs {
+				sub.Shared = n.Shared
+				txn.Swap(netSubnetsPrefix+sub.ID, sub, revs[i])
+			}
+		}
+		if _, err := txn.Commit(ctx); err != nil {
+			return err
+		}
+		out = n
+		return nil
+	})
+	return out, err
+}
+
+// subnetsOf lists the subnets of network id, whatever the scope.
+func (s *NetworkStore) subnetsOf(ctx context.Context, id string) ([]*network.Subnet, []int64, error) {
+	all, revs, err := s.subnets().list(auth.WithAllProjects(ctx))
+	if err != nil {
+		return nil, nil, err
+	}
+	var out []*network.Subnet
+	var outRevs []int64
+	for i, sub := range all {
+		if sub.NetworkID == id {
+			out, outRevs = append(out, sub), append(outRevs, revs[i])
+		}
+	}
+	return out, outRevs, nil
+}
+
+// portsWhere lists the ports, whatever the scope, that keep says.
+func (s *NetworkStore) portsWhere(ctx context.Context, keep func(*network.Port) bool) ([]*network.Port, error) {
+	all, _, err := s.ports().list(auth.WithAllProjects(ctx))
+	if err != nil {
+		return nil, err
+	}
+	return slices.DeleteFunc(all, func(p *network.Port) bool { return !keep(p) }), nil
+}
+
+// DeleteNetwork implements network.Store.
+func (s *NetworkStore) DeleteNetwork(ctx context.Context, id string) error {
+	return retry(ctx, func() error {
+		n, rev, err := s.networks().owned(ctx, id)
+		if err != nil {
+			return err
+		}
+		guard, err := s.guardRev(ctx, netGuardNetwork+id)
+		if err != nil {
+			return err
+		}
+		ports, err := s.portsWhere(ctx, func(p *network.Port) bool { return p.NetworkID == id })
+		if err != nil {
+			return err
+		}
+		if len(ports) > 0 {
+			return errdefs.Conflictf("Unable to complete operation on network %s. There are one or more ports still in use on the network.", id)
+		}
+		subs, revs, err := s.subnetsOf(ctx, id)
+		if err != nil {
+			return err
+		}
+		txn := s.db.Txn().Require(netNetworksPrefix+id, rev).Require(netGuardNetwork+id, guard).
+			Delete(netNetworksPrefix + id).Delete(fmt.Sprintf("%s%d", netVNIsPrefix, n.VNI)).Delete(netGuardNetwork + id)
+		for i, sub := range subs {
+			txn.Require(netSubnetsPrefix+sub.ID, revs[i]).Delete(netSubnetsPrefix + sub.ID).DeletePrefix(netIPsPrefix + sub.ID + "/")
+			touch(txn, netGuardProject+sub.ProjectID)
+		}
+		if n.Default {
+			txn.Delete(netDefaultNetwork + n.ProjectID)
+		}
+		_, err = txn.Commit(ctx)
+		return err
+	})
+}
+
+// DefaultNetwork implements network.Store.
+func (s *NetworkStore) DefaultNetwork(ctx context.Context, project string) (*network.Network, error) {
+	all, err := s.ListNetworks(ctx)
+	if err != nil {
+		return nil, err
+	}
+	subs, err := s.ListSubnets(ctx)
+	if err != nil {
+		return nil, err
+	}
+	addressed := map[string]bool{}
+	for _, sub := range subs {
+		addressed[sub.NetworkID] = true
+	}
+	var own, shared *network.Network
+	for _, n := range all { // oldest first
+		switch {
+		case n.External || !addressed[n.ID]:
+		case n.ProjectID == project && own == nil:
+			own = n
+		case n.ProjectID != project && n.Shared && shared == nil:
+			shared = n
+		}
+	}
+	if own = cmp.Or(own, shared); own != nil {
+		return own, nil
+	}
+	// None: make the project's own, once.
+	n := &network.Network{Name: "zun-default", ProjectID: project, AdminStateUp: true, PortSecurity: true, Default: true,
+		Description: "made for the project's containers"}
+	n.Schema, n.ID, n.MTU = network.SchemaVersion, uuid.NewString(), network.DefaultMTU
+	n.CreatedAt, n.UpdatedAt = now(), now()
+	err = retry(ctx, func() error {
+		n.VNI = 4096 + rand.IntN(1<<24-4096)
+		_, err := s.db.Txn().Create(netDefaultNetwork+project, n.ID).Create(netNetworksPrefix+n.ID, n).
+			Create(fmt.Sprintf("%s%d", netVNIsPrefix, n.VNI), n.ID).Commit(ctx)
+		var ce *ConflictError
+		if errors.As(err, &ce) && ce.Has(netDefaultNetwork+project) {
+			return errMadeMeanwhile
+		}
+		return err
+	})
+	if errors.Is(err, errMadeMeanwhile) {
+		it, err := Get[string](ctx, s.db, netDefaultNetwork+project)
+		if err != nil {
+			return nil, err
+		}
+		return s.GetNetwork(ctx, it.Value)
+	}
+	if err != nil {
+		return nil, err
+	}
+	// Its subnet: the first /24 of 10.16.0.0/12 the project does not use.
+	for i := range 4096 {
+		cidr := fmt.Sprintf("10.%d.%d.0/24", 16+i/256, i%256)
+		err := s.CreateSubnet(ctx, &network.Subnet{NetworkID: n.ID, ProjectID: project, Name: "zun-default-subnet",
+			CIDR: cidr, EnableDHCP: true})
+		if errdefs.IsInvalid(err) && strings.Contains(err.Error(), "overlaps") {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		break
+	}
+	return n, nil
+}
+
+var errMadeMeanwhile = errors.New("made meanwhile")
+
+// ---- subnets
+
+// CreateSubnet implements network.Store.
+func (s *NetworkStore) CreateSubnet(ctx context.Context, sub *network.Subnet) error {
+	return s.createSubnet(ctx, sub, sub.GatewayIP != "")
+}
+
+// CreateSubnetGateway is CreateSubnet saying whether the caller set the
+// gateway (a null gateway_ip means none).
+func (s *NetworkStore) CreateSubnetGateway(ctx context.Context, sub *network.Subnet, gatewaySet bool) error {
+	return s.createSubnet(ctx, sub, gatewaySet)
+}
+
+func (s *NetworkStore) createSubnet(ctx context.Context, sub *network.Subnet, gatewaySet bool) error {
+	if err := network.ValidateSubnet(sub, gatewaySet); err != nil {
+		return err
+	}
+	sub.Schema = network.SchemaVersion
+	if sub.ID == "" {
+		sub.ID = uuid.NewString()
+	}
+	sub.CreatedAt, sub.UpdatedAt = now(), now()
+	return retry(ctx, func() error {
+		n, nrev, err := s.networks().get(ctx, sub.NetworkID)
+		if err != nil {
+			return err
+		}
+		scope, _ := auth.ScopeFrom(ctx)
+		if !scope.Allows(n.ProjectID) {
+			return errdefs.Forbiddenf("Only the owner of network %s can add subnets to it.", n.ID)
+		}
+		if err := mayCreateIn(ctx, sub.ProjectID, "subnet"); err != nil {
+			return err
+		}
+		sub.Shared = n.Shared
+		guard, err := s.guardRev(ctx, netGuardProject+sub.ProjectID)
+		if err != nil {
+			return err
+		}
+		all, _, err := s.subnets().list(auth.WithAllProjects(ctx))
+		if err != nil {
+			return err
+		}
+		for _, other := range all {
+			if (other.ProjectID == sub.ProjectID || other.NetworkID == sub.NetworkID) && network.Overlaps(other.CIDR, sub.CIDR) {
+				return errdefs.Invalidf("Invalid input for operation: Requested subnet with cidr: %s for network: %s overlaps with another subnet (%s, %s) of the project.",
+					sub.CIDR, sub.NetworkID, other.ID, other.CIDR)
+			}
+		}
+		txn := s.db.Txn().Require(netNetworksPrefix+n.ID, nrev).Require(netGuardProject+sub.ProjectID, guard).
+			Create(netSubnetsPrefix+sub.ID, sub)
+		touch(txn, netGuardProject+sub.ProjectID)
+		touch(txn, netGuardNetwork+n.ID)
+		_, err = txn.Commit(ctx)
+		return err
+	})
+}
+
+// GetSubnet implements network.Store.
+func (s *NetworkStore) GetSubnet(ctx context.Context, id string) (*network.Subnet, error) {
+	sub, _, err := s.subnets().get(ctx, id)
+	return sub, err
+}
+
+// ListSubnets implements network.Store.
+func (s *NetworkStore) ListSubnets(ctx context.Context) ([]*network.Subnet, error) {
+	all, _, err := s.subnets().list(ctx)
+	return all, err
+}
+
+// UpdateSubnet implements network.Store: the network, CIDR and version
+// stay; a new gateway or pools are checked as on create.
+func (s *NetworkStore) UpdateSubnet(ctx context.Context, id string, fn func(*network.Subnet) error) (*network.Subnet, error) {
+	sub, _, err := s.subnets().update(ctx, id, func(sub *network.Subnet) error {
+		before := *sub
+		if err := fn(sub); err != nil {
+			return err
+		}
+		if sub.NetworkID != before.NetworkID || sub.CIDR != before.CIDR || sub.IPVersion != before.IPVersion {
+			return errdefs.Invalidf("The network, cidr and ip_version of subnet %s cannot change.", id)
+		}
+		sub.UpdatedAt = now()
+		return network.ValidateSubnet(sub, true)
+	})
+	return sub, err
+}
+
+// DeleteSubnet implements network.Store.
+func (s *NetworkStore) DeleteSubnet(ctx context.Context, id string) error {
+	return retry(ctx, func() error {
+		sub, rev, err := s.subnets().owned(ctx, id)
+		if err != nil {
+			return err
+		}
+		guard, err := s.guardRev(ctx, netGuardNetwork+sub.NetworkID)
+		if err != nil {
+			return err
+		}
+		used, _, err := List[string](ctx, s.db, netIPsPrefix+id+"/")
+		if err != nil {
+			return err
+		}
+		if len(used) > 0 {
+			return errdefs.Conflictf("Unable to complete operation on subnet %s: One or more ports have an IP allocation from this subnet.", id)
+		}
+		txn := s.db.Txn().Require(netSubnetsPrefix+id, rev).Require(netGuardNetwork+sub.NetworkID, guard).
+			Delete(netSubnetsPrefix + id)
+		touch(txn, netGuardProject+sub.ProjectID)
+		_, err = txn.Commit(ctx)
+		return err
+	})
+}
+
+// ---- ports
+
+// newMAC is a random MAC of Neutron's base fa:16:3e.
+func newMAC() string {
+	b := make([]byte, 3)
+	_, _ = crand.Read(b)
+	return fmt.Sprintf("fa:16:3e:%02x:%02x:%02x", b[0], b[1], b[2])
+}
+
+// portPlan is what creating a port writes, worked out before the
+// transaction that writes it.
+type portPlan struct {
+	port      *network.Port
+	netRev    int64
+	groups    map[string]int64 // group id: revision
+	requested map[string]bool  // address keys the caller asked for
+}
+
+// planPort resolves p's network, groups, MAC and addresses. ctx's scope
+// must see the network; the groups must be p's project's, or pending (made
+// in the same transaction).
+func (s *NetworkStore) planPort(ctx context.Context, p *network.Port, pending ...string) (*portPlan, error) {
+	n, nrev, err := s.networks().get(ctx, p.NetworkID)
+	if err != nil {
+		return nil, err
+	}
+	if p.ProjectID == "" {
+		return nil, errdefs.Invalidf("port has no project")
+	}
+	if err := mayCreateIn(ctx, p.ProjectID, "port"); err != nil {
+		return nil, err
+	}
+	if n.ProjectID != p.ProjectID && !n.Shared {
+		scope, _ := auth.ScopeFrom(ctx)
+		if !scope.AllProjects {
+			return nil, errdefs.NotFoundf("Network %s could not be found.", p.NetworkID)
+		}
+	}
+	plan := &portPlan{port: p, netRev: nrev, groups: map[string]int64{}, requested: map[string]bool{}}
+	p.Schema = network.SchemaVersion
+	if p.ID == "" {
+		p.ID = uuid.NewString()
+	}
+	p.CreatedAt, p.UpdatedAt = now(), now()
+	p.Status = network.PortDown
+	if p.MACAddress == "" {
+		p.MACAddress = newMAC()
+	} else {
+		mac := strings.ToLower(p.MACAddress)
+		var b [6]byte
+		if _, err := fmt.Sscanf(mac, "%02x:%02x:%02x:%02x:%02x:%02x", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5]); err != nil ||
+			len(mac) != 17 || b[0]&1 == 1 {
+			return nil, errdefs.Invalidf("Invalid input for mac_address. Reason: '%s' is not a valid unicast MAC address.", p.MACAddress)
+		}
+		if _, err := Get[string](ctx, s.db, netMACsPrefix+n.ID+"/"+mac); err == nil {
+			return nil, errdefs.Conflictf("Unable to complete operation for network %s. The mac address %s is in use.", n.ID, mac)
+		}
+		p.MACAddress = mac
+	}
+	if !p.PortSecurity && len(p.SecurityGroups) > 0 {
+		return nil, errdefs.Invalidf("Port security must be enabled and port must have an IP address in order to use security groups.")
+	}
+	if p.PortSecurity && p.SecurityGroups == nil {
+		g, err := s.DefaultSecurityGroup(ctx, p.ProjectID)
+		if err != nil {
+			return nil, err
+		}
+		p.SecurityGroups = []string{g.ID}
+	}
+	for _, id := range p.SecurityGroups {
+		if slices.Contains(pending, id) {
+			continue
+		}
+		g, rev, err := s.groups().get(auth.WithAllProjects(ctx), id)
+		if err != nil || g.ProjectID != p.ProjectID {
+			return nil, errdefs.NotFoundf("Security group %s does not exist", id)
+		}
+		plan.groups[id] = rev
+	}
+	subs, _, err := s.subnetsOf(ctx, n.ID)
+	if err != nil {
+		return nil, err
+	}
+	slices.SortFunc(subs, func(a, b *network.Subnet) int { return a.CreatedAt.Compare(b.CreatedAt) })
+	if err := s.planAddresses(ctx, plan, n, subs); err != nil {
+		return nil, err
+	}
+	return plan, nil
+}
+
+// planAddresses fills in p's FixedIPs: what was asked for, checked; or
+// one address of the first IPv4 and of the first IPv6 subnet.
+func (s *NetworkStore) planAddresses(ctx context.Context, plan *portPlan, n *network.Network, subs []*network.Subnet) error {
+	p := plan.port
+	byID := map[string]*network.Subnet{}
+	for _, sub := range subs {
+		byID[sub.ID] = sub
+	}
+	asked := p.FixedIPs
+	if len(asked) == 0 {
+		for _, v := range []int{4, 6} {
+			for _, sub := range subs {
+				if sub.IPVersion == v {
+					asked = append(asked, network.FixedIP{SubnetID: sub.ID})
+					break
+				}
+			}
+		}
+	}
+	taken := map[string]bool{}
+	var out []network.FixedIP
+	for _, f := range asked {
+		sub := byID[f.SubnetID]
+		switch {
+		case f.SubnetID != "" && sub == nil:
+			return errdefs.Invalidf("Invalid input for operation: Failed to create port on network %s, because fixed_ips included invalid subnet %s.", n.ID, f.SubnetID)
+		case f.SubnetID == "" && f.IPAddress == "":
+			return errdefs.Invalidf("Invalid input for fixed_ips: an entry needs a subnet_id or an ip_address.")
+		case f.SubnetID == "":
+			a, err := netip.ParseAddr(f.IPAddress)
+			if err != nil {
+				return errdefs.Invalidf("Invalid input for fixed_ips. Reason: '%s' is not a valid IP address.", f.IPAddress)
+			}
+			for _, cand := range subs {
+				if pre, _ := netip.ParsePrefix(cand.CIDR); pre.Contains(a) {
+					sub = cand
+				}
+			}
+			if sub == nil {
+				return errdefs.Invalidf("IP address %s is not a valid IP for any subnet on network %s.", f.IPAddress, n.ID)
+			}
+		}
+		if f.IPAddress != "" {
+			a, err := network.CheckFixedIP(sub, f.IPAddress)
+			if err != nil {
+				return err
+			}
+			key := netIPsPrefix + sub.ID + "/" + a.String()
+			if _, err := Get[string](ctx, s.db, key); err == nil || taken[key] {
+				return errdefs.Conflictf("IP address %s already allocated in subnet %s", a, sub.ID)
+			}
+			taken[key], plan.requested[key] = true, true
+			out = append(out, network.FixedIP{SubnetID: sub.ID, IPAddress: a.String()})
+			continue
+		}
+		a, err := s.freeAddress(ctx, sub, taken)
+		if err != nil {
+			return err
+		}
+		taken[netIPsPrefix+sub.ID+"/"+a.String()] = true
+		out = append(out, network.FixedIP{SubnetID: sub.ID, IPAddress: a.String()})
+	}
+	p.FixedIPs = out
+	return nil
+}
+
+// freeAddress finds the lowest address of sub's pools that no port has.
+func (s *NetworkStore) freeAddress(ctx context.Context, sub *network.Subnet, taken map[string]bool) (netip.Addr, error) {
+	used, _, err := List[string](ctx, s.db, netIPsPrefix+sub.ID+"/")
+	if err != nil {
+		return netip.Addr{}, err
+	}
+	inUse := map[string]bool{}
+	for _, it := range used {
+		inUse[it.Key[strings.LastIndex(it.Key, "/")+1:]] = true
+	}
+	for _, pool := range sub.Pools {
+		start, _ := netip.ParseAddr(pool.Start)
+		end, _ := netip.ParseAddr(pool.End)
+		for a := start; a.IsValid() && !end.Less(a); a = a.Next() {
+			if !inUse[a.String()] && !taken[netIPsPrefix+sub.ID+"/"+a.String()] {
+				return a, nil
+			}
+		}
+	}
+	return netip.Addr{}, errdefs.Conflictf("No more IP addresses available on network %s (subnet %s).", sub.NetworkID, sub.ID)
+}
+
+// write adds the plan's writes to txn.
+func (plan *portPlan) write(txn *Txn) {
+	p := plan.port
+	txn.Create(netPortsPrefix+p.ID, p).Require(netNetworksPrefix+p.NetworkID, plan.netRev).
+		Create(netMACsPrefix+p.NetworkID+"/"+p.MACAddress, p.ID)
+	touch(txn, netGuardNetwork+p.NetworkID)
+	for _, f := range p.FixedIPs {
+		txn.Create(netIPsPrefix+f.SubnetID+"/"+f.IPAddress, p.ID)
+	}
+	for id, rev := range plan.groups {
+		txn.Require(netGroupsPrefix+id, rev)
+		touch(txn, netGuardGroup+id)
+	}
+}
+
+// askedTaken reports whether a conflict is on an address the caller asked
+// for (a 409), rather than a race to retry.
+func (plan *portPlan) askedTaken(err error) error {
+	var ce *ConflictError
+	if !errors.As(err, &ce) {
+		return err
+	}
+	for _, k := range ce.Keys {
+		if plan.requested[k] {
+			ip := k[strings.LastIndex(k, "/")+1:]
+			return errdefs.Conflictf("IP address %s already allocated in subnet %s", ip, strings.Split(k, "/")[2])
+		}
+	}
+	return err
+}
+
+// CreatePort implements network.Store.
+func (s *NetworkStore) CreatePort(ctx context.Context, p *network.Port) error {
+	asked := slices.Clone(p.FixedIPs)
+	return retry(ctx, func() error {
+		p.FixedIPs = slices.Clone(asked)
+		plan, err := s.planPort(ctx, p)
+		if err != nil {
+			return err
+		}
+		txn := s.db.Txn()
+		plan.write(txn)
+		_, err = txn.Commit(ctx)
+		return plan.askedTaken(err)
+	})
+}
+
+// GetPort implements network.Store.
+func (s *NetworkStore) GetPort(ctx context.Context, id string) (*network.Port, error) {
+	p, _, err := s.ports().get(ctx, id)
+	return p, err
+}
+
+// ListPorts implements network.Store.
+func (s *NetworkStore) ListPorts(ctx context.Context) ([]*network.Port, error) {
+	all, _, err := s.ports().list(ctx)
+	return all, err
+}
+
+// UpdatePort implements network.Store.
+func (s *NetworkStore) UpdatePort(ctx context.Context, id string, fn func(*network.Port) error) (*network.Port, error) {
+	var out *network.Port
+	err := retry(ctx, func() error {
+		p, rev, err := s.ports().owned(ctx, id)
+		if err != nil {
+			return err
+		}
+		before := *p
+		before.FixedIPs = slices.Clone(p.FixedIPs)
+		if err := fn(p); err != nil {
+			return err
+		}
+		if p.ID != before.ID || p.ProjectID != before.ProjectID || p.NetworkID != before.NetworkID ||
+			p.MACAddress != before.MACAddress || !slices.Equal(p.FixedIPs, before.FixedIPs) {
+			return errdefs.Invalidf("The network, MAC address and fixed IPs of port %s cannot change here.", id)
+		}
+		if !p.PortSecurity && len(p.SecurityGroups) > 0 {
+			return errdefs.Invalidf("Port has security group associated. Cannot disable port security or ip address until security group is removed.")
+		}
+		p.UpdatedAt = now()
+		txn := s.db.Txn().Swap(netPortsPrefix+id, p, rev)
+		for _, g := range p.SecurityGroups {
+			gr, grev, err := s.groups().get(auth.WithAllProjects(ctx), g)
+			if err != nil || gr.ProjectID != p.ProjectID {
+				return errdefs.NotFoundf("Security group %s does not exist", g)
+			}
+			txn.Require(netGroupsPrefix+g, grev)
+			touch(txn, netGuardGroup+g)
+		}
+		if _, err := txn.Commit(ctx); err != nil {
+			return err
+		}
+		out = p
+		return nil
+	})
+	return out, err
+}
+
+// releasePort adds to txn the deletion of port p (at rev) and its
+// addresses.
+func releasePort(txn *Txn, p *network.Port, rev int64) {
+	txn.Require(netPortsPrefix+p.ID, rev).Delete(netPortsPrefix + p.ID).
+		Delete(netMACsPrefix + p.NetworkID + "/" + p.MACAddress)
+	for _, f := range p.FixedIPs {
+		txn.Delete(netIPsPrefix + f.SubnetID + "/" + f.IPAddress)
+	}
+	touch(txn, netGuardNetwork+p.NetworkID)
+	for _, g := range p.SecurityGroups {
+		touch(txn, netGuardGroup+g)
+	}
+}
+
+// DeletePort implements network.Store.
+func (s *NetworkStore) DeletePort(ctx context.Context, id string) error {
+	return retry(ctx, func() error {
+		p, rev, err := s.ports().owned(ctx, id)
+		if err != nil {
+			return err
+		}
+		if p.DeviceOwner == network.OwnerZun && p.DeviceID != "" {
+			return errdefs.Conflictf("Port %s is in use by container %s: detach it from the container first.", id, p.DeviceID)
+		}
+		txn := s.db.Txn()
+		releasePort(txn, p, rev)
+		_, err = txn.Commit(ctx)
+		return err
+	})
+}
+
+// ---- security groups
+
+// allTraffic are the rules of a new group: everything out.
+func allOut() []network.Rule {
+	return []network.Rule{
+		{ID: uuid.NewString(), Direction: network.Egress, EtherType: network.IPv4, CreatedAt: now(), UpdatedAt: now()},
+		{ID: uuid.NewString(), Direction: network.Egress, EtherType: network.IPv6, CreatedAt: now(), UpdatedAt: now()},
+	}
+}
+
+// CreateSecurityGroup implements network.Store: a new group lets
+// everything out and nothing in.
+func (s *NetworkStore) CreateSecurityGroup(ctx context.Context, g *network.SecurityGroup) error {
+	if len(g.Name) > 255 || len(g.Description) > 255 {
+		return errdefs.Invalidf("Invalid input: name and description are at most 255 characters.")
+	}
+	if g.Name == "default" && !g.Default {
+		return errdefs.Conflictf("Default security group already exists (the name default is the project's own group's).")
+	}
+	if err := mayCreateIn(ctx, g.ProjectID, "security group"); err != nil {
+		return err
+	}
+	g.Schema = network.SchemaVersion
+	if g.ID == "" {
+		g.ID = uuid.NewString()
+	}
+	g.CreatedAt, g.UpdatedAt = now(), now()
+	if g.Rules == nil {
+		g.Rules = allOut()
+	}
+	_, err := s.db.Txn().Create(netGroupsPrefix+g.ID, g).Commit(ctx)
+	return err
+}
+
+// GetSecurityGroup implements network.Store.
+func (s *NetworkStore) GetSecurityGroup(ctx context.Context, id string) (*network.SecurityGroup, error) {
+	g, _, err := s.groups().get(ctx, id)
+	return g, err
+}
+
+// ListSecurityGroups implements network.Store.
+func (s *NetworkStore) ListSecurityGroups(ctx context.Context) ([]*network.SecurityGroup, error) {
+	all, _, err := s.groups().list(ctx)
+	return all, err
+}
+
+// UpdateSecurityGroup implements network.Store.
+func (s *NetworkStore) UpdateSecurityGroup(ctx context.Context, id string, fn func(*network.SecurityGroup) error) (*network.SecurityGroup, error) {
+	g, _, err := s.groups().update(ctx, id, func(g *network.SecurityGroup) error {
+		def := g.Default
+		if err := fn(g); err != nil {
+			return err
+		}
+		if def && g.Name != "default" {
+			return errdefs.Conflictf("The default security group keeps its name.")
+		}
+		if !def && g.Name == "default" {
+			return errdefs.Conflictf("Default security group already exists (the name default is the project's own group's).")
+		}
+		g.Default = def
+		g.UpdatedAt = now()
+		return nil
+	})
+	return g, err
+}
+
+// DeleteSecurityGroup implements network.Store: rules of the project's
+// other groups naming it as their remote group go with it, as in Neutron.
+func (s *NetworkStore) DeleteSecurityGroup(ctx context.Context, id string) error {
+	return retry(ctx, func() error {
+		g, rev, err := s.groups().owned(ctx, id)
+		if err != nil {
+			return err
+		}
+		if g.Default {
+			return errdefs.Conflictf("Insufficient rights for removing default security group %s.", id)
+		}
+		guard, err := s.guardRev(ctx, netGuardGroup+id)
+		if err != nil {
+			return err
+		}
+		users, err := s.portsWhere(ctx, func(p *network.Port) bool { return slices.Contains(p.SecurityGroups, id) })
+		if err != nil {
+			return err
+		}
+		if len(users) > 0 {
+			return errdefs.Conflictf("Security Group %s in use (by port %s).", id, users[0].ID)
+		}
+		txn := s.db.Txn().Require(netGroupsPrefix+id, rev).Require(netGuardGroup+id, guard).
+			Delete(netGroupsPrefix + id).Delete(netGuardGroup + id)
+		others, revs, err := s.groups().list(auth.WithAllProjects(ctx))
+		if err != nil {
+			return err
+		}
+		for i, o := range others {
+			n := len(o.Rules)
+			o.Rules = slices.DeleteFunc(o.Rules, func(r network.Rule) bool { return r.RemoteGroupID == id })
+			if o.ID != id && len(o.Rules) != n {
+				txn.Swap(netGroupsPrefix+o.ID, o, revs[i])
+			}
+		}
+		_, err = txn.Commit(ctx)
+		return err
+	})
+}
+
+// DefaultSecurityGroup implements network.Store.
+func (s *NetworkStore) DefaultSecurityGroup(ctx context.Context, project string) (*network.SecurityGroup, error) {
+	sys := auth.WithAllProjects(ctx)
+	for attempt := 0; ; attempt++ {
+		if it, err := Get[string](ctx, s.db, netDefaultGroup+project); err == nil {
+			g, _, err := s.groups().get(sys, it.Value)
+			return g, err
+		} else if !errdefs.IsNotFound(err) {
+			return nil, err
+		}
+		g := &network.SecurityGroup{Schema: network.SchemaVersion, ID: uuid.NewString(), Name: "default",
+			Description: "Default security group", ProjectID: project, Default: true, CreatedAt: now(), UpdatedAt: now()}
+		g.Rules = append(allOut(),
+			network.Rule{ID: uuid.NewString(), Direction: network.Ingress, EtherType: network.IPv4, RemoteGroupID: g.ID, CreatedAt: now(), UpdatedAt: now()},
+			network.Rule{ID: uuid.NewString(), Direction: network.Ingress, EtherType: network.IPv6, RemoteGroupID: g.ID, CreatedAt: now(), UpdatedAt: now()})
+		_, err := s.db.Txn().Create(netDefaultGroup+project, g.ID).Create(netGroupsPrefix+g.ID, g).Commit(ctx)
+		if err == nil {
+			return g, nil
+		}
+		if !errors.Is(err, errdefs.ErrConflict) || attempt > 5 {
+			return nil, err
+		}
+	}
+}
+
+// AddRule implements network.Store.
+func (s *NetworkStore) AddRule(ctx context.Context, group string, r *network.Rule) error {
+	if err := network.ValidateRule(r); err != nil {
+		return err
+	}
+	r.ID = uuid.NewString()
+	r.CreatedAt, r.UpdatedAt = now(), now()
+	_, _, err := s.groups().update(ctx, group, func(g *network.SecurityGroup) error {
+		if r.RemoteGroupID != "" && r.RemoteGroupID != g.ID {
+			if rg, _, err := s.groups().get(auth.WithAllProjects(ctx), r.RemoteGroupID); err != nil || rg.ProjectID != g.ProjectID {
+				return errdefs.NotFoundf("Security group %s does not exist", r.RemoteGroupID)
+			}
+		}
+		for _, old := range g.Rules {
+			if network.SameRule(&old, r) {
+				return errdefs.Conflictf("Security group rule already exists. Rule id is %s.", old.ID)
+			}
+		}
+		g.Rules = append(g.Rules, *r)
+		g.UpdatedAt = now()
+		return nil
+	})
+	return err
+}
+
+// FindRule implements network.Store.
+func (s *NetworkStore) FindRule(ctx context.Context, id string) (*network.Rule, *network.SecurityGroup, error) {
+	all, err := s.ListSecurityGroups(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, g := range all {
+		for i := range g.Rules {
+			if g.Rules[i].ID == id {
+				return &g.Rules[i], g, nil
+			}
+		}
+	}
+	return nil, nil, errdefs.NotFoundf("Security group rule %s does not exist", id)
+}
+
+// DeleteRule implements network.Store.
+func (s *NetworkStore) DeleteRule(ctx context.Context, id string) error {
+	_, g, err := s.FindRule(ctx, id)
+	if err != nil {
+		return err
+	}
+	_, _, err = s.groups().update(ctx, g.ID, func(g *network.SecurityGroup) error {
+		n := len(g.Rules)
+		g.Rules = slices.DeleteFunc(g.Rules, func(r network.Rule) bool { return r.ID == id })
+		if len(g.Rules) == n {
+			return errdefs.NotFoundf("Security group rule %s does not exist", id)
+		}
+		g.UpdatedAt = now()
+		return nil
+	})
+	return err
+}
+
+// Interface guard
+var _ network.Store = (*NetworkStore)(nil)
