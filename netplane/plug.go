@@ -1,0 +1,141 @@
+package netplane
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"slices"
+	"strconv"
+
+	"github.com/zun-go/zun/errdefs"
+)
+
+// Plug gives the network namespace of process pid (a container's) the
+// interface ifname (eth0, eth1...) on port portID's network: one end of a
+// veth pair whose other end is on the network's bridge, with the port's MAC
+// and addresses, up. There is no default route: tenant networks have no
+// router here.
+//
+// The port must be in the Config last applied successfully, so its
+// security group chains are in place before its first packet; otherwise
+// Plug fails with errdefs.ErrNotFound. Plug is idempotent: it completes a
+// plug cut short, and replugs a port whose veth leads elsewhere (the
+// container restarted in a new namespace). A namespace that already has
+// another interface called ifname is errdefs.ErrConflict.
+func (p *Plane) Plug(ctx context.Context, portID string, pid int, ifname string) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	i := -1
+	if p.synced {
+		i = slices.IndexFunc(p.last.Ports, func(p Port) bool { return p.ID == portID })
+	}
+	if i < 0 {
+		return errdefs.NotFoundf("port %q is not in the network config applied on this host", portID)
+	}
+	if pid <= 0 || ifname == "" || len(ifname) > 15 {
+		return errdefs.Invalidf("port %q: cannot plug into process %d as %q", portID, pid, ifname)
+	}
+	port := p.last.Ports[i]
+	if err := p.plug(ctx, port, p.last.networks()[port.NetworkID], pid, ifname); err != nil {
+		return fmt.Errorf("port %q: %w", portID, err)
+	}
+	return nil
+}
+
+func (p *Plane) plug(ctx context.Context, port Port, n Network, pid int, ifname string) error {
+	host, veth := p.run(), vethName(port.ID)
+	container := InNetns(fmt.Sprintf("/proc/%d/ns/net", pid), host)
+	hostLinks, inside, err := bothSides(ctx, host, container)
+	if err != nil {
+		return err
+	}
+	hostEnd, plugged := hostLinks[veth]
+	end, taken := inside[ifname]
+	// Each end must name the other: indexes are per namespace, and one
+	// alone could match an interface of another namespace.
+	connected := plugged && taken && hostEnd.PeerNetns != nil && end.Info.Kind == "veth" &&
+		hostEnd.PeerIndex == end.Index && end.PeerIndex == hostEnd.Index
+	if taken && !connected {
+		return errdefs.Conflictf("process %d's network namespace already has an interface %q", pid, ifname)
+	}
+	mac, _ := net.ParseMAC(port.MAC)
+	mtu := strconv.Itoa(n.mtu())
+	if !connected {
+		if plugged { // into another namespace: the container's old one
+			if err := deleteLink(ctx, host, veth); err != nil {
+				return err
+			}
+		}
+		// The container end is made in its namespace, named and addressed:
+		// it never appears in the host's.
+		if _, err := host.Run(ctx, "ip", "link", "add", veth, "mtu", mtu, "type", "veth",
+			"peer", "name", ifname, "mtu", mtu, "address", mac.String(), "netns", strconv.Itoa(pid)); err != nil {
+			return err
+		}
+		if hostLinks, inside, err = bothSides(ctx, host, container); err != nil {
+			return err
+		}
+		if hostEnd, plugged = hostLinks[veth]; !plugged {
+			return fmt.Errorf("veth %s vanished as it was made", veth)
+		}
+		if end, taken = inside[ifname]; !taken {
+			return fmt.Errorf("interface %s vanished as it was made", ifname)
+		}
+	}
+	if err := p.bringUp(ctx, hostEnd, n.mtu(), bridgeName(n.ID)); err != nil {
+		return err
+	}
+	if end.Address != mac.String() {
+		if _, err := container.Run(ctx, "ip", "link", "set", "dev", ifname, "address", mac.String()); err != nil {
+			return err
+		}
+	}
+	if err := setAddresses(ctx, container, ifname, port.Addresses); err != nil {
+		return err
+	}
+	return setLink(ctx, container, end, n.mtu(), "")
+}
+
+// bothSides lists the interfaces of the host's namespace and the
+// container's.
+func bothSides(ctx context.Context, host, container Runner) (map[string]link, map[string]link, error) {
+	hostLinks, err := links(ctx, host)
+	if err != nil {
+		return nil, nil, err
+	}
+	inside, err := links(ctx, container)
+	if err != nil {
+		return nil, nil, err
+	}
+	return hostLinks, inside, nil
+}
+
+// Unplug removes a port's veth pair from the host and from the container
+// that had it; a port not plugged is fine.
+func (p *Plane) Unplug(ctx context.Context, portID string) error {
+	if _, err := deviceKey(portID); err != nil {
+		return errdefs.Invalidf("port %q: %v", portID, err)
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if err := deleteLink(ctx, p.run(), vethName(portID)); err != nil {
+		return fmt.Errorf("port %q: %w", portID, err)
+	}
+	return nil
+}
+
+// Plugged reports whether a port's veth is on the host with its other end
+// in another namespace (a container's).
+func (p *Plane) Plugged(ctx context.Context, portID string) (bool, error) {
+	if _, err := deviceKey(portID); err != nil {
+		return false, errdefs.Invalidf("port %q: %v", portID, err)
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	all, err := links(ctx, p.run())
+	if err != nil {
+		return false, fmt.Errorf("port %q: %w", portID, err)
+	}
+	l, ok := all[vethName(portID)]
+	return ok && l.PeerNetns != nil, nil
+}
