@@ -159,6 +159,10 @@ func NewControlPlaneHandler(cp compute.ControlPlane, token string) http.Handler 
 		w.Header().Set("Content-Length", strconv.FormatInt(info.Size, 10))
 		_, _ = io.Copy(w, rc)
 	})
+	mux.HandleFunc("GET "+p+"netconfig", func(w http.ResponseWriter, r *http.Request) {
+		cfg, err := cp.NetConfig(r.Context(), r.PathValue("host"))
+		answerJSON(w, cfg, err)
+	})
 	mux.HandleFunc("POST "+p+"forget", func(w http.ResponseWriter, r *http.Request) {
 		var f forgetBody
 		if err := readJSON(r, &f); err != nil {
@@ -312,6 +316,39 @@ func (c *ControlPlaneClient) Heartbeat(ctx context.Context, info compute.HostInf
 
 // Interface guards
 var _ compute.ControlPlane = (*ControlPlaneClient)(nil)
+
+func answerJSON(w http.ResponseWriter, v any, err error) {
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	writeJSON(w, v)
+}
+
+// NetConfig implements compute.ControlPlane.
+func (c *ControlPlaneClient) NetConfig(ctx context.Context, host string) (compute.NetConfig, error) {
+	var cfg compute.NetConfig
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.url(host, "netconfig"), nil)
+	if err != nil {
+		return cfg, err
+	}
+	req.Header.Set("Authorization", "Bearer "+c.token)
+	res, err := c.hc.Do(req)
+	if err != nil {
+		return cfg, unreachable(err)
+	}
+	defer res.Body.Close()
+	raw, err := io.ReadAll(io.LimitReader(res.Body, 64<<20))
+	if err != nil {
+		return cfg, unreachable(err)
+	}
+	if res.StatusCode != http.StatusOK {
+		return cfg, decodeError(res.StatusCode, raw)
+	}
+	return cfg, json.Unmarshal(raw, &cfg)
+}
 
 // storeImageHeader carries the description of an image-store image.
 const storeImageHeader = "X-Zun-Store-Image"

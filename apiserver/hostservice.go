@@ -29,6 +29,8 @@ type HostService struct {
 	registry   host.Store
 	registries registry.Store
 	imageStore *glance.Service
+	networks   NetworkSource
+	netCache   netCache
 	containers container.Store
 	watcher    container.Watcher
 	actions    container.ActionStore
@@ -246,7 +248,7 @@ func (h *HostService) Heartbeat(ctx context.Context, info compute.HostInfo) erro
 	var changed *host.Host
 	if h.registry != nil {
 		rec := host.Host{Name: info.Name, Address: info.Address, Driver: info.Driver,
-			AvailabilityZone: info.AvailabilityZone, Labels: info.Labels, Facts: info.Facts}
+			AvailabilityZone: info.AvailabilityZone, Labels: info.Labels, Facts: info.Facts, TunnelIP: info.TunnelIP}
 		if e.reported == nil || !host.SameReport(*e.reported, rec) {
 			changed = &rec
 		}

@@ -112,6 +112,9 @@ type Deps struct {
 	// ImageStore is the embedded image store: containers of image driver
 	// glance run its images, and commit writes into it. nil: neither.
 	ImageStore *glance.Service
+	// Networks attaches and detaches containers' networks and security
+	// groups; nil: those actions are not served.
+	Networks ContainerNetworks
 	// Policy authorizes calls; nil: Zun's default rules.
 	Policy Policy
 	// Quotas serves the quotas API; nil: quotas are not enabled (501).
@@ -188,6 +191,11 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /v1/containers/{id}/stats", v(s.containerStats))
 	m.HandleFunc("GET /v1/containers/{id}/top", v(s.containerTop))
 	m.HandleFunc("POST /v1/containers/{id}/commit", v(s.commitContainer))
+	m.HandleFunc("GET /v1/containers/{id}/network_list", v(s.networkList))
+	m.HandleFunc("POST /v1/containers/{id}/network_attach", v(s.networkAttach))
+	m.HandleFunc("POST /v1/containers/{id}/network_detach", v(s.networkDetach))
+	m.HandleFunc("POST /v1/containers/{id}/add_security_group", v(s.addSecurityGroup))
+	m.HandleFunc("POST /v1/containers/{id}/remove_security_group", v(s.removeSecurityGroup))
 
 	m.HandleFunc("GET /v1/hosts", v(s.listHosts))
 	m.HandleFunc("GET /v1/hosts/{id}", v(s.showHost))

@@ -26,6 +26,7 @@ import (
 	"github.com/zun-go/zun/auth"
 	"github.com/zun-go/zun/container"
 	"github.com/zun-go/zun/driver"
+	"github.com/zun-go/zun/netplane"
 )
 
 // Config configures an agent.
@@ -54,6 +55,12 @@ type Config struct {
 	// loop-mounted filesystems of the volumes' sizes ("loop"); see
 	// VolumeBackend for the default.
 	VolumeBackend string
+	// Network is the host's data plane of tenant networks; nil: containers
+	// stay on the runtime's default network and get no tenant addresses.
+	Network *netplane.Plane
+	// NetworkInterval is how often the data plane is made to match the
+	// control plane's view (security group changes take effect within it).
+	NetworkInterval time.Duration
 }
 
 // DefaultConfig returns the defaults.
@@ -77,6 +84,8 @@ type Agent struct {
 	synced  bool                            // records holds a full snapshot
 	workers map[string]*worker
 	done    map[string]int64 // newest op seq carried out and reported, by uuid
+
+	net netState
 }
 
 type worker struct {
@@ -94,6 +103,9 @@ func New(cfg Config, drv driver.Driver, cp ControlPlane, log *slog.Logger) *Agen
 	}
 	if cfg.DefaultStopTimeout <= 0 {
 		cfg.DefaultStopTimeout = def.DefaultStopTimeout
+	}
+	if cfg.NetworkInterval <= 0 {
+		cfg.NetworkInterval = 2 * time.Second
 	}
 	if log == nil {
 		log = slog.Default()
@@ -113,7 +125,7 @@ func New(cfg Config, drv driver.Driver, cp ControlPlane, log *slog.Logger) *Agen
 func (a *Agent) Run(ctx context.Context) error {
 	ctx = auth.System(ctx)
 	var wg sync.WaitGroup
-	for _, loop := range []func(context.Context){a.watchLoop, a.eventLoop, a.syncLoop, a.heartbeatLoop} {
+	for _, loop := range []func(context.Context){a.watchLoop, a.eventLoop, a.syncLoop, a.heartbeatLoop, a.networkLoop} {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -213,6 +225,7 @@ func (a *Agent) heartbeatLoop(ctx context.Context) {
 			}
 		}
 		info := HostInfo{Name: a.cfg.Host, Driver: a.drv.Name(), Address: a.cfg.Address, Time: time.Now(),
+			TunnelIP:         a.tunnelIP(),
 			AvailabilityZone: a.cfg.AvailabilityZone, Labels: a.cfg.Labels, Facts: facts, Runtimes: facts.Runtimes}
 		if err := a.cp.Heartbeat(ctx, info); err != nil && ctx.Err() == nil {
 			a.log.Warn("heartbeat", "error", err)

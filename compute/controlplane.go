@@ -7,6 +7,7 @@ import (
 
 	"github.com/zun-go/zun/container"
 	"github.com/zun-go/zun/driver"
+	"github.com/zun-go/zun/netplane"
 )
 
 // ControlPlane is what an agent needs from the control plane. The agent
@@ -35,6 +36,18 @@ type ControlPlane interface {
 	// StoreImage describes the image-store image a container on host runs
 	// (image driver glance) and, when data is set, opens its tarball.
 	StoreImage(ctx context.Context, host, uuid string, data bool) (StoreImage, io.ReadCloser, error)
+	// NetConfig returns the desired state of host's data plane: the
+	// networks, ports and rules of the containers placed on it.
+	NetConfig(ctx context.Context, host string) (NetConfig, error)
+}
+
+// NetConfig is the desired data plane of a host, and which container
+// each port belongs to.
+type NetConfig struct {
+	netplane.Config
+	// Containers maps a container's uuid to its ports' ids, in the order
+	// of its interfaces (eth0, eth1, ...).
+	Containers map[string][]string `json:"containers"`
 }
 
 // StoreImage describes an image of the image store. Its data never
@@ -80,6 +93,9 @@ type HostInfo struct {
 	Address          string
 	AvailabilityZone string
 	Labels           map[string]string
+	// TunnelIP is where the host ends the VXLAN tunnels of tenant
+	// networks; "" without a data plane.
+	TunnelIP string
 	// Facts are the runtime's description of the machine.
 	Facts driver.HostFacts
 	Time  time.Time

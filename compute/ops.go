@@ -106,11 +106,17 @@ func (a *Agent) carryOut(ctx context.Context, rec *container.Container) error {
 	}
 	switch op.Action {
 	case container.ActStart:
-		return a.drv.Start(ctx, id)
+		if err := a.drv.Start(ctx, id); err != nil {
+			return err
+		}
+		return a.plugStarted(ctx, rec, id)
 	case container.ActStop:
 		return a.drv.Stop(ctx, id, timeout)
 	case container.ActReboot:
-		return a.drv.Restart(ctx, id, timeout)
+		if err := a.drv.Restart(ctx, id, timeout); err != nil {
+			return err
+		}
+		return a.plugStarted(ctx, rec, id)
 	case container.ActKill:
 		return a.drv.Kill(ctx, id, op.Signal)
 	case container.ActPause, container.ActUnpause:
@@ -153,6 +159,9 @@ func (a *Agent) create(ctx context.Context, rec *container.Container) error {
 	} else {
 		spec := specOf(rec, a.cfg.Host)
 		spec.Image = ref
+		if a.cfg.Network != nil && hasPorts(rec) {
+			spec.NetworkMode = "none" // the agent plugs its ports
+		}
 		if spec.Mounts, err = a.mountsOf(rec); err != nil {
 			return fmt.Errorf("prepare mounts: %w", err)
 		}
@@ -171,6 +180,18 @@ func (a *Agent) create(ctx context.Context, rec *container.Container) error {
 	}
 	if err := a.drv.Start(ctx, id); err != nil {
 		return fmt.Errorf("start container: %w", err)
+	}
+	return a.plugStarted(ctx, rec, id)
+}
+
+// plugStarted plugs the ports of rec, just started as runtime container
+// id; a container that cannot join its networks is stopped, as Zun does.
+func (a *Agent) plugStarted(ctx context.Context, rec *container.Container, id string) error {
+	rec = rec.Clone()
+	rec.RuntimeID = id
+	if err := a.plug(ctx, rec); err != nil {
+		_ = a.drv.Stop(ctx, id, time.Second)
+		return fmt.Errorf("failed to configure network: %w", err)
 	}
 	return nil
 }
@@ -252,6 +273,12 @@ func (a *Agent) observe(ctx context.Context, rec *container.Container) {
 	case err != nil:
 		a.log.Warn("inspect", "container", rec.UUID, "error", err)
 		return
+	}
+	if st.Status == driver.StatusRunning && hasPorts(rec) {
+		// Restarted by its policy: a new namespace to plug.
+		if err := a.plug(ctx, rec); err != nil {
+			a.log.Warn("plug ports", "container", rec.UUID, "error", err)
+		}
 	}
 	r := observation(rec, st)
 	if r.Status == container.Created && rec.Status == container.Error {

@@ -155,6 +155,9 @@ type Spec struct {
 	Runtime       string // OCI runtime name such as "runc"; "" for the default
 	Healthcheck   *Healthcheck
 	Mounts        []Mount
+	// NetworkMode is the runtime's network: "" its default, "none" none
+	// (the agent plugs the container's tenant ports itself).
+	NetworkMode string
 }
 
 // Mount binds a path of the host into the container.

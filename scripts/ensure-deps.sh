@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs and starts what zund and its tests need on a Debian machine:
-# Docker Engine from Debian's docker.io (started if not running) and
-# Debian's busybox-static (the demo image is built from it). Idempotent:
+# Docker Engine from Debian's docker.io (started if not running),
+# Debian's busybox-static (the demo image is built from it), and iproute2
+# and iptables for the data plane of tenant networks. Idempotent:
 # a second run changes nothing and takes a second.
 set -euo pipefail
 
@@ -18,6 +19,10 @@ fi
 need=()
 command -v dockerd >/dev/null 2>&1 || need+=(docker.io)
 dpkg -s busybox-static >/dev/null 2>&1 || need+=(busybox-static)
+# The data plane of tenant networks (ip, bridge, iptables, nsenter).
+command -v ip >/dev/null 2>&1 || need+=(iproute2)
+command -v iptables-restore >/dev/null 2>&1 || need+=(iptables)
+command -v nsenter >/dev/null 2>&1 || need+=(util-linux)
 for pkg in "$@"; do dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg"); done
 if [ ${#need[@]} -gt 0 ]; then
 	log "installing ${need[*]}"

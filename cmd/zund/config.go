@@ -47,6 +47,13 @@ type Config struct {
 	Listen string
 	// DataDir holds the embedded etcd member and other local state.
 	DataDir string
+	// NoNetwork runs the compute agent without the data plane of tenant
+	// networks: containers stay on the runtime's default network.
+	NoNetwork bool
+	// TunnelIP is the host's underlay address, where VXLAN tunnels of
+	// tenant networks end; default: the address that reaches the control
+	// plane (127.0.0.1 in the all-in-one daemon).
+	TunnelIP string
 	// ImageDir holds the image store's data (default DataDir/images);
 	// control planes that share one etcd must share it too.
 	ImageDir string

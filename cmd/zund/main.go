@@ -14,7 +14,10 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
+	"net/url"
 	"os"
+	"os/exec"
 	"os/signal"
 	"path/filepath"
 	"strings"
@@ -31,6 +34,8 @@ import (
 	"github.com/zun-go/zun/identity"
 	"github.com/zun-go/zun/identity/keystone"
 	"github.com/zun-go/zun/internal/demoimage"
+	"github.com/zun-go/zun/netplane"
+	"github.com/zun-go/zun/network"
 	"github.com/zun-go/zun/placement"
 	"github.com/zun-go/zun/policy"
 	"github.com/zun-go/zun/quota"
@@ -72,6 +77,8 @@ func main() {
 	fs.DurationVar(&cfg.Identity.TokenTTL, "token-ttl", cfg.Identity.TokenTTL, "lifetime of the tokens the identity service issues")
 	fs.StringVar(&cfg.Listen, "listen", cfg.Listen, "address of the container API")
 	fs.StringVar(&cfg.DataDir, "data-dir", cfg.DataDir, "directory for the embedded etcd and local state")
+	fs.BoolVar(&cfg.NoNetwork, "no-network", false, "no tenant networks on this compute host: containers stay on the runtime's default network")
+	fs.StringVar(&cfg.TunnelIP, "tunnel-ip", "", "this host's underlay address for the VXLAN tunnels of tenant networks (default: the address that reaches the control plane)")
 	fs.StringVar(&cfg.ImageDir, "image-dir", "", "directory of the image store's data (default DATA-DIR/images; shared by control planes of one etcd)")
 	fs.Int64Var(&cfg.ImageSizeCap, "image-size-cap", glance.DefaultSizeCap, "largest image the image store takes, in bytes")
 	endpoints := fs.String("etcd-endpoints", "", "comma-separated external etcd endpoints (default: embedded etcd)")
@@ -136,6 +143,7 @@ func run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	registries := store.Registries(db, sealer)
 	imageDir := cmp.Or(cfg.ImageDir, filepath.Join(cfg.DataDir, "images"))
 	imageStore := &glance.Service{Store: store.Glance(db), Dir: imageDir, SizeCap: cfg.ImageSizeCap}
+	networks := store.Networks(db, cs)
 
 	token, err := internalToken(cfg)
 	if err != nil {
@@ -148,6 +156,7 @@ func run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	hosts.UseRegistry(hostRecords)
 	hosts.UseRegistries(registries)
 	hosts.UseImageStore(imageStore)
+	hosts.UseNetworks(networks)
 	var agent *compute.Agent
 	if !cfg.NoCompute {
 		drv, err := docker.New(ctx, docker.Options{Host: cfg.DockerHost, HostName: cfg.Host})
@@ -157,6 +166,9 @@ func run(ctx context.Context, cfg Config, log *slog.Logger) error {
 		cfg.Compute.Host = cfg.Host
 		cfg.Compute.StateDir, _ = filepath.Abs(cfg.DataDir)
 		cfg.Compute.VolumeBackend = compute.VolumeBackend(cfg.Compute.VolumeBackend)
+		if cfg.Compute.Network, err = dataPlane(cfg, "", log); err != nil {
+			return err
+		}
 		agent = compute.New(cfg.Compute, drv, hosts, log.With("role", "compute"))
 		hosts.Attach(cfg.Host, agent)
 	}
@@ -193,6 +205,7 @@ func run(ctx context.Context, cfg Config, log *slog.Logger) error {
 		Registries:  registries,
 		Images:      store.Images(db),
 		ImageStore:  imageStore,
+		Networks:    networks,
 		Liveness:    hosts,
 		Logger:      log.With("role", "api"),
 	}
@@ -237,6 +250,13 @@ func run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	imgh := http.StripPrefix("/image", glance.NewHandler(imageStore, deps.Auth, imgOpts))
 	mux.Handle("/image/", imgh)
 	mux.Handle("/image", imgh)
+	netOpts := network.HandlerOptions{Prefix: "/network", PublicURL: cfg.API.PublicURL, Logger: log.With("role", "network")}
+	if cfg.NoAuth {
+		netOpts.NoAuth = &apiserver.DevPrincipal
+	}
+	neth := http.StripPrefix("/network", network.NewHandler(networks, deps.Auth, netOpts))
+	mux.Handle("/network/", neth)
+	mux.Handle("/network", neth)
 	mux.Handle(agentapi.ControlPlanePrefix, agentapi.NewControlPlaneHandler(hosts, token))
 	mux.Handle("/", apiserver.New(cfg.API, deps))
 
@@ -297,6 +317,7 @@ func startIdentity(ctx context.Context, cfg Config, db *store.DB, endpoint strin
 		{Type: "volumev3", Name: "cinderv3", Path: "/volume/v3"},
 		{Type: "block-storage", Name: "cinder", Path: "/volume/v3"},
 		{Type: "image", Name: "glance", Path: "/image"},
+		{Type: "network", Name: "neutron", Path: "/network"},
 	}
 	ids, err := identity.Open(ctx, db, cfg.Identity, log)
 	if err != nil {
@@ -443,6 +464,9 @@ func runAgent(ctx context.Context, cfg Config, log *slog.Logger) error {
 	if cfg.Compute.Address == "" {
 		cfg.Compute.Address = "http://" + advertised(ln.Addr())
 	}
+	if cfg.Compute.Network, err = dataPlane(cfg, cfg.ControlPlaneURL, log); err != nil {
+		return err
+	}
 	cp := agentapi.NewControlPlaneClient(cfg.ControlPlaneURL, token, nil)
 	agent := compute.New(cfg.Compute, drv, cp, log.With("role", "compute"))
 	srv := &http.Server{Handler: agentapi.NewHostHandler(agent, token)}
@@ -456,4 +480,48 @@ func runAgent(ctx context.Context, cfg Config, log *slog.Logger) error {
 		return nil
 	}
 	return err
+}
+
+// dataPlane returns the compute host's data plane of tenant networks, or
+// nil when it has none (--no-network, or not root). Its tunnel IP is
+// --tunnel-ip, else the address this host reaches the control plane
+// from, else the loopback (one host, no tunnels to anyone).
+func dataPlane(cfg Config, controlPlaneURL string, log *slog.Logger) (*netplane.Plane, error) {
+	if cfg.NoNetwork {
+		return nil, nil
+	}
+	if os.Geteuid() != 0 {
+		log.Warn("not root: no tenant networks on this host (containers stay on the runtime's default network)")
+		return nil, nil
+	}
+	if _, err := exec.LookPath("ip"); err != nil {
+		log.Warn("iproute2 is not installed: no tenant networks on this host")
+		return nil, nil
+	}
+	ip := netip.MustParseAddr("127.0.0.1")
+	switch {
+	case cfg.TunnelIP != "":
+		a, err := netip.ParseAddr(cfg.TunnelIP)
+		if err != nil {
+			return nil, fmt.Errorf("--tunnel-ip: %w", err)
+		}
+		ip = a
+	case controlPlaneURL != "":
+		u, err := url.Parse(controlPlaneURL)
+		if err != nil {
+			return nil, fmt.Errorf("control plane URL: %w", err)
+		}
+		hostport := u.Host
+		if u.Port() == "" {
+			hostport = net.JoinHostPort(u.Hostname(), "80")
+		}
+		conn, err := net.Dial("udp", hostport) // no packet is sent
+		if err != nil {
+			return nil, fmt.Errorf("find the tunnel IP (set --tunnel-ip): %w", err)
+		}
+		ip = conn.LocalAddr().(*net.UDPAddr).AddrPort().Addr().Unmap()
+		conn.Close()
+	}
+	log.Info("tenant networks on", "tunnel_ip", ip)
+	return &netplane.Plane{TunnelIP: ip}, nil
 }

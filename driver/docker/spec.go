@@ -60,9 +60,10 @@ func configOf(spec driver.Spec, hostName string) (*container.Config, *container.
 			Name:              container.RestartPolicyMode(policy),
 			MaximumRetryCount: spec.RestartPolicy.MaxRetryCount,
 		},
-		AutoRemove: spec.AutoRemove,
-		Privileged: spec.Privileged,
-		Runtime:    spec.Runtime,
+		AutoRemove:  spec.AutoRemove,
+		Privileged:  spec.Privileged,
+		Runtime:     spec.Runtime,
+		NetworkMode: container.NetworkMode(spec.NetworkMode),
 	}
 	if spec.CPU > 0 {
 		host.NanoCPUs = int64(math.Round(spec.CPU * 1e9))

@@ -128,8 +128,11 @@ func startZund(t *testing.T, dockerHost string, extra ...string) *daemon {
 func (d *daemon) start() {
 	d.t.Helper()
 	zund, _ := binaries(d.t)
+	// Tenant networks are off unless a test asks for them
+	// (--no-network=false): data planes of several daemons in one network
+	// namespace would take each other's devices for stale.
 	args := []string{"--dev", "--listen", d.listen, "--data-dir", d.DataDir, "--host", d.Host, "--sync-interval", "1s",
-		"--admin-password", adminPassword}
+		"--admin-password", adminPassword, "--no-network"}
 	if d.Docker != "" {
 		args = append(args, "--docker-host", d.Docker)
 	}

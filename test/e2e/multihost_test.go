@@ -29,6 +29,7 @@ type agentProc struct {
 	logf    string
 	dataDir string
 	cmd     *exec.Cmd
+	bin     string // what runs args; "": zund
 }
 
 func freeAddr(t *testing.T) string {
@@ -48,7 +49,8 @@ func startAgent(t *testing.T, d *daemon, name, dockerHost string) *agentProc {
 	a.args = []string{"--agent", "--host", name, "--control-plane", d.URL,
 		"--internal-token-file", filepath.Join(d.DataDir, "internal-token"),
 		"--agent-listen", freeAddr(t), "--docker-host", dockerHost, "--data-dir", a.dataDir,
-		"--heartbeat-interval", "300ms", "--sync-interval", "1s"}
+		"--heartbeat-interval", "300ms", "--sync-interval", "1s",
+		"--no-network"} // the agents share one network namespace here
 	a.cmd = exec.Command(zund, a.args...)
 	a.start()
 	t.Cleanup(func() { a.stop(syscall.SIGTERM) })
@@ -61,8 +63,11 @@ func (a *agentProc) start() {
 	if err != nil {
 		a.t.Fatal(err)
 	}
-	zund, _ := binaries(a.t)
-	a.cmd = exec.Command(zund, a.args...)
+	bin := a.bin
+	if bin == "" {
+		bin, _ = binaries(a.t)
+	}
+	a.cmd = exec.Command(bin, a.args...)
 	a.cmd.Stdout, a.cmd.Stderr = f, f
 	if err := a.cmd.Start(); err != nil {
 		a.t.Fatal(err)

@@ -1,0 +1,257 @@
+package apiserver
+
+import (
+	"context"
+	"net/netip"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/zun-go/zun/auth"
+	"github.com/zun-go/zun/compute"
+	"github.com/zun-go/zun/container"
+	"github.com/zun-go/zun/netplane"
+	"github.com/zun-go/zun/network"
+)
+
+// NetworkSource is what the host service reads of the network service to
+// tell each host its data plane.
+type NetworkSource interface {
+	ListNetworks(ctx context.Context) ([]*network.Network, error)
+	ListSubnets(ctx context.Context) ([]*network.Subnet, error)
+	ListPorts(ctx context.Context) ([]*network.Port, error)
+	ListSecurityGroups(ctx context.Context) ([]*network.SecurityGroup, error)
+}
+
+// UseNetworks lets agents fetch their hosts' data plane configuration.
+func (h *HostService) UseNetworks(ns NetworkSource) { h.networks = ns }
+
+// netSnapshotTTL is how long one read of the network service serves the
+// hosts asking for their configuration (they poll every few seconds).
+const netSnapshotTTL = time.Second
+
+// netSnapshot is everything the hosts' configurations are made of.
+type netSnapshot struct {
+	at         time.Time
+	networks   map[string]*network.Network
+	subnets    map[string]*network.Subnet
+	ports      map[string]*network.Port
+	groups     map[string]*network.SecurityGroup
+	members    map[string][]netip.Addr // group id: its ports' addresses
+	containers []*container.Container  // with ports
+	tunnels    map[string]netip.Addr   // host: tunnel IP
+}
+
+type netCache struct {
+	mu   sync.Mutex
+	snap *netSnapshot
+}
+
+// snapshot returns a snapshot at most netSnapshotTTL old.
+func (h *HostService) snapshot(ctx context.Context) (*netSnapshot, error) {
+	h.netCache.mu.Lock()
+	defer h.netCache.mu.Unlock()
+	if s := h.netCache.snap; s != nil && time.Since(s.at) < netSnapshotTTL {
+		return s, nil
+	}
+	ctx = auth.System(ctx)
+	s := &netSnapshot{at: time.Now(), networks: map[string]*network.Network{}, subnets: map[string]*network.Subnet{},
+		ports: map[string]*network.Port{}, groups: map[string]*network.SecurityGroup{}, members: map[string][]netip.Addr{},
+		tunnels: map[string]netip.Addr{}}
+	nets, err := h.networks.ListNetworks(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, n := range nets {
+		s.networks[n.ID] = n
+	}
+	subs, err := h.networks.ListSubnets(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, sub := range subs {
+		s.subnets[sub.ID] = sub
+	}
+	ports, err := h.networks.ListPorts(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range ports {
+		s.ports[p.ID] = p
+		for _, g := range p.SecurityGroups {
+			for _, f := range p.FixedIPs {
+				if a, err := netip.ParseAddr(f.IPAddress); err == nil {
+					s.members[g] = append(s.members[g], a)
+				}
+			}
+		}
+	}
+	groups, err := h.networks.ListSecurityGroups(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, g := range groups {
+		s.groups[g.ID] = g
+	}
+	all, err := h.containers.List(ctx, container.ListOptions{})
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range all {
+		if len(c.Addresses) > 0 && c.Host != "" {
+			s.containers = append(s.containers, c)
+		}
+	}
+	if h.registry != nil {
+		hosts, err := h.registry.List(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, rec := range hosts {
+			if a, err := netip.ParseAddr(rec.TunnelIP); err == nil {
+				s.tunnels[rec.Name] = a
+			}
+		}
+	}
+	h.mu.Lock()
+	for name, e := range h.hosts {
+		if a, err := netip.ParseAddr(e.info.TunnelIP); err == nil {
+			s.tunnels[name] = a
+		}
+	}
+	h.mu.Unlock()
+	h.netCache.snap = s
+	return s, nil
+}
+
+// NetConfig implements compute.ControlPlane: the networks, ports and
+// rules of the containers placed on host.
+func (h *HostService) NetConfig(ctx context.Context, host string) (compute.NetConfig, error) {
+	out := compute.NetConfig{Containers: map[string][]string{}}
+	if h.networks == nil {
+		return out, nil
+	}
+	s, err := h.snapshot(ctx)
+	if err != nil {
+		return out, err
+	}
+	// Which hosts have ports on which network.
+	hostsOf := map[string]map[string]bool{}
+	for _, c := range s.containers {
+		for netID := range c.Addresses {
+			if hostsOf[netID] == nil {
+				hostsOf[netID] = map[string]bool{}
+			}
+			hostsOf[netID][c.Host] = true
+		}
+	}
+	needed := map[string]bool{}
+	for _, c := range s.containers {
+		if c.Host != host {
+			continue
+		}
+		var ports []*network.Port
+		for _, addrs := range c.Addresses {
+			for _, a := range addrs {
+				if p := s.ports[a.Port]; p != nil && !slices.Contains(ports, p) {
+					ports = append(ports, p)
+				}
+			}
+		}
+		slices.SortFunc(ports, func(a, b *network.Port) int {
+			if c := a.CreatedAt.Compare(b.CreatedAt); c != 0 {
+				return c
+			}
+			return strings.Compare(a.ID, b.ID)
+		})
+		for _, p := range ports {
+			n := s.networks[p.NetworkID]
+			if n == nil {
+				continue
+			}
+			needed[n.ID] = true
+			out.Containers[c.UUID] = append(out.Containers[c.UUID], p.ID)
+			out.Ports = append(out.Ports, s.planePort(p))
+		}
+	}
+	for id := range needed {
+		n := s.networks[id]
+		pn := netplane.Network{ID: n.ID, VNI: n.VNI, MTU: n.MTU}
+		for other := range hostsOf[id] {
+			if a, ok := s.tunnels[other]; ok && other != host {
+				pn.Remotes = append(pn.Remotes, a)
+			}
+		}
+		slices.SortFunc(pn.Remotes, func(a, b netip.Addr) int { return a.Compare(b) })
+		out.Networks = append(out.Networks, pn)
+	}
+	slices.SortFunc(out.Networks, func(a, b netplane.Network) int { return strings.Compare(a.ID, b.ID) })
+	return out, nil
+}
+
+// planePort is p as the data plane takes it: addresses with their
+// subnets' prefixes, and its groups' IPv4 rules with remote groups
+// expanded to their members' addresses.
+func (s *netSnapshot) planePort(p *network.Port) netplane.Port {
+	out := netplane.Port{ID: p.ID, NetworkID: p.NetworkID, MAC: p.MACAddress, SecurityEnabled: p.PortSecurity}
+	for _, f := range p.FixedIPs {
+		a, err := netip.ParseAddr(f.IPAddress)
+		sub := s.subnets[f.SubnetID]
+		if err != nil || sub == nil || !a.Is4() {
+			continue // the data plane is IPv4 for now
+		}
+		pre, err := netip.ParsePrefix(sub.CIDR)
+		if err != nil {
+			continue
+		}
+		out.Addresses = append(out.Addresses, netip.PrefixFrom(a, pre.Bits()))
+	}
+	if !p.PortSecurity {
+		return out
+	}
+	for _, gid := range p.SecurityGroups {
+		g := s.groups[gid]
+		if g == nil {
+			continue
+		}
+		for _, r := range g.Rules {
+			if r.EtherType != network.IPv4 {
+				continue
+			}
+			pr := netplane.Rule{Protocol: r.Protocol}
+			if r.PortRangeMin != nil {
+				pr.PortMin = *r.PortRangeMin
+			}
+			if r.PortRangeMax != nil {
+				pr.PortMax = *r.PortRangeMax
+			}
+			switch {
+			case r.RemoteIPPrefix == "" && r.RemoteGroupID == "":
+				// Any IPv4 address (nil would mean IPv6 too).
+				pr.Remotes = []netip.Prefix{netip.MustParsePrefix("0.0.0.0/0")}
+			case r.RemoteIPPrefix != "":
+				if pre, err := netip.ParsePrefix(r.RemoteIPPrefix); err == nil {
+					pr.Remotes = []netip.Prefix{pre}
+				}
+			case r.RemoteGroupID != "":
+				pr.Remotes = []netip.Prefix{} // matches nothing until the group has members
+				for _, a := range s.members[r.RemoteGroupID] {
+					if a.Is4() {
+						pr.Remotes = append(pr.Remotes, netip.PrefixFrom(a, 32))
+					}
+				}
+			}
+			if _, err := strconv.Atoi(pr.Protocol); err == nil || pr.Protocol == "" || pr.Protocol == "tcp" ||
+				pr.Protocol == "udp" || pr.Protocol == "icmp" || pr.Protocol == "sctp" {
+				if r.Direction == network.Ingress {
+					out.Ingress = append(out.Ingress, pr)
+				} else {
+					out.Egress = append(out.Egress, pr)
+				}
+			}
+		}
+	}
+	return out
+}

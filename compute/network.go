@@ -1,0 +1,154 @@
+package compute
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/zun-go/zun/container"
+	"github.com/zun-go/zun/driver"
+	"github.com/zun-go/zun/netplane"
+)
+
+// The agent's side of tenant networks. Containers with addresses are
+// created without a runtime network; the agent plugs their ports into
+// their network namespaces once they run (and again after every restart,
+// which gives them a new namespace), and makes the host's bridges,
+// tunnels and security group rules match the control plane's view every
+// NetworkInterval.
+
+// netState is the last data plane configuration applied.
+type netState struct {
+	mu  sync.Mutex
+	cfg NetConfig
+}
+
+func (a *Agent) tunnelIP() string {
+	if a.cfg.Network == nil || !a.cfg.Network.TunnelIP.IsValid() {
+		return ""
+	}
+	return a.cfg.Network.TunnelIP.String()
+}
+
+// hasPorts reports whether rec runs on tenant networks.
+func hasPorts(rec *container.Container) bool { return len(rec.Addresses) > 0 }
+
+// networkLoop keeps the data plane equal to the control plane's view.
+func (a *Agent) networkLoop(ctx context.Context) {
+	if a.cfg.Network == nil {
+		return
+	}
+	t := time.NewTicker(a.cfg.NetworkInterval)
+	defer t.Stop()
+	var repaired time.Time
+	for {
+		if time.Since(repaired) > 30*time.Second {
+			// Put back what something else removed from the kernel.
+			a.net.mu.Lock()
+			if err := a.cfg.Network.Repair(ctx); err != nil && ctx.Err() == nil {
+				a.log.Warn("repair the data plane", "error", err)
+			}
+			a.net.mu.Unlock()
+			repaired = time.Now()
+		}
+		if err := a.applyNetwork(ctx); err != nil && ctx.Err() == nil {
+			a.log.Warn("apply the network configuration", "error", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// applyNetwork fetches the host's network configuration, applies it, and
+// plugs the ports of running containers that lack them.
+func (a *Agent) applyNetwork(ctx context.Context) error {
+	cfg, err := a.cp.NetConfig(ctx, a.cfg.Host)
+	if err != nil {
+		return err
+	}
+	a.net.mu.Lock()
+	defer a.net.mu.Unlock()
+	if err := a.cfg.Network.Apply(ctx, cfg.Config); err != nil {
+		return err
+	}
+	a.net.cfg = cfg
+	for uuid := range cfg.Containers {
+		a.mu.Lock()
+		rec := a.records[uuid]
+		a.mu.Unlock()
+		if rec == nil || rec.RuntimeID == "" {
+			continue
+		}
+		if err := a.plugLocked(ctx, rec); err != nil {
+			a.log.Warn("plug ports", "container", uuid, "error", err)
+		}
+	}
+	return nil
+}
+
+// plug plugs the ports of rec's container, if it runs, fetching the
+// network configuration when rec's ports are not in the last one.
+func (a *Agent) plug(ctx context.Context, rec *container.Container) error {
+	if a.cfg.Network == nil || !hasPorts(rec) {
+		return nil
+	}
+	a.net.mu.Lock()
+	_, known := a.net.cfg.Containers[rec.UUID]
+	a.net.mu.Unlock()
+	if !known {
+		if err := a.applyNetwork(ctx); err != nil {
+			return err
+		}
+	}
+	a.net.mu.Lock()
+	defer a.net.mu.Unlock()
+	return a.plugLocked(ctx, rec)
+}
+
+// plugLocked plugs rec's ports that are not plugged, if its container
+// runs; a.net.mu is held.
+func (a *Agent) plugLocked(ctx context.Context, rec *container.Container) error {
+	ids := a.net.cfg.Containers[rec.UUID]
+	if len(ids) == 0 {
+		return nil
+	}
+	st, err := a.drv.Inspect(ctx, rec.RuntimeID)
+	if err != nil || st.Status != driver.StatusRunning || st.Pid <= 0 {
+		return nil // plugged when it runs
+	}
+	for n, id := range ids {
+		if !slices.ContainsFunc(a.net.cfg.Ports, func(p netplane.Port) bool { return p.ID == id }) {
+			continue
+		}
+		ok, err := a.cfg.Network.Plugged(ctx, id)
+		if err != nil {
+			return err
+		}
+		if ok {
+			continue
+		}
+		if err := a.cfg.Network.Plug(ctx, id, st.Pid, fmt.Sprintf("eth%d", n)); err != nil {
+			return fmt.Errorf("port %s: %w", id, err)
+		}
+		a.log.Info("port plugged", "container", rec.UUID, "port", id, "interface", fmt.Sprintf("eth%d", n))
+	}
+	return nil
+}
+
+// unplug removes the host ends of rec's ports (the container is gone or
+// left the networks).
+func (a *Agent) unplug(ctx context.Context, ports []string) {
+	if a.cfg.Network == nil {
+		return
+	}
+	for _, id := range ports {
+		if err := a.cfg.Network.Unplug(ctx, id); err != nil {
+			a.log.Warn("unplug port", "port", id, "error", err)
+		}
+	}
+}

@@ -1,0 +1,306 @@
+package e2e
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/zun-go/zun/internal/demoimage"
+)
+
+// underlay joins the network namespaces of engines to the root namespace
+// over a bridge: the hosts' tunnel IPs are 10.251.N.(10+i), the root's
+// 10.251.N.1.
+type underlay struct {
+	bridge string
+	root   string
+	ips    []string
+}
+
+func newUnderlay(t *testing.T, engines []*engine) *underlay {
+	t.Helper()
+	n := os.Getpid() % 200
+	u := &underlay{bridge: fmt.Sprintf("ztu%d", os.Getpid()%100000), root: fmt.Sprintf("10.251.%d.1", n)}
+	sh := func(args ...string) {
+		t.Helper()
+		if out, err := exec.Command(args[0], args[1:]...).CombinedOutput(); err != nil {
+			t.Fatalf("%s: %v: %s", strings.Join(args, " "), err, out)
+		}
+	}
+	sh("ip", "link", "add", u.bridge, "type", "bridge")
+	t.Cleanup(func() { _ = exec.Command("ip", "link", "del", u.bridge).Run() })
+	sh("ip", "addr", "add", u.root+"/24", "dev", u.bridge)
+	sh("ip", "link", "set", u.bridge, "up")
+	// Docker's FORWARD policy in the root namespace would drop what the
+	// underlay bridge forwards between the hosts.
+	_ = exec.Command("iptables", "-I", "FORWARD", "1", "-i", u.bridge, "-o", u.bridge, "-j", "ACCEPT").Run()
+	t.Cleanup(func() {
+		_ = exec.Command("iptables", "-D", "FORWARD", "-i", u.bridge, "-o", u.bridge, "-j", "ACCEPT").Run()
+	})
+	for i, e := range engines {
+		ip := fmt.Sprintf("10.251.%d.%d", n, 10+i)
+		veth := fmt.Sprintf("%sh%d", u.bridge, i)
+		sh("ip", "link", "add", veth, "type", "veth", "peer", "name", "ul0", "netns", e.netns)
+		sh("ip", "link", "set", veth, "master", u.bridge, "up")
+		in := []string{"nsenter", "--net=/var/run/netns/" + e.netns}
+		sh(append(in, "ip", "addr", "add", ip+"/24", "dev", "ul0")...)
+		sh(append(in, "ip", "link", "set", "ul0", "up")...)
+		u.ips = append(u.ips, ip)
+	}
+	return u
+}
+
+// proxy forwards TCP from addr to target, so that agents in other
+// namespaces reach a daemon listening on the root's loopback.
+func proxy(t *testing.T, addr, target string) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				up, err := net.Dial("tcp", target)
+				if err != nil {
+					return
+				}
+				defer up.Close()
+				var wg sync.WaitGroup
+				wg.Add(1)
+				go func() { defer wg.Done(); _, _ = io.Copy(up, c); up.(*net.TCPConn).CloseWrite() }()
+				_, _ = io.Copy(c, up)
+				wg.Wait()
+			}()
+		}
+	}()
+	return ln.Addr().String()
+}
+
+// startNetAgent starts a compute agent inside engine e's network
+// namespace, with the data plane on, reaching the control plane at cpURL.
+func startNetAgent(t *testing.T, d *daemon, name string, e *engine, cpURL, ip string) *agentProc {
+	t.Helper()
+	zund, _ := binaries(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := ln.Addr().(*net.TCPAddr).Port
+	ln.Close()
+	a := &agentProc{t: t, name: name, docker: e.host, logf: filepath.Join(t.TempDir(), name+".log"), dataDir: dataDir(t)}
+	a.args = []string{"--net=/var/run/netns/" + e.netns, zund, "--agent", "--host", name, "--control-plane", cpURL,
+		"--internal-token-file", filepath.Join(d.DataDir, "internal-token"),
+		"--agent-listen", fmt.Sprintf("%s:%d", ip, port), "--docker-host", e.host, "--data-dir", a.dataDir,
+		"--heartbeat-interval", "300ms", "--sync-interval", "1s", "--tunnel-ip", ip}
+	a.bin = "nsenter"
+	a.start()
+	t.Cleanup(func() { a.stop(syscall.SIGTERM) })
+	return a
+}
+
+// TestTenantNetworks: containers on tenant networks, on two hosts (each
+// its own network namespace, engine and agent, joined by an underlay),
+// with real packets: the same network reaches across hosts over VXLAN;
+// security groups deny by default and a rule added to a live container's
+// group lets traffic in within seconds; another project's network with the
+// same addresses stays apart; a second network attached and detached;
+// addresses go back when containers go.
+func TestTenantNetworks(t *testing.T) {
+	requireDocker(t, "")
+	osBin, zunBin := lookClient(t, "openstack"), lookClient(t, "zun")
+	engines := make([]*engine, 2)
+	var wg sync.WaitGroup
+	for i := range engines {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			engines[i] = startEngine(t)
+		}()
+	}
+	wg.Wait()
+	for _, e := range engines {
+		if e == nil {
+			t.FailNow()
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		if _, err := demoimage.Ensure(ctx, e.host); err != nil {
+			cancel()
+			t.Fatalf("demo image on %s: %v", e.host, err)
+		}
+		cancel()
+	}
+	u := newUnderlay(t, engines)
+	d := startZund(t, "", "--no-compute", "--host-down-after", "3s")
+	cp := "http://" + proxy(t, u.root+":0", d.listen)
+	for i, e := range engines {
+		startNetAgent(t, d, fmt.Sprintf("tn-%d", i), e, cp, u.ips[i])
+	}
+	admin := cli{t, zunBin, d.osEnv("admin", adminPassword, "admin")}
+	osc := cli{t, osBin, admin.env}
+	osc.must("project", "create", "--domain", "default", "proj-bob")
+	osc.must("user", "create", "--domain", "default", "--project", "proj-bob", "--password", "bob-pw", "bob")
+	osc.must("role", "add", "--project", "proj-bob", "--user", "bob", "member")
+	bob := cli{t, zunBin, d.osEnv("bob", "bob-pw", "proj-bob")}
+
+	run := func(c cli, args ...string) {
+		t.Helper()
+		c.must(append([]string{"run"}, args...)...)
+	}
+	addr := func(c cli, name string) string {
+		t.Helper()
+		show := cli{t, osBin, c.env}.showJSON("appcontainer", "show", name)
+		// openstackclient shows the addresses as text: "a, b".
+		if s, ok := show["addresses"].(string); ok && s != "" {
+			return strings.TrimSpace(strings.Split(s, ",")[0])
+		}
+		var addrs map[string][]struct{ Addr string }
+		b, _ := json.Marshal(show["addresses"])
+		if err := json.Unmarshal(b, &addrs); err == nil {
+			for _, as := range addrs {
+				return as[0].Addr
+			}
+		}
+		t.Fatalf("%s has no address: %v", name, show)
+		return ""
+	}
+	wait := func(c cli, name string) {
+		t.Helper()
+		cli{t, osBin, c.env}.waitStatus("Running", "appcontainer", "show", name)
+	}
+	// reach says whether from reaches ip with a ping.
+	reach := func(c cli, from, ip string) bool {
+		out, _ := c.run("exec", from, "ping", "-c", "1", "-W", "1", ip)
+		return strings.Contains(out, "1 packets received")
+	}
+	eventually := func(what string, want bool, probe func() bool) {
+		t.Helper()
+		if !poll(15*time.Second, func() bool { return probe() == want }) {
+			t.Fatalf("%s: still %v after 15s", what, !want)
+		}
+	}
+
+	run(admin, "--name", "a1", "--host", "tn-0", demoimage.Ref, "sleep", "3600")
+	run(admin, "--name", "a2", "--host", "tn-0", demoimage.Ref, "sleep", "3600")
+	run(admin, "--name", "a3", "--host", "tn-1", demoimage.Ref, "sleep", "3600")
+	for _, n := range []string{"a1", "a2", "a3"} {
+		wait(admin, n)
+	}
+	a2, a3 := addr(admin, "a2"), addr(admin, "a3")
+	eventually("a1 → a2 (same host, default group)", true, func() bool { return reach(admin, "a1", a2) })
+	eventually("a1 → a3 (across hosts over VXLAN)", true, func() bool { return reach(admin, "a1", a3) })
+
+	// A group of its own with no ingress rule: nothing gets in, until a
+	// rule lets it, on the running container.
+	osc.must("security", "group", "create", "locked")
+	run(admin, "--name", "a4", "--host", "tn-1", "--security-group", "locked", demoimage.Ref,
+		"sh", "-c", "while true; do echo hello-from-a4 | nc -l -p 8080; done")
+	wait(admin, "a4")
+	a4 := addr(admin, "a4")
+	time.Sleep(3 * time.Second) // a data plane period
+	if reach(admin, "a1", a4) {
+		t.Fatal("a1 pings a4, whose group lets nothing in")
+	}
+	tcp := func() bool {
+		out, _ := admin.run("exec", "a1", "nc", "-w", "2", a4, "8080")
+		return strings.Contains(out, "hello-from-a4")
+	}
+	if tcp() {
+		t.Fatal("a1 reaches a4:8080, whose group lets nothing in")
+	}
+	osc.must("security", "group", "rule", "create", "--ingress", "--protocol", "tcp", "--dst-port", "8080", "locked")
+	eventually("a1 → a4:8080 after the tcp rule", true, tcp)
+	if reach(admin, "a1", a4) {
+		t.Fatal("a tcp rule let ping through")
+	}
+	osc.must("security", "group", "rule", "create", "--ingress", "--protocol", "icmp", "locked")
+	eventually("a1 → a4 after the icmp rule", true, func() bool { return reach(admin, "a1", a4) })
+
+	// Before 1.15, groups go on and off a running container.
+	old := []string{"--zun-api-version", "1.14"}
+	admin.must(append(old, "add-security-group", "a2", "locked")...)
+	if out, err := admin.run(append(old, "add-security-group", "a2", "locked")...); err == nil {
+		t.Fatalf("the same group added twice:\n%s", out)
+	}
+	admin.must(append(old, "remove-security-group", "a2", "locked")...)
+	if out, err := admin.run(append(old, "remove-security-group", "a2", "locked")...); err == nil {
+		t.Fatalf("a group removed that is not applied:\n%s", out)
+	}
+
+	// Another project's network has the same addresses and stays apart.
+	run(bob, "--name", "b1", demoimage.Ref, "sleep", "3600")
+	wait(bob, "b1")
+	b1 := addr(bob, "b1")
+	if b1 != addr(admin, "a1") {
+		t.Logf("bob's b1 has %s (alice's a1 %s)", b1, addr(admin, "a1"))
+	}
+	time.Sleep(3 * time.Second)
+	for _, ip := range []string{a2, a3} {
+		if reach(bob, "b1", ip) {
+			t.Fatalf("bob's b1 reaches %s of another project", ip)
+		}
+	}
+
+	// A second network, attached to a running container and detached.
+	osc.must("network", "create", "second")
+	osc.must("subnet", "create", "--network", "second", "--subnet-range", "192.168.77.0/24", "second-subnet")
+	run(admin, "--name", "a5", "--host", "tn-1", "--net", "network=second", demoimage.Ref, "sleep", "3600")
+	wait(admin, "a5")
+	a5 := addr(admin, "a5")
+	if !strings.HasPrefix(a5, "192.168.77.") {
+		t.Fatalf("a5 on the second network has %s", a5)
+	}
+	if reach(admin, "a1", a5) {
+		t.Fatal("a1 reaches a5 on another network")
+	}
+	admin.must("network-attach", "--network", "second", "a1")
+	eventually("a1 → a5 once attached to the second network", true, func() bool { return reach(admin, "a1", a5) })
+	if out := admin.must("network-list", "a1"); strings.Count(out, "192.168.77.") != 1 {
+		t.Fatalf("network-list a1:\n%s", out)
+	}
+	admin.must("network-detach", "--network", "second", "a1")
+	eventually("a1 → a5 after the detach", false, func() bool { return reach(admin, "a1", a5) })
+
+	// Bad input changes nothing.
+	for _, args := range [][]string{
+		{"run", "--net", "network=nowhere", demoimage.Ref, "true"},
+		{"run", "--net", "network=second,v4-fixed-ip=10.99.0.5", demoimage.Ref, "true"},
+		{"run", "--net", "network=second,v4-fixed-ip=" + a5, demoimage.Ref, "true"},
+		{"run", "--security-group", "no-such-group", demoimage.Ref, "true"},
+	} {
+		if out, err := admin.run(args...); err == nil {
+			t.Errorf("%v accepted:\n%s", args, out)
+		}
+	}
+	if out, err := osc.run("network", "delete", "second"); err == nil {
+		t.Fatalf("deleted a network in use:\n%s", out)
+	}
+
+	// Deleting containers gives their addresses back.
+	for _, n := range []string{"a1", "a2", "a3", "a4", "a5"} {
+		admin.must("delete", "--stop", n)
+	}
+	if !poll(30*time.Second, func() bool {
+		out := osc.must("port", "list", "--project", "admin", "-f", "value", "-c", "ID")
+		return strings.TrimSpace(out) == ""
+	}) {
+		t.Fatalf("ports left after the containers went:\n%s", osc.must("port", "list", "--project", "admin"))
+	}
+	osc.must("network", "delete", "second")
+}
