@@ -2,6 +2,7 @@ package apiserver
 
 import (
 	"context"
+	"log/slog"
 	"net/netip"
 	"slices"
 	"strconv"
@@ -39,7 +40,7 @@ type netSnapshot struct {
 	subnets    map[string]*network.Subnet
 	ports      map[string]*network.Port
 	groups     map[string]*network.SecurityGroup
-	members    map[string][]netip.Addr // group id: its ports' addresses
+	members    map[string]map[string][]netip.Addr // group id: network id: its ports' addresses there
 	containers []*container.Container  // with ports
 	tunnels    map[string]netip.Addr   // host: tunnel IP
 }
@@ -58,7 +59,7 @@ func (h *HostService) snapshot(ctx context.Context) (*netSnapshot, error) {
 	}
 	ctx = auth.System(ctx)
 	s := &netSnapshot{at: time.Now(), networks: map[string]*network.Network{}, subnets: map[string]*network.Subnet{},
-		ports: map[string]*network.Port{}, groups: map[string]*network.SecurityGroup{}, members: map[string][]netip.Addr{},
+		ports: map[string]*network.Port{}, groups: map[string]*network.SecurityGroup{}, members: map[string]map[string][]netip.Addr{},
 		tunnels: map[string]netip.Addr{}}
 	nets, err := h.networks.ListNetworks(ctx)
 	if err != nil {
@@ -81,9 +82,12 @@ func (h *HostService) snapshot(ctx context.Context) (*netSnapshot, error) {
 	for _, p := range ports {
 		s.ports[p.ID] = p
 		for _, g := range p.SecurityGroups {
+			if s.members[g] == nil {
+				s.members[g] = map[string][]netip.Addr{}
+			}
 			for _, f := range p.FixedIPs {
 				if a, err := netip.ParseAddr(f.IPAddress); err == nil {
-					s.members[g] = append(s.members[g], a)
+					s.members[g][p.NetworkID] = append(s.members[g][p.NetworkID], a)
 				}
 			}
 		}
@@ -171,18 +175,27 @@ func (h *HostService) NetConfig(ctx context.Context, host string) (compute.NetCo
 			if n == nil {
 				continue
 			}
+			pp, ok := checkedPort(n, s.planePort(p))
+			if !ok {
+				continue
+			}
 			needed[n.ID] = true
 			out.Containers[c.UUID] = append(out.Containers[c.UUID], p.ID)
-			out.Ports = append(out.Ports, s.planePort(p))
+			out.Ports = append(out.Ports, pp)
 		}
 	}
 	for id := range needed {
 		n := s.networks[id]
 		pn := netplane.Network{ID: n.ID, VNI: n.VNI, MTU: n.MTU}
+		self := s.tunnels[host]
 		for other := range hostsOf[id] {
-			if a, ok := s.tunnels[other]; ok && other != host {
-				pn.Remotes = append(pn.Remotes, a)
+			a, ok := s.tunnels[other]
+			// A host that reports no usable address gets no tunnel.
+			if !ok || other == host || a == self || a.IsLoopback() || a.Is4() != self.Is4() ||
+				slices.Contains(pn.Remotes, a) {
+				continue
 			}
+			pn.Remotes = append(pn.Remotes, a)
 		}
 		slices.SortFunc(pn.Remotes, func(a, b netip.Addr) int { return a.Compare(b) })
 		out.Networks = append(out.Networks, pn)
@@ -237,7 +250,10 @@ func (s *netSnapshot) planePort(p *network.Port) netplane.Port {
 				}
 			case r.RemoteGroupID != "":
 				pr.Remotes = []netip.Prefix{} // matches nothing until the group has members
-				for _, a := range s.members[r.RemoteGroupID] {
+				// Only members on the port's own network can be its peers
+				// (nothing routes between networks), and addresses of other
+				// networks may be anyone's here.
+				for _, a := range s.members[r.RemoteGroupID][p.NetworkID] {
 					if a.Is4() {
 						pr.Remotes = append(pr.Remotes, netip.PrefixFrom(a, 32))
 					}
@@ -254,4 +270,35 @@ func (s *netSnapshot) planePort(p *network.Port) netplane.Port {
 		}
 	}
 	return out
+}
+
+// checkedPort drops what the data plane would refuse of p (rules, then
+// the port itself) so that one bad record never stops a host's whole
+// configuration; what is dropped is logged.
+func checkedPort(n *network.Network, p netplane.Port) (netplane.Port, bool) {
+	valid := func(p netplane.Port) error {
+		return netplane.Config{Networks: []netplane.Network{{ID: n.ID, VNI: n.VNI, MTU: n.MTU}}, Ports: []netplane.Port{p}}.Validate()
+	}
+	if valid(p) == nil {
+		return p, true
+	}
+	keep := func(rules []netplane.Rule) []netplane.Rule {
+		var out []netplane.Rule
+		for _, r := range rules {
+			one := p
+			one.Ingress, one.Egress = []netplane.Rule{r}, nil
+			if err := valid(one); err != nil {
+				slog.Warn("a security group rule the data plane refuses is left out", "port", p.ID, "error", err)
+				continue
+			}
+			out = append(out, r)
+		}
+		return out
+	}
+	p.Ingress, p.Egress = keep(p.Ingress), keep(p.Egress)
+	if err := valid(p); err != nil {
+		slog.Warn("a port the data plane refuses is left out", "port", p.ID, "error", err)
+		return p, false
+	}
+	return p, true
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/zun-go/zun/container"
 	"github.com/zun-go/zun/driver"
+	"github.com/zun-go/zun/errdefs"
 	"github.com/zun-go/zun/netplane"
 )
 
@@ -23,6 +24,10 @@ import (
 type netState struct {
 	mu  sync.Mutex
 	cfg NetConfig
+	// pids are the processes whose namespaces ports were plugged into:
+	// a port moved to another container, or a container restarted, has a
+	// new one.
+	pids map[string]int
 }
 
 func (a *Agent) tunnelIP() string {
@@ -121,6 +126,10 @@ func (a *Agent) plugLocked(ctx context.Context, rec *container.Container) error 
 	if err != nil || st.Status != driver.StatusRunning || st.Pid <= 0 {
 		return nil // plugged when it runs
 	}
+	if a.net.pids == nil {
+		a.net.pids = map[string]int{}
+	}
+	used := map[string]bool{}
 	for n, id := range ids {
 		if !slices.ContainsFunc(a.net.cfg.Ports, func(p netplane.Port) bool { return p.ID == id }) {
 			continue
@@ -129,26 +138,29 @@ func (a *Agent) plugLocked(ctx context.Context, rec *container.Container) error 
 		if err != nil {
 			return err
 		}
-		if ok {
+		if ok && a.net.pids[id] == st.Pid {
 			continue
 		}
-		if err := a.cfg.Network.Plug(ctx, id, st.Pid, fmt.Sprintf("eth%d", n)); err != nil {
-			return fmt.Errorf("port %s: %w", id, err)
+		// eth<n> in the order of the ports; a name still held by another
+		// port (after a detach and an attach) moves to the next free one.
+		var perr error
+		for k := n; k < n+16; k++ {
+			ifname := fmt.Sprintf("eth%d", k)
+			if used[ifname] {
+				continue
+			}
+			if perr = a.cfg.Network.Plug(ctx, id, st.Pid, ifname); !errdefs.IsConflict(perr) {
+				used[ifname] = perr == nil
+				if perr == nil {
+					a.log.Info("port plugged", "container", rec.UUID, "port", id, "interface", ifname)
+				}
+				break
+			}
 		}
-		a.log.Info("port plugged", "container", rec.UUID, "port", id, "interface", fmt.Sprintf("eth%d", n))
+		if perr != nil {
+			return fmt.Errorf("port %s: %w", id, perr)
+		}
+		a.net.pids[id] = st.Pid
 	}
 	return nil
-}
-
-// unplug removes the host ends of rec's ports (the container is gone or
-// left the networks).
-func (a *Agent) unplug(ctx context.Context, ports []string) {
-	if a.cfg.Network == nil {
-		return
-	}
-	for _, id := range ports {
-		if err := a.cfg.Network.Unplug(ctx, id); err != nil {
-			a.log.Warn("unplug port", "port", id, "error", err)
-		}
-	}
 }

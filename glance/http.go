@@ -2,7 +2,6 @@ package glance
 
 import (
 	"cmp"
-	"context"
 	"encoding/json"
 	"errors"
 	"io"
@@ -17,12 +16,11 @@ import (
 
 	"github.com/zun-go/zun/auth"
 	"github.com/zun-go/zun/errdefs"
+	"github.com/zun-go/zun/internal/weburl"
 )
 
 // Authenticator turns a token into the caller's principal.
-type Authenticator interface {
-	Validate(ctx context.Context, token string) (auth.Principal, error)
-}
+type Authenticator = auth.Validator
 
 // HandlerOptions configure the API handler.
 type HandlerOptions struct {
@@ -112,25 +110,11 @@ func (h *Handler) authed(fn func(w http.ResponseWriter, r *http.Request, p auth.
 }
 
 func (h *Handler) authenticate(r *http.Request) (auth.Principal, error) {
-	if h.opts.NoAuth != nil {
-		return *h.opts.NoAuth, nil
-	}
-	token := r.Header.Get("X-Auth-Token")
-	if token == "" || h.authn == nil {
-		return auth.Principal{}, errdefs.Unauthorizedf("This server could not verify that you are authorized to access the document you requested.")
-	}
-	return h.authn.Validate(r.Context(), token)
+	return auth.FromRequest(r, h.authn, h.opts.NoAuth)
 }
 
 func (h *Handler) base(r *http.Request) string {
-	if h.opts.PublicURL != "" {
-		return strings.TrimRight(h.opts.PublicURL, "/") + h.opts.Prefix
-	}
-	scheme := "http"
-	if r.TLS != nil {
-		scheme = "https"
-	}
-	return scheme + "://" + r.Host + h.opts.Prefix
+	return weburl.Base(r, h.opts.PublicURL, h.opts.Prefix)
 }
 
 func (h *Handler) versions(w http.ResponseWriter, r *http.Request) {

@@ -13,12 +13,11 @@ import (
 
 	"github.com/zun-go/zun/auth"
 	"github.com/zun-go/zun/errdefs"
+	"github.com/zun-go/zun/internal/weburl"
 )
 
 // Authenticator turns a token into the caller's principal.
-type Authenticator interface {
-	Validate(ctx context.Context, token string) (auth.Principal, error)
-}
+type Authenticator = auth.Validator
 
 // gatewayCreator is a Store that tells a subnet created with a null
 // gateway_ip (no gateway) from one created without any (the default
@@ -167,14 +166,7 @@ func (h *Handler) authed(fn apiFunc) http.HandlerFunc {
 }
 
 func (h *Handler) authenticate(r *http.Request) (auth.Principal, error) {
-	if h.opts.NoAuth != nil {
-		return *h.opts.NoAuth, nil
-	}
-	token := r.Header.Get("X-Auth-Token")
-	if token == "" || h.authn == nil {
-		return auth.Principal{}, errdefs.Unauthorizedf("The request you have made requires authentication.")
-	}
-	return h.authn.Validate(r.Context(), token)
+	return auth.FromRequest(r, h.authn, h.opts.NoAuth)
 }
 
 // canWrite is Neutron's default policy for changes: a member (or admin)
@@ -187,14 +179,7 @@ func canWrite(p auth.Principal) error {
 }
 
 func (h *Handler) base(r *http.Request) string {
-	if h.opts.PublicURL != "" {
-		return strings.TrimRight(h.opts.PublicURL, "/") + h.opts.Prefix
-	}
-	scheme := "http"
-	if r.TLS != nil {
-		scheme = "https"
-	}
-	return scheme + "://" + r.Host + h.opts.Prefix
+	return weburl.Base(r, h.opts.PublicURL, h.opts.Prefix)
 }
 
 // versions is the version document at the root.

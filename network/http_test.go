@@ -1,7 +1,6 @@
 package network_test
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -10,30 +9,13 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/zun-go/zun/auth"
-	"github.com/zun-go/zun/errdefs"
+	"github.com/zun-go/zun/internal/authtest"
 	"github.com/zun-go/zun/network"
 	"github.com/zun-go/zun/store"
 	"github.com/zun-go/zun/store/dbtest"
 )
 
-// tokens maps a token to its principal.
-type tokens map[string]auth.Principal
-
-func (t tokens) Validate(_ context.Context, token string) (auth.Principal, error) {
-	p, ok := t[token]
-	if !ok {
-		return auth.Principal{}, errdefs.Unauthorizedf("The request you have made requires authentication.")
-	}
-	return p, nil
-}
-
-var principals = tokens{
-	"alice":  {UserID: "ua", ProjectID: "pa", Roles: []string{auth.RoleMember, auth.RoleReader}},
-	"bob":    {UserID: "ub", ProjectID: "pb", Roles: []string{auth.RoleMember, auth.RoleReader}},
-	"reader": {UserID: "ur", ProjectID: "pa", Roles: []string{auth.RoleReader}},
-	"admin":  {UserID: "uz", ProjectID: "pz", Roles: []string{auth.RoleAdmin, auth.RoleMember, auth.RoleReader}},
-}
+var principals = authtest.Principals
 
 type env struct {
 	t   *testing.T

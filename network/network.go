@@ -260,6 +260,9 @@ func ValidateSubnet(s *Subnet, gatewaySet bool) error {
 	if bits-prefix.Bits() < 2 || (version == 6 && prefix.Bits() > 126) {
 		return errdefs.Invalidf("Invalid input for cidr. Reason: %s is too small for any host address.", s.CIDR)
 	}
+	if a := prefix.Addr(); a.IsMulticast() || a.IsLoopback() || a.IsUnspecified() || a.IsLinkLocalUnicast() {
+		return errdefs.Invalidf("Invalid input for cidr. Reason: %s is not a unicast range hosts can have addresses in.", s.CIDR)
+	}
 	if version == 4 && prefix.Bits() < 8 || version == 6 && prefix.Bits() < 64 {
 		return errdefs.Invalidf("Invalid input for cidr. Reason: %s is larger than this service allocates (/8 for IPv4, /64 for IPv6).", s.CIDR)
 	}
@@ -418,6 +421,9 @@ func ValidateRule(r *Rule) error {
 				return errdefs.Invalidf("For TCP/UDP protocols, port_range_min must be <= port_range_max, both in 1-65535 (got %d-%d).", *lo, *hi)
 			}
 		case icmp:
+			if r.PortRangeMin == nil {
+				return errdefs.Invalidf("ICMP code (port-range-max) %d is provided but ICMP type (port-range-min) is missing.", *r.PortRangeMax)
+			}
 			if (r.PortRangeMin != nil && (*r.PortRangeMin < 0 || *r.PortRangeMin > 255)) ||
 				(r.PortRangeMax != nil && (*r.PortRangeMax < 0 || *r.PortRangeMax > 255)) {
 				return errdefs.Invalidf("Invalid value for ICMP type or code: 0 to 255.")

@@ -188,6 +188,21 @@ func (s *NetworkStore) UpdateNetwork(ctx context.Context, id string, fn func(*ne
 		}
 		n.UpdatedAt = now()
 		txn := s.db.Txn().Swap(netNetworksPrefix+id, n, rev)
+		if before.Shared && !n.Shared {
+			// Not while other projects have ports on it.
+			guard, err := s.guardRev(ctx, netGuardNetwork+id)
+			if err != nil {
+				return err
+			}
+			others, err := s.portsWhere(ctx, func(p *network.Port) bool { return p.NetworkID == id && p.ProjectID != n.ProjectID })
+			if err != nil {
+				return err
+			}
+			if len(others) > 0 {
+				return errdefs.Conflictf("Unable to reconfigure sharing settings for network %s. Multiple tenants are using it.", id)
+			}
+			txn.Require(netGuardNetwork+id, guard)
+		}
 		if n.Shared != before.Shared {
 			subs, revs, err := s.subnetsOf(ctx, id)
 			if err != nil {
@@ -295,15 +310,42 @@ func (s *NetworkStore) DefaultNetwork(ctx context.Context, project string) (*net
 	if own = cmp.Or(own, shared); own != nil {
 		return own, nil
 	}
-	// None: make the project's own, once.
+	// None: make the project's own, once, with its subnet (the first /24
+	// of 10.16.0.0/12 the project does not use) in the same transaction,
+	// so that nobody ever sees it without addresses.
 	n := &network.Network{Name: "zun-default", ProjectID: project, AdminStateUp: true, PortSecurity: true, Default: true,
 		Description: "made for the project's containers"}
 	n.Schema, n.ID, n.MTU = network.SchemaVersion, uuid.NewString(), network.DefaultMTU
 	n.CreatedAt, n.UpdatedAt = now(), now()
 	err = retry(ctx, func() error {
+		guard, err := s.guardRev(ctx, netGuardProject+project)
+		if err != nil {
+			return err
+		}
+		all, _, err := s.subnets().list(auth.WithAllProjects(ctx))
+		if err != nil {
+			return err
+		}
+		var sub *network.Subnet
+		for i := 0; i < 4096 && sub == nil; i++ {
+			cidr := fmt.Sprintf("10.%d.%d.0/24", 16+i/256, i%256)
+			if !slices.ContainsFunc(all, func(o *network.Subnet) bool { return o.ProjectID == project && network.Overlaps(o.CIDR, cidr) }) {
+				sub = &network.Subnet{Schema: network.SchemaVersion, ID: uuid.NewString(), NetworkID: n.ID, ProjectID: project,
+					Name: "zun-default-subnet", CIDR: cidr, EnableDHCP: true, CreatedAt: now(), UpdatedAt: now()}
+			}
+		}
+		if sub == nil {
+			return errdefs.Conflictf("Project %s uses all of 10.16.0.0/12: name a network for its containers.", project)
+		}
+		if err := network.ValidateSubnet(sub, false); err != nil {
+			return err
+		}
 		n.VNI = 4096 + rand.IntN(1<<24-4096)
-		_, err := s.db.Txn().Create(netDefaultNetwork+project, n.ID).Create(netNetworksPrefix+n.ID, n).
-			Create(fmt.Sprintf("%s%d", netVNIsPrefix, n.VNI), n.ID).Commit(ctx)
+		txn := s.db.Txn().Create(netDefaultNetwork+project, n.ID).Create(netNetworksPrefix+n.ID, n).
+			Create(fmt.Sprintf("%s%d", netVNIsPrefix, n.VNI), n.ID).
+			Require(netGuardProject+project, guard).Create(netSubnetsPrefix+sub.ID, sub)
+		touch(txn, netGuardProject+project)
+		_, err = txn.Commit(ctx)
 		var ce *ConflictError
 		if errors.As(err, &ce) && ce.Has(netDefaultNetwork+project) {
 			return errMadeMeanwhile
@@ -319,19 +361,6 @@ func (s *NetworkStore) DefaultNetwork(ctx context.Context, project string) (*net
 	}
 	if err != nil {
 		return nil, err
-	}
-	// Its subnet: the first /24 of 10.16.0.0/12 the project does not use.
-	for i := range 4096 {
-		cidr := fmt.Sprintf("10.%d.%d.0/24", 16+i/256, i%256)
-		err := s.CreateSubnet(ctx, &network.Subnet{NetworkID: n.ID, ProjectID: project, Name: "zun-default-subnet",
-			CIDR: cidr, EnableDHCP: true})
-		if errdefs.IsInvalid(err) && strings.Contains(err.Error(), "overlaps") {
-			continue
-		}
-		if err != nil {
-			return nil, err
-		}
-		break
 	}
 	return n, nil
 }
@@ -466,6 +495,7 @@ type portPlan struct {
 	port      *network.Port
 	netRev    int64
 	groups    map[string]int64 // group id: revision
+	subnets   map[string]int64 // subnet id: revision, of those it takes addresses in
 	requested map[string]bool  // address keys the caller asked for
 }
 
@@ -489,12 +519,13 @@ func (s *NetworkStore) planPort(ctx context.Context, p *network.Port, pending ..
 			return nil, errdefs.NotFoundf("Network %s could not be found.", p.NetworkID)
 		}
 	}
-	plan := &portPlan{port: p, netRev: nrev, groups: map[string]int64{}, requested: map[string]bool{}}
+	plan := &portPlan{port: p, netRev: nrev, groups: map[string]int64{}, subnets: map[string]int64{}, requested: map[string]bool{}}
 	p.Schema = network.SchemaVersion
 	if p.ID == "" {
 		p.ID = uuid.NewString()
 	}
-	p.CreatedAt, p.UpdatedAt = now(), now()
+	p.CreatedAt = time.Now().UTC() // to the nanosecond: it orders a container's interfaces
+	p.UpdatedAt = p.CreatedAt
 	p.Status = network.PortDown
 	if p.MACAddress == "" {
 		p.MACAddress = newMAC()
@@ -502,7 +533,7 @@ func (s *NetworkStore) planPort(ctx context.Context, p *network.Port, pending ..
 		mac := strings.ToLower(p.MACAddress)
 		var b [6]byte
 		if _, err := fmt.Sscanf(mac, "%02x:%02x:%02x:%02x:%02x:%02x", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5]); err != nil ||
-			len(mac) != 17 || b[0]&1 == 1 {
+			len(mac) != 17 || b[0]&1 == 1 || b == [6]byte{} {
 			return nil, errdefs.Invalidf("Invalid input for mac_address. Reason: '%s' is not a valid unicast MAC address.", p.MACAddress)
 		}
 		if _, err := Get[string](ctx, s.db, netMACsPrefix+n.ID+"/"+mac); err == nil {
@@ -530,13 +561,20 @@ func (s *NetworkStore) planPort(ctx context.Context, p *network.Port, pending ..
 		}
 		plan.groups[id] = rev
 	}
-	subs, _, err := s.subnetsOf(ctx, n.ID)
+	subs, revs, err := s.subnetsOf(ctx, n.ID)
 	if err != nil {
 		return nil, err
+	}
+	subRev := map[string]int64{}
+	for i, sub := range subs {
+		subRev[sub.ID] = revs[i]
 	}
 	slices.SortFunc(subs, func(a, b *network.Subnet) int { return a.CreatedAt.Compare(b.CreatedAt) })
 	if err := s.planAddresses(ctx, plan, n, subs); err != nil {
 		return nil, err
+	}
+	for _, f := range p.FixedIPs {
+		plan.subnets[f.SubnetID] = subRev[f.SubnetID]
 	}
 	return plan, nil
 }
@@ -637,6 +675,9 @@ func (plan *portPlan) write(txn *Txn) {
 	touch(txn, netGuardNetwork+p.NetworkID)
 	for _, f := range p.FixedIPs {
 		txn.Create(netIPsPrefix+f.SubnetID+"/"+f.IPAddress, p.ID)
+	}
+	for id, rev := range plan.subnets {
+		txn.Require(netSubnetsPrefix+id, rev) // not deleted meanwhile
 	}
 	for id, rev := range plan.groups {
 		txn.Require(netGroupsPrefix+id, rev)

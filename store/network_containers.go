@@ -210,7 +210,21 @@ func (s *NetworkStore) release(ctx context.Context, txn *Txn, c *container.Conta
 		}
 	}
 	if c.PortGroup != "" {
-		txn.Delete(netGroupsPrefix + c.PortGroup)
+		// The group goes with the container unless other ports use it now.
+		guard, err := s.guardRev(ctx, netGuardGroup+c.PortGroup)
+		if err != nil {
+			return err
+		}
+		txn.Require(netGuardGroup+c.PortGroup, guard)
+		others, err := s.portsWhere(ctx, func(p *network.Port) bool {
+			return p.DeviceID != c.UUID && slices.Contains(p.SecurityGroups, c.PortGroup)
+		})
+		if err != nil {
+			return err
+		}
+		if len(others) == 0 {
+			txn.Delete(netGroupsPrefix + c.PortGroup)
+		}
 	}
 	return nil
 }
@@ -248,15 +262,24 @@ func (s *NetworkStore) AttachNetwork(ctx context.Context, uuid string, req conta
 	}
 	return s.cs.UpdateWith(ctx, uuid, func(c *container.Container, txn *Txn) error {
 		var groups []string
-		if ports, err := s.ContainerPorts(ctx, c); err == nil {
-			for _, p := range ports {
-				if p.PortSecurity && len(p.SecurityGroups) > 0 && !preserved(c, p.ID) {
-					groups = p.SecurityGroups
-					break
-				}
-			}
-		} else {
+		ports, err := s.ContainerPorts(ctx, c)
+		if err != nil {
 			return err
+		}
+		for _, p := range ports {
+			if p.PortSecurity && len(p.SecurityGroups) > 0 && !preserved(c, p.ID) {
+				groups = p.SecurityGroups
+				break
+			}
+		}
+		if groups == nil && c.PortGroup != "" {
+			groups = []string{c.PortGroup}
+		}
+		if groups == nil && len(c.SecurityGroups) > 0 {
+			probe := &container.Container{ProjectID: c.ProjectID, SecurityGroups: c.SecurityGroups}
+			if groups, err = s.containerGroups(ctx, txn, probe); err != nil {
+				return err
+			}
 		}
 		p, preserve, err := s.containerPort(ctx, txn, c, req, groups)
 		if err != nil {

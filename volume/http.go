@@ -13,12 +13,11 @@ import (
 
 	"github.com/zun-go/zun/auth"
 	"github.com/zun-go/zun/errdefs"
+	"github.com/zun-go/zun/internal/weburl"
 )
 
 // Authenticator turns a token into the caller's principal.
-type Authenticator interface {
-	Validate(ctx context.Context, token string) (auth.Principal, error)
-}
+type Authenticator = auth.Validator
 
 // HandlerOptions configure the API handler.
 type HandlerOptions struct {
@@ -108,14 +107,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 var errMethod = errors.New("method not allowed")
 
 func (h *Handler) authenticate(r *http.Request) (context.Context, auth.Principal, error) {
-	if h.opts.NoAuth != nil {
-		return auth.WithPrincipal(r.Context(), *h.opts.NoAuth), *h.opts.NoAuth, nil
-	}
-	token := r.Header.Get("X-Auth-Token")
-	if token == "" || h.authn == nil {
-		return nil, auth.Principal{}, errdefs.Unauthorizedf("The request you have made requires authentication.")
-	}
-	p, err := h.authn.Validate(r.Context(), token)
+	p, err := auth.FromRequest(r, h.authn, h.opts.NoAuth)
 	if err != nil {
 		return nil, auth.Principal{}, err
 	}
@@ -132,14 +124,7 @@ func canWrite(p auth.Principal) error {
 }
 
 func (h *Handler) base(r *http.Request) string {
-	if h.opts.PublicURL != "" {
-		return strings.TrimRight(h.opts.PublicURL, "/") + h.opts.Prefix
-	}
-	scheme := "http"
-	if r.TLS != nil {
-		scheme = "https"
-	}
-	return scheme + "://" + r.Host + h.opts.Prefix
+	return weburl.Base(r, h.opts.PublicURL, h.opts.Prefix)
 }
 
 func (h *Handler) versions(r *http.Request) any {

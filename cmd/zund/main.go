@@ -484,8 +484,9 @@ func runAgent(ctx context.Context, cfg Config, log *slog.Logger) error {
 
 // dataPlane returns the compute host's data plane of tenant networks, or
 // nil when it has none (--no-network, or not root). Its tunnel IP is
-// --tunnel-ip, else the address this host reaches the control plane
-// from, else the loopback (one host, no tunnels to anyone).
+// --tunnel-ip, else the address this host reaches the control plane from
+// (an agent), else the address of its route out, else the loopback (one
+// host, no tunnels to anyone).
 func dataPlane(cfg Config, controlPlaneURL string, log *slog.Logger) (*netplane.Plane, error) {
 	if cfg.NoNetwork {
 		return nil, nil
@@ -499,6 +500,12 @@ func dataPlane(cfg Config, controlPlaneURL string, log *slog.Logger) (*netplane.
 		return nil, nil
 	}
 	ip := netip.MustParseAddr("127.0.0.1")
+	// The address of the route out (no packet is sent), else the loopback:
+	// one host alone, tunnels to nobody.
+	if conn, err := net.Dial("udp", "192.0.2.1:4789"); err == nil {
+		ip = conn.LocalAddr().(*net.UDPAddr).AddrPort().Addr().Unmap()
+		conn.Close()
+	}
 	switch {
 	case cfg.TunnelIP != "":
 		a, err := netip.ParseAddr(cfg.TunnelIP)

@@ -32,6 +32,10 @@ var (
 	once     sync.Once
 )
 
+// Tests that start their own daemons, engines and names run in parallel
+// (t.Parallel) once the sequential ones, which time events or restart
+// things, are done; data planes of tenant networks are only on in tests
+// whose agents have network namespaces of their own.
 func TestMain(m *testing.M) {
 	code := m.Run()
 	if binDir != "" {

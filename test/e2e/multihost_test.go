@@ -97,14 +97,11 @@ func (a *agentProc) stop(sig syscall.Signal) {
 	}
 }
 
-// TestMultiHost: one control plane and three compute hosts, each an agent
-// with its own Docker Engine in its own network namespace. Containers
-// spread over the hosts; an agent killed with -9 makes its host's
-// containers Unknown, new containers go elsewhere, and when it comes back
-// its containers are true again, with no duplicates in its engine.
-func TestMultiHost(t *testing.T) {
-	dc := requireDocker(t, "")
-	engines := make([]*engine, 3)
+// startEngines starts n private engines at once, each with the demo
+// image.
+func startEngines(t *testing.T, n int) []*engine {
+	t.Helper()
+	engines := make([]*engine, n)
 	var wg sync.WaitGroup
 	for i := range engines {
 		wg.Add(1)
@@ -125,6 +122,18 @@ func TestMultiHost(t *testing.T) {
 		}
 		cancel()
 	}
+	return engines
+}
+
+// TestMultiHost: one control plane and three compute hosts, each an agent
+// with its own Docker Engine in its own network namespace. Containers
+// spread over the hosts; an agent killed with -9 makes its host's
+// containers Unknown, new containers go elsewhere, and when it comes back
+// its containers are true again, with no duplicates in its engine.
+func TestMultiHost(t *testing.T) {
+	t.Parallel() // its own daemons and engines; see harness_test.go
+	dc := requireDocker(t, "")
+	engines := startEngines(t, 3)
 	d := startZund(t, "", "--no-compute", "--host-down-after", "2s")
 	agents := make([]*agentProc, len(engines))
 	for i, e := range engines {
