@@ -41,8 +41,8 @@ type netSnapshot struct {
 	ports      map[string]*network.Port
 	groups     map[string]*network.SecurityGroup
 	members    map[string]map[string][]netip.Addr // group id: network id: its ports' addresses there
-	containers []*container.Container  // with ports
-	tunnels    map[string]netip.Addr   // host: tunnel IP
+	containers []*container.Container             // with ports
+	tunnels    map[string]netip.Addr              // host: tunnel IP
 }
 
 type netCache struct {

@@ -32,10 +32,9 @@ var (
 	once     sync.Once
 )
 
-// Tests that start their own daemons, engines and names run in parallel
-// (t.Parallel) once the sequential ones, which time events or restart
-// things, are done; data planes of tenant networks are only on in tests
-// whose agents have network namespaces of their own.
+// Data planes of tenant networks are only on in tests whose agents have
+// network namespaces of their own. (Tests run one at a time: on two cores
+// they are bound by the CPU the clients take, and gain nothing together.)
 func TestMain(m *testing.M) {
 	code := m.Run()
 	if binDir != "" {

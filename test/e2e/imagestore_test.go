@@ -58,7 +58,6 @@ func dropTag(t *testing.T, dc *client.Client, ref string) {
 // unchanged; another project sees none of it; bad input is refused and
 // leaves nothing behind.
 func TestImageStore(t *testing.T) {
-	t.Parallel() // its own daemons and engines; see harness_test.go
 	dc := requireDocker(t, "")
 	osBin, zunBin := lookClient(t, "openstack"), lookClient(t, "zun")
 	ctx := context.Background()

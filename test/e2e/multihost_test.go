@@ -131,7 +131,6 @@ func startEngines(t *testing.T, n int) []*engine {
 // containers Unknown, new containers go elsewhere, and when it comes back
 // its containers are true again, with no duplicates in its engine.
 func TestMultiHost(t *testing.T) {
-	t.Parallel() // its own daemons and engines; see harness_test.go
 	dc := requireDocker(t, "")
 	engines := startEngines(t, 3)
 	d := startZund(t, "", "--no-compute", "--host-down-after", "2s")

@@ -118,7 +118,6 @@ func (s *cliRun) objs(t *testing.T) []map[string]any {
 // deletes them; another project sees none of it; the admin sees it all;
 // bad input fails with its reason and changes nothing.
 func TestNeutron(t *testing.T) {
-	t.Parallel() // its own daemons and engines; see harness_test.go
 	requireDocker(t, "")
 	osBin := lookClient(t, "openstack")
 	d := startZund(t, "", "--no-compute") // no containers here: the API alone

@@ -83,7 +83,6 @@ func (c cli) waitStatus(want string, show ...string) {
 // container command runs as those users, and neither sees the other's
 // containers.
 func TestOpenStackClients(t *testing.T) {
-	t.Parallel() // its own daemons and engines; see harness_test.go
 	requireDocker(t, "")
 	osBin, zunBin := lookClient(t, "openstack"), lookClient(t, "zun")
 	d := startZund(t, "")

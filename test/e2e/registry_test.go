@@ -68,7 +68,6 @@ func privateRegistry(t *testing.T, user, password string) string {
 // through a registry record with the right credentials, made and used
 // with the real python-zunclient; the password is never shown.
 func TestPrivateRegistry(t *testing.T) {
-	t.Parallel() // its own daemons and engines; see harness_test.go
 	dc := requireDocker(t, "")
 	zunBin := lookClient(t, "zun")
 	domain := privateRegistry(t, "puller", "s3cret")
@@ -141,7 +140,6 @@ func TestPrivateRegistry(t *testing.T) {
 // python-zunclient, lists, shows, searches and deletes it; bad input is
 // refused and a pull that fails says why.
 func TestImagesAPI(t *testing.T) {
-	t.Parallel() // its own daemons and engines; see harness_test.go
 	dc := requireDocker(t, "")
 	zunBin := lookClient(t, "zun")
 	ctx := context.Background()

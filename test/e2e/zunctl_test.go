@@ -14,7 +14,6 @@ import (
 // that is Running in Docker, and logs, exec, stop, start, pause, kill and
 // delete work on it.
 func TestZunctl(t *testing.T) {
-	t.Parallel() // its own daemons and engines; see harness_test.go
 	cli := requireDocker(t, "")
 	d := startZund(t, "")
 
