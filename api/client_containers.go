@@ -97,28 +97,11 @@ func (c *Client) ListContainers(ctx context.Context, opts ListOptions) (*Contain
 // stay on the client's endpoint, whatever host the server names.
 func (c *Client) ListAllContainers(ctx context.Context, opts ListOptions) ([]Container, error) {
 	q := opts.query()
-	var all []Container
-	for {
+	return allPages(q, func(q url.Values) ([]Container, string, error) {
 		var page ContainerList
-		if err := c.do(ctx, request{method: http.MethodGet, path: "/containers", query: q}, &page); err != nil {
-			return nil, err
-		}
-		all = append(all, page.Containers...)
-		if page.Next == "" || len(page.Containers) == 0 {
-			return all, nil
-		}
-		next, err := url.Parse(page.Next)
-		if err != nil {
-			return nil, fmt.Errorf("next page link %q: %w", page.Next, err)
-		}
-		nq := next.Query()
-		if nq.Get("marker") == "" || nq.Get("marker") == q.Get("marker") {
-			return all, nil // a link that does not move on would loop
-		}
-		for k, v := range nq {
-			q[k] = v
-		}
-	}
+		err := c.do(ctx, request{method: http.MethodGet, path: "/containers", query: q}, &page)
+		return page.Containers, page.Next, err
+	})
 }
 
 // GetContainer returns a container by UUID or name.

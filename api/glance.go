@@ -253,28 +253,11 @@ func (g *Glance) ListImages(ctx context.Context, opts GlanceListOptions) (*Glanc
 // is used: the requests stay on the client's endpoint.
 func (g *Glance) ListAllImages(ctx context.Context, opts GlanceListOptions) ([]GlanceImage, error) {
 	q := opts.query()
-	var all []GlanceImage
-	for {
+	return allPages(q, func(q url.Values) ([]GlanceImage, string, error) {
 		var page GlanceImageList
-		if err := g.do(ctx, http.MethodGet, "/v2/images", q, nil, &page); err != nil {
-			return nil, err
-		}
-		all = append(all, page.Images...)
-		if page.Next == "" || len(page.Images) == 0 {
-			return all, nil
-		}
-		next, err := url.Parse(page.Next)
-		if err != nil {
-			return nil, fmt.Errorf("next page link %q: %w", page.Next, err)
-		}
-		nq := next.Query()
-		if nq.Get("marker") == "" || nq.Get("marker") == q.Get("marker") {
-			return all, nil // a link that does not move on would loop
-		}
-		for k, v := range nq {
-			q[k] = v
-		}
-	}
+		err := g.do(ctx, http.MethodGet, "/v2/images", q, nil, &page)
+		return page.Images, page.Next, err
+	})
 }
 
 // GetImage returns an image by ID.
