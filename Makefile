@@ -33,7 +33,7 @@ run: deps build image
 ## binaries, real OpenStack clients)
 test: deps image vet
 	@scripts/ensure-deps.sh python3-openstackclient python3-zunclient
-	ZUN_TEST_DOCKER=1 ZUN_TEST_CLIENTS=1 ZUN_TEST_KEYSTONE=1 $(GO) test -count=1 -timeout 15m $(PKGS)
+	ZUN_TEST_DOCKER=1 ZUN_TEST_CLIENTS=1 ZUN_TEST_KEYSTONE=1 $(GO) test -count=1 -timeout 25m $(PKGS)
 
 ## test-unit: tests that need neither Docker nor root
 test-unit:
