@@ -1,39 +1,13 @@
 package apiserver
 
 import (
-	"errors"
 	"net/http"
 
 	"github.com/zun-go/zun/errdefs"
 )
 
-// statusOf maps an error to its HTTP status. This is the only place where
-// errors become status codes.
-func statusOf(err error) int {
-	switch {
-	case errors.Is(err, errdefs.ErrInvalid):
-		return http.StatusBadRequest
-	case errors.Is(err, errdefs.ErrUnauthorized):
-		return http.StatusUnauthorized
-	case errors.Is(err, errdefs.ErrForbidden), errors.Is(err, errdefs.ErrQuotaExceeded):
-		return http.StatusForbidden
-	case errors.Is(err, errdefs.ErrNotFound):
-		return http.StatusNotFound
-	case errors.Is(err, errdefs.ErrNotAcceptable):
-		return http.StatusNotAcceptable
-	case errors.Is(err, errdefs.ErrConflict):
-		return http.StatusConflict
-	case errors.Is(err, errdefs.ErrTooLarge):
-		return http.StatusRequestEntityTooLarge
-	case errors.Is(err, errdefs.ErrUnsupported):
-		return http.StatusUnsupportedMediaType
-	case errors.Is(err, errdefs.ErrNotSupported):
-		return http.StatusNotImplemented
-	case errors.Is(err, errdefs.ErrUnavailable):
-		return http.StatusServiceUnavailable
-	}
-	return http.StatusInternalServerError
-}
+// statusOf maps an error to its HTTP status, by its kind.
+func statusOf(err error) int { return errdefs.HTTPStatus(err) }
 
 // codeOf is the "code" of Zun's error body for a status.
 func codeOf(status int) string {

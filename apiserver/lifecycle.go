@@ -119,7 +119,8 @@ func (s *Server) newAction(c *call, ct *container.Container, action string) *con
 	}
 }
 
-// failAction records that the request failed before any host saw it.
+// failAction records an event of the request that no host carries out
+// (cause nil: it succeeded), such as a failure before any host saw it.
 func (s *Server) failAction(c *call, uuid, event string, cause error) {
 	if err := s.Actions.StartEvent(c.ctx, uuid, c.requestID, event); err != nil {
 		c.log.Error("record event", "container", uuid, "error", err)

@@ -27,15 +27,13 @@ func (s *Server) containerNetworks() (ContainerNetworks, error) {
 }
 
 // recordAction records a container action done by the API itself, with
-// its one event.
+// its one event and outcome.
 func (s *Server) recordAction(c *call, ct *container.Container, action string, err error) {
 	if rerr := s.Actions.StartAction(c.ctx, s.newAction(c, ct, action)); rerr != nil {
 		c.log.Error("record action", "container", ct.UUID, "error", rerr)
 		return
 	}
-	event := "api__" + action
-	_ = s.Actions.StartEvent(c.ctx, ct.UUID, c.requestID, event)
-	_ = s.Actions.FinishEvent(c.ctx, ct.UUID, c.requestID, event, err)
+	s.failAction(c, ct.UUID, "api__"+action, err)
 }
 
 // networkList serves GET .../network_list (1.13; the shape of 1.18 and

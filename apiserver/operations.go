@@ -235,9 +235,7 @@ func (s *Server) commitContainer(c *call) (any, error) {
 	// back to its state when the answer comes; the upload goes on after.
 	if _, err := h.Commit(c.ctx, ct.RuntimeID, repo, tag); err != nil {
 		_ = s.Actions.FinishEvent(c.ctx, ct.UUID, c.requestID, event, err)
-		if derr := s.ImageStore.Delete(auth.System(c.ctx), im.ID); derr != nil && !errdefs.IsNotFound(derr) {
-			c.log.Warn("delete the image of a failed commit", "image", im.ID, "error", derr)
-		}
+		s.dropCommitImage(c.ctx, c, im.ID)
 		return nil, err
 	}
 	go func() {
@@ -248,9 +246,7 @@ func (s *Server) commitContainer(c *call) (any, error) {
 		_ = s.Actions.FinishEvent(ctx, ct.UUID, c.requestID, event, err)
 		if err != nil {
 			c.log.Warn("commit failed", "container", ct.UUID, "image", im.ID, "error", err)
-			if derr := s.ImageStore.Delete(auth.System(ctx), im.ID); derr != nil && !errdefs.IsNotFound(derr) {
-				c.log.Warn("delete the image of a failed commit", "image", im.ID, "error", derr)
-			}
+			s.dropCommitImage(ctx, c, im.ID)
 			return
 		}
 		c.log.Info("container committed", "container", ct.UUID, "image", im.ID, "duration_ms", time.Since(start).Milliseconds())
@@ -260,6 +256,13 @@ func (s *Server) commitContainer(c *call) (any, error) {
 
 // commitTimeout bounds a commit into the image store.
 const commitTimeout = 30 * time.Minute
+
+// dropCommitImage deletes the store's image of a failed commit.
+func (s *Server) dropCommitImage(ctx context.Context, c *call, id string) {
+	if err := s.ImageStore.Delete(auth.System(ctx), id); err != nil && !errdefs.IsNotFound(err) {
+		c.log.Warn("delete the image of a failed commit", "image", id, "error", err)
+	}
+}
 
 // uploadCommitted uploads image repo:tag of host h into the store as
 // image id.

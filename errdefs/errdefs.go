@@ -1,13 +1,15 @@
 // Package errdefs is the one error vocabulary of the project.
 //
 // Every package wraps one of these sentinels (with %w, or with the helpers
-// below) and names the object the error is about. The HTTP edge maps them to
-// status codes in exactly one place; nothing matches on error strings.
+// below) and names the object the error is about. HTTPStatus maps them to
+// status codes (the services with their own error bodies name them too);
+// nothing matches on error strings.
 package errdefs
 
 import (
 	"errors"
 	"fmt"
+	"net/http"
 )
 
 // The kinds of error a caller can act on.
@@ -83,3 +85,30 @@ func IsConflict(err error) bool    { return errors.Is(err, ErrConflict) }
 func IsForbidden(err error) bool   { return errors.Is(err, ErrForbidden) }
 func IsUnavailable(err error) bool { return errors.Is(err, ErrUnavailable) }
 func IsTooLarge(err error) bool    { return errors.Is(err, ErrTooLarge) }
+
+// HTTPStatus is the HTTP status of err's kind; 500 for an error of none.
+func HTTPStatus(err error) int {
+	switch {
+	case errors.Is(err, ErrInvalid):
+		return http.StatusBadRequest
+	case errors.Is(err, ErrUnauthorized):
+		return http.StatusUnauthorized
+	case errors.Is(err, ErrForbidden), errors.Is(err, ErrQuotaExceeded):
+		return http.StatusForbidden
+	case errors.Is(err, ErrNotFound):
+		return http.StatusNotFound
+	case errors.Is(err, ErrNotAcceptable):
+		return http.StatusNotAcceptable
+	case errors.Is(err, ErrConflict):
+		return http.StatusConflict
+	case errors.Is(err, ErrTooLarge):
+		return http.StatusRequestEntityTooLarge
+	case errors.Is(err, ErrUnsupported):
+		return http.StatusUnsupportedMediaType
+	case errors.Is(err, ErrNotSupported):
+		return http.StatusNotImplemented
+	case errors.Is(err, ErrUnavailable):
+		return http.StatusServiceUnavailable
+	}
+	return http.StatusInternalServerError
+}

@@ -680,26 +680,11 @@ func (h *Handler) reply(w http.ResponseWriter, r *http.Request, body any, err er
 	_ = json.NewEncoder(w).Encode(body)
 }
 
+// statusOf is err's HTTP status: its kind's, or 405 for a method a path
+// does not take.
 func statusOf(err error) int {
-	switch {
-	case errors.Is(err, errBadMethod):
+	if errors.Is(err, errBadMethod) {
 		return http.StatusMethodNotAllowed
-	case errdefs.IsInvalid(err):
-		return http.StatusBadRequest
-	case errdefs.IsUnauthorized(err):
-		return http.StatusUnauthorized
-	case errdefs.IsForbidden(err):
-		return http.StatusForbidden
-	case errdefs.IsNotFound(err):
-		return http.StatusNotFound
-	case errdefs.IsConflict(err):
-		return http.StatusConflict
-	case errdefs.IsTooLarge(err):
-		return http.StatusRequestEntityTooLarge
-	case errors.Is(err, errdefs.ErrUnsupported):
-		return http.StatusUnsupportedMediaType
-	case errdefs.IsUnavailable(err):
-		return http.StatusServiceUnavailable
 	}
-	return http.StatusInternalServerError
+	return errdefs.HTTPStatus(err)
 }

@@ -1,7 +1,6 @@
 package network
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"log/slog"
@@ -18,13 +17,6 @@ import (
 
 // Authenticator turns a token into the caller's principal.
 type Authenticator = auth.Validator
-
-// gatewayCreator is a Store that tells a subnet created with a null
-// gateway_ip (no gateway) from one created without any (the default
-// gateway).
-type gatewayCreator interface {
-	CreateSubnetGateway(ctx context.Context, s *Subnet, gatewaySet bool) error
-}
 
 // HandlerOptions configure the API handler.
 type HandlerOptions struct {

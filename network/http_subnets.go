@@ -117,16 +117,10 @@ func (h *Handler) createSubnet(r *http.Request, p auth.Principal) (any, int, err
 	}
 	// A null gateway_ip means no gateway; an absent one, the first
 	// address.
-	gatewaySet := b.has("gateway_ip")
-	if gc, ok := h.store.(gatewayCreator); ok {
-		err = gc.CreateSubnetGateway(r.Context(), s, gatewaySet)
-	} else {
-		if gatewaySet && s.GatewayIP == "" {
-			s.GatewayIP = "none" // ValidateSubnet's word for none
-		}
-		err = h.store.CreateSubnet(r.Context(), s)
+	if b.has("gateway_ip") && s.GatewayIP == "" {
+		s.GatewayIP = "none" // the store's word for none
 	}
-	if err != nil {
+	if err = h.store.CreateSubnet(r.Context(), s); err != nil {
 		return nil, 0, typed(err, errdefs.ErrNotFound, "NetworkNotFound")
 	}
 	h.opts.Logger.Info("subnet created", "subnet", s.ID, "network", s.NetworkID, "cidr", s.CIDR, "project", s.ProjectID)

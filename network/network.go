@@ -171,7 +171,8 @@ type Store interface {
 	DefaultNetwork(ctx context.Context, project string) (*Network, error)
 
 	// CreateSubnet checks the CIDR (no overlap with the project's other
-	// subnets), gateway and pools and stores the subnet.
+	// subnets), gateway and pools and stores the subnet. A GatewayIP of
+	// "none" asks for no gateway, an empty one for the first address.
 	CreateSubnet(ctx context.Context, s *Subnet) error
 	GetSubnet(ctx context.Context, id string) (*Subnet, error)
 	ListSubnets(ctx context.Context) ([]*Subnet, error)
@@ -232,10 +233,11 @@ func validTags(tags []string) error {
 	return nil
 }
 
-// ValidateSubnet checks a subnet's addresses, fills in the defaults
-// (gateway: the first address, unless GatewayIP is "none"; pools: the
-// rest of the range) and normalizes the CIDR.
-func ValidateSubnet(s *Subnet, gatewaySet bool) error {
+// ValidateSubnet checks a subnet's addresses, fills in the defaults and
+// normalizes the CIDR. Pools default to the range without the gateway. A
+// new subnet (creating) without a gateway gets the first address, unless
+// its GatewayIP is "none"; a stored one without a gateway has none.
+func ValidateSubnet(s *Subnet, creating bool) error {
 	if len(s.Name) > 255 || len(s.Description) > 255 {
 		return errdefs.Invalidf("Invalid input: name and description are at most 255 characters.")
 	}
@@ -271,7 +273,7 @@ func ValidateSubnet(s *Subnet, gatewaySet bool) error {
 	switch {
 	case s.GatewayIP == "none":
 		s.GatewayIP = ""
-	case s.GatewayIP == "" && !gatewaySet:
+	case s.GatewayIP == "" && creating:
 		s.GatewayIP = first.String()
 	case s.GatewayIP != "":
 		gw, err := netip.ParseAddr(s.GatewayIP)

@@ -29,6 +29,9 @@ if [ ${#need[@]} -gt 0 ]; then
 	$SUDO apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}" >/dev/null
 fi
+# Security groups filter bridged traffic: br_netfilter (built in on some
+# kernels, where modprobe has nothing to do).
+[ -e /proc/sys/net/bridge/bridge-nf-call-iptables ] || $SUDO modprobe br_netfilter 2>/dev/null || true
 
 # The engine's own client; another docker CLI may come first on PATH.
 docker_ping() {

@@ -337,7 +337,7 @@ func (s *NetworkStore) DefaultNetwork(ctx context.Context, project string) (*net
 		if sub == nil {
 			return errdefs.Conflictf("Project %s uses all of 10.16.0.0/12: name a network for its containers.", project)
 		}
-		if err := network.ValidateSubnet(sub, false); err != nil {
+		if err := network.ValidateSubnet(sub, true); err != nil {
 			return err
 		}
 		n.VNI = 4096 + rand.IntN(1<<24-4096)
@@ -371,17 +371,7 @@ var errMadeMeanwhile = errors.New("made meanwhile")
 
 // CreateSubnet implements network.Store.
 func (s *NetworkStore) CreateSubnet(ctx context.Context, sub *network.Subnet) error {
-	return s.createSubnet(ctx, sub, sub.GatewayIP != "")
-}
-
-// CreateSubnetGateway is CreateSubnet saying whether the caller set the
-// gateway (a null gateway_ip means none).
-func (s *NetworkStore) CreateSubnetGateway(ctx context.Context, sub *network.Subnet, gatewaySet bool) error {
-	return s.createSubnet(ctx, sub, gatewaySet)
-}
-
-func (s *NetworkStore) createSubnet(ctx context.Context, sub *network.Subnet, gatewaySet bool) error {
-	if err := network.ValidateSubnet(sub, gatewaySet); err != nil {
+	if err := network.ValidateSubnet(sub, true); err != nil {
 		return err
 	}
 	sub.Schema = network.SchemaVersion
@@ -449,7 +439,7 @@ func (s *NetworkStore) UpdateSubnet(ctx context.Context, id string, fn func(*net
 			return errdefs.Invalidf("The network, cidr and ip_version of subnet %s cannot change.", id)
 		}
 		sub.UpdatedAt = now()
-		return network.ValidateSubnet(sub, true)
+		return network.ValidateSubnet(sub, false)
 	})
 	return sub, err
 }

@@ -269,13 +269,10 @@ func TestTenantNetworks(t *testing.T) {
 		t.Fatalf("a group removed that is not applied:\n%s", out)
 	}
 
-	// Another project's network has the same addresses and stays apart.
+	// Another project's default network has the same range (10.16.0.0/24)
+	// and stays apart.
 	run(bob, "--name", "b1", demoimage.Ref, "sleep", "3600")
 	wait(bob, "b1")
-	b1 := addr(bob, "b1")
-	if b1 != addr(admin, "a1") {
-		t.Logf("bob's b1 has %s (alice's a1 %s)", b1, addr(admin, "a1"))
-	}
 	time.Sleep(3 * time.Second)
 	for _, ip := range []string{a2, a3} {
 		if reach(bob, "b1", ip) {
