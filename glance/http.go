@@ -297,6 +297,9 @@ type patchOp struct {
 }
 
 func (h *Handler) patch(w http.ResponseWriter, r *http.Request, p auth.Principal) (any, int, error) {
+	if err := CanDo(p, "modify_image"); err != nil {
+		return nil, 0, err
+	}
 	ct, _, _ := strings.Cut(r.Header.Get("Content-Type"), ";")
 	if ct = strings.TrimSpace(ct); ct != "application/openstack-images-v2.1-json-patch" &&
 		ct != "application/openstack-images-v2.0-json-patch" {
@@ -352,6 +355,9 @@ func (h *Handler) patch(w http.ResponseWriter, r *http.Request, p auth.Principal
 }
 
 func (h *Handler) delete(w http.ResponseWriter, r *http.Request, p auth.Principal) (any, int, error) {
+	if err := CanDo(p, "delete_image"); err != nil {
+		return nil, 0, err
+	}
 	id := r.PathValue("id")
 	if err := h.svc.Delete(r.Context(), id); err != nil {
 		return nil, 0, err
@@ -361,6 +367,9 @@ func (h *Handler) delete(w http.ResponseWriter, r *http.Request, p auth.Principa
 }
 
 func (h *Handler) addTag(w http.ResponseWriter, r *http.Request, p auth.Principal) (any, int, error) {
+	if err := CanDo(p, "modify_image"); err != nil {
+		return nil, 0, err
+	}
 	tag := r.PathValue("tag")
 	_, err := h.svc.Store.Update(r.Context(), r.PathValue("id"), func(im *Image) error {
 		if !slices.Contains(im.Tags, tag) {
@@ -373,6 +382,9 @@ func (h *Handler) addTag(w http.ResponseWriter, r *http.Request, p auth.Principa
 }
 
 func (h *Handler) removeTag(w http.ResponseWriter, r *http.Request, p auth.Principal) (any, int, error) {
+	if err := CanDo(p, "modify_image"); err != nil {
+		return nil, 0, err
+	}
 	tag := r.PathValue("tag")
 	_, err := h.svc.Store.Update(r.Context(), r.PathValue("id"), func(im *Image) error {
 		i := slices.Index(im.Tags, tag)
@@ -386,6 +398,9 @@ func (h *Handler) removeTag(w http.ResponseWriter, r *http.Request, p auth.Princ
 }
 
 func (h *Handler) upload(w http.ResponseWriter, r *http.Request, p auth.Principal) (any, int, error) {
+	if err := CanDo(p, "upload_image"); err != nil {
+		return nil, 0, err
+	}
 	ct, _, _ := strings.Cut(r.Header.Get("Content-Type"), ";")
 	if ct = strings.TrimSpace(ct); ct != "" && ct != "application/octet-stream" {
 		return nil, 0, errdefs.UnsupportedMediaf("Unsupported Content-Type %q: send application/octet-stream.", ct)
@@ -403,6 +418,11 @@ func (h *Handler) upload(w http.ResponseWriter, r *http.Request, p auth.Principa
 }
 
 func (h *Handler) download(w http.ResponseWriter, r *http.Request, p auth.Principal) (any, int, error) {
+	// Glance's download_image needs the member role: a reader sees the
+	// record, not the data.
+	if err := CanDo(p, "download_image"); err != nil {
+		return nil, 0, err
+	}
 	im, data, err := h.svc.Open(r.Context(), r.PathValue("id"))
 	if err != nil {
 		return nil, 0, err

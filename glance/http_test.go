@@ -363,3 +363,54 @@ func TestFindDocker(t *testing.T) {
 		t.Fatalf("another project's image by id: %v", err)
 	}
 }
+
+// TestReaders: Glance's defaults: a project reader lists and shows the
+// project's images; changing, uploading, downloading and deleting need
+// the member role (modify_image, upload_image, download_image,
+// delete_image), as the network and volume services refuse readers.
+func TestReaders(t *testing.T) {
+	e := newEnv(t, 0)
+	id := e.mustCreate("alice", `{"name":"r","container_format":"docker","disk_format":"raw"}`)["id"].(string)
+	full := e.mustCreate("alice", `{"name":"f","container_format":"docker","disk_format":"raw"}`)["id"].(string)
+	if code := e.upload("alice", full, "data"); code != 204 {
+		t.Fatalf("alice uploads: %d", code)
+	}
+	for _, tc := range []struct {
+		name, method, path, contentType, body string
+		want                                  int
+	}{
+		{"list", "GET", "/v2/images", "", "", 200},
+		{"show", "GET", "/v2/images/" + id, "", "", 200},
+		{"create", "POST", "/v2/images", "application/json", `{"name":"x"}`, 403},
+		{"update", "PATCH", "/v2/images/" + id, "application/openstack-images-v2.1-json-patch", `[{"op":"replace","path":"/name","value":"stolen"}]`, 403},
+		{"add a tag", "PUT", "/v2/images/" + id + "/tags/t", "", "", 403},
+		{"remove a tag", "DELETE", "/v2/images/" + id + "/tags/t", "", "", 403},
+		{"upload", "PUT", "/v2/images/" + id + "/file", "application/octet-stream", "data", 403},
+		{"download", "GET", "/v2/images/" + full + "/file", "", "", 403},
+		{"delete", "DELETE", "/v2/images/" + id, "", "", 403},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			code, _, b := e.do("reader", tc.method, tc.path, tc.contentType, strings.NewReader(tc.body))
+			if code != tc.want {
+				t.Fatalf("reader %s %s: %d %s, want %d", tc.method, tc.path, code, b, tc.want)
+			}
+			if code == 403 && !strings.Contains(string(b), "You are not authorized to complete") {
+				t.Fatalf("403 without Glance's message: %s", b)
+			}
+		})
+	}
+	code, out := e.call("alice", "GET", "/v2/images/"+id, "")
+	if code != 200 || out["name"] != "r" || out["status"] != glance.Queued || len(out["tags"].([]any)) != 0 {
+		t.Fatalf("the reader changed the image: %d %v", code, out)
+	}
+	// A member does what the reader could not.
+	if code, _, b := e.do("alice", "PUT", "/v2/images/"+id+"/tags/t", "", nil); code != 204 {
+		t.Fatalf("alice adds a tag: %d %s", code, b)
+	}
+	if code, _, _ := e.do("alice", "GET", "/v2/images/"+full+"/file", "", nil); code != 200 {
+		t.Fatalf("alice downloads: %d", code)
+	}
+	if code, _ := e.call("alice", "DELETE", "/v2/images/"+id, ""); code != 204 {
+		t.Fatalf("alice deletes: %d", code)
+	}
+}

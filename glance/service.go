@@ -42,16 +42,30 @@ func (s *Service) sizeCap() int64 {
 
 func (s *Service) path(id string) string { return filepath.Join(s.Dir, id) }
 
-// CanCreate is Glance's default policy for new images: a member (or
-// admin) of the project; public ones are the admin's.
+// CanCreate is Glance's default policy for new images (add_image): a
+// member (or admin) of the project; public ones are the admin's
+// (publicize_image).
 func CanCreate(p auth.Principal, visibility string) error {
-	if !p.IsAdmin() && !p.HasRole(auth.RoleMember) {
-		return errdefs.Forbiddenf("You are not authorized to complete add_image action.")
+	if err := CanDo(p, "add_image"); err != nil {
+		return err
 	}
 	if visibility == Public && !p.IsAdmin() {
 		return errdefs.Forbiddenf("You are not authorized to complete publicize_image action.")
 	}
 	return nil
+}
+
+// CanDo is Glance's default policy for the actions that need the member
+// role (add_image, modify_image, upload_image, delete_image,
+// download_image): an admin, or a member of the image's project; a
+// reader lists and shows only. Which project is the store's business: it
+// answers 404 for an image the caller cannot see and refuses changes to
+// another project's (ErrForbidden).
+func CanDo(p auth.Principal, action string) error {
+	if p.IsAdmin() || p.HasRole(auth.RoleMember) {
+		return nil
+	}
+	return errdefs.Forbiddenf("You are not authorized to complete %s action.", action)
 }
 
 // Create validates and stores a new image, queued for its data.
