@@ -393,36 +393,7 @@ func (h *HostService) Report(ctx context.Context, host string, r compute.Report)
 		if c.Host != host {
 			return errdefs.NotFoundf("container %s is not on host %s", r.UUID, host)
 		}
-		current := (r.Seq > 0 && c.Op != nil && c.Op.Seq == r.Seq) || (r.Seq == 0 && c.Op == nil)
-		if r.RuntimeID != "" {
-			c.RuntimeID = r.RuntimeID
-		}
-		if r.ExitCode != nil {
-			c.ExitCode = r.ExitCode
-		}
-		if !r.StartedAt.IsZero() {
-			c.StartedAt = r.StartedAt
-		}
-		if !r.FinishedAt.IsZero() {
-			c.FinishedAt = r.FinishedAt
-		}
-		if r.Ports != nil {
-			c.Ports = r.Ports
-		}
-		if !current {
-			return nil
-		}
-		if r.Status != "" {
-			c.Status = r.Status
-			c.StatusReason = r.Reason
-		}
-		if r.Seq > 0 {
-			c.TaskState = r.Task
-			if r.Done {
-				c.Op = nil
-				c.TaskState = container.TaskNone
-			}
-		}
+		r.Apply(c)
 		return nil
 	})
 	return err

@@ -25,13 +25,37 @@ const testImage = "zun/busybox:local"
 func TestAPI(t *testing.T) {
 	cfg := apiserver.DefaultConfig()
 	cfg.NoAuth = true
-	ts, drv := newStack(t, cfg, nil)
+	ts, drv, db := newStackDB(t, cfg, nil)
 	apitest.Run(t, apitest.Target{
 		URL:               ts.URL,
 		Image:             testImage,
 		Admin:             true,
 		RuntimeContainers: runtimeCount(drv),
+		Revision:          revision(db),
+		ChangedSince:      changedSince(db),
 	})
+}
+
+// revision and changedSince show the store's writes to the quiescence
+// test.
+func revision(db *store.DB) func(t *testing.T) int64 {
+	return func(t *testing.T) int64 {
+		rev, err := db.Revision(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return rev
+	}
+}
+
+func changedSince(db *store.DB) func(t *testing.T, rev int64) []string {
+	return func(t *testing.T, rev int64) []string {
+		keys, err := db.ChangedSince(t.Context(), rev)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return keys
+	}
 }
 
 // runtimeCount counts the containers of the fake runtime.
@@ -47,6 +71,13 @@ func runtimeCount(drv *fake.Driver) func(t *testing.T) int {
 
 // newStack starts the API, the store and one agent on the fake runtime.
 func newStack(t *testing.T, cfg apiserver.Config, authn apiserver.Authenticator, opts ...func(*apiserver.Deps)) (*httptest.Server, *fake.Driver) {
+	t.Helper()
+	ts, drv, _ := newStackDB(t, cfg, authn, opts...)
+	return ts, drv
+}
+
+// newStackDB is newStack that also returns the store.
+func newStackDB(t *testing.T, cfg apiserver.Config, authn apiserver.Authenticator, opts ...func(*apiserver.Deps)) (*httptest.Server, *fake.Driver, *store.DB) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
@@ -90,5 +121,5 @@ func newStack(t *testing.T, cfg apiserver.Config, authn apiserver.Authenticator,
 	srv := apiserver.New(cfg, deps)
 	ts := httptest.NewServer(srv)
 	t.Cleanup(ts.Close)
-	return ts, drv
+	return ts, drv, db
 }

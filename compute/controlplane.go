@@ -3,6 +3,7 @@ package compute
 import (
 	"context"
 	"io"
+	"slices"
 	"time"
 
 	"github.com/zun-go/zun/container"
@@ -82,6 +83,57 @@ type Report struct {
 	StartedAt  time.Time
 	FinishedAt time.Time
 	Ports      []int
+}
+
+// Apply changes c as the report says (see Report for the rules); the
+// control plane applies every report this way, and the agent uses it to
+// tell whether a report would change anything.
+func (r Report) Apply(c *container.Container) {
+	current := (r.Seq > 0 && c.Op != nil && c.Op.Seq == r.Seq) || (r.Seq == 0 && c.Op == nil)
+	if r.RuntimeID != "" {
+		c.RuntimeID = r.RuntimeID
+	}
+	if r.ExitCode != nil {
+		c.ExitCode = r.ExitCode
+	}
+	if !r.StartedAt.IsZero() {
+		c.StartedAt = r.StartedAt
+	}
+	if !r.FinishedAt.IsZero() {
+		c.FinishedAt = r.FinishedAt
+	}
+	if r.Ports != nil && !slices.Equal(c.Ports, r.Ports) {
+		c.Ports = r.Ports
+	}
+	if !current {
+		return
+	}
+	if r.Status != "" {
+		c.Status = r.Status
+		c.StatusReason = r.Reason
+		if r.ExitCode == nil && !exited(r.Status) {
+			// The exit code is that of the last run: a container running
+			// again has none.
+			c.ExitCode = nil
+		}
+	}
+	if r.Seq > 0 {
+		c.TaskState = r.Task
+		if r.Done {
+			c.Op = nil
+			c.TaskState = container.TaskNone
+		}
+	}
+}
+
+// exited reports whether a container of status s has ended a run: its
+// exit code is kept.
+func exited(s container.Status) bool {
+	switch s {
+	case container.Stopped, container.Dead, container.Error, container.Deleted, container.Unknown:
+		return true
+	}
+	return false
 }
 
 // HostInfo describes a compute host.

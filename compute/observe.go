@@ -47,14 +47,7 @@ func observation(rec *container.Container, st driver.State) Report {
 
 // changed reports whether r says something rec does not show yet.
 func changed(rec *container.Container, r Report) bool {
-	if rec.Status != r.Status || rec.RuntimeID != r.RuntimeID || rec.StatusReason != r.Reason {
-		return true
-	}
-	if !rec.StartedAt.Equal(r.StartedAt) || !rec.FinishedAt.Equal(r.FinishedAt) {
-		return true
-	}
-	if (rec.ExitCode == nil) != (r.ExitCode == nil) || (r.ExitCode != nil && *rec.ExitCode != *r.ExitCode) {
-		return true
-	}
-	return len(rec.Ports) != len(r.Ports)
+	c := rec.Clone()
+	r.Apply(c)
+	return !c.SameAs(rec)
 }

@@ -9,6 +9,8 @@
 package container
 
 import (
+	"bytes"
+	"encoding/json"
 	"strconv"
 	"time"
 )
@@ -192,6 +194,21 @@ func (c *Container) Clone() *Container {
 		}
 	}
 	return &n
+}
+
+// SameAs reports whether c and o are stored alike: the same record in the
+// same state, their update times aside. A change that leaves a record the
+// same as it was is not written (at rest the store's revision does not
+// move).
+func (c *Container) SameAs(o *Container) bool {
+	a, b := *c, *o
+	a.UpdatedAt, b.UpdatedAt = time.Time{}, time.Time{}
+	ja, err := json.Marshal(&a)
+	if err != nil {
+		return false
+	}
+	jb, err := json.Marshal(&b)
+	return err == nil && bytes.Equal(ja, jb)
 }
 
 // StatusDetail renders Docker-style detail for the status, such as

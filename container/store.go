@@ -46,7 +46,8 @@ type Store interface {
 type ActionStore interface {
 	// StartAction records a new action.
 	StartAction(ctx context.Context, a *Action) error
-	// StartEvent adds a started event to an action.
+	// StartEvent adds a started event to an action; an event of that name
+	// still unfinished is left as it is (an op tried again).
 	StartEvent(ctx context.Context, uuid, requestID, event string) error
 	// FinishEvent finishes the newest event of that name; a non-nil cause
 	// makes it an Error with cause as traceback. The action finishes with

@@ -57,6 +57,9 @@ func (s *ContainerStore) StartAction(ctx context.Context, a *container.Action) e
 // StartEvent implements container.ActionStore.
 func (s *ContainerStore) StartEvent(ctx context.Context, uuid, requestID, event string) error {
 	return s.updateAction(ctx, uuid, requestID, func(a *container.Action) error {
+		if n := len(a.Events); n > 0 && a.Events[n-1].Event == event && a.Events[n-1].FinishTime.IsZero() {
+			return nil // started already: an op tried again after an outage
+		}
 		a.Events = append(a.Events, container.Event{Event: event, StartTime: time.Now().UTC()})
 		return nil
 	})

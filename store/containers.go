@@ -255,6 +255,10 @@ func (s *ContainerStore) UpdateWith(ctx context.Context, uuid string, fn func(*c
 		if c.UUID != old.UUID || c.ProjectID != old.ProjectID {
 			return nil, errdefs.Invalidf("container %s: the uuid and project cannot change", uuid)
 		}
+		if len(txn.ops) == 0 && old.Schema == container.SchemaVersion && old.SameAs(c) {
+			// Nothing to write: at rest the store's revision does not move.
+			return old, nil
+		}
 		c.Schema = container.SchemaVersion
 		c.UpdatedAt = time.Now().UTC()
 		txn.Swap(containerKey(uuid), c, it.Revision)

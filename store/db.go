@@ -202,3 +202,28 @@ func (db *DB) key(rel string) string { return db.cfg.Prefix + "/" + rel }
 
 // rel is the key relative to the prefix of an absolute etcd key.
 func (db *DB) rel(key []byte) string { return string(key[len(db.cfg.Prefix)+1:]) }
+
+// Revision returns the store's current revision: it moves with every
+// write, so a system at rest leaves it where it is.
+func (db *DB) Revision(ctx context.Context) (int64, error) {
+	res, err := db.client.Get(ctx, db.key(""), clientv3.WithCountOnly())
+	if err != nil {
+		return 0, unavailable(err)
+	}
+	return res.Header.Revision, nil
+}
+
+// ChangedSince returns the keys (relative to the prefix) last written
+// after revision rev, for telling what moved a revision.
+func (db *DB) ChangedSince(ctx context.Context, rev int64) ([]string, error) {
+	res, err := db.client.Get(ctx, db.key(""), clientv3.WithPrefix(), clientv3.WithKeysOnly(),
+		clientv3.WithMinModRev(rev+1))
+	if err != nil {
+		return nil, unavailable(err)
+	}
+	keys := make([]string, 0, len(res.Kvs))
+	for _, kv := range res.Kvs {
+		keys = append(keys, db.rel(kv.Key))
+	}
+	return keys, nil
+}

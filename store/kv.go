@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -95,8 +96,15 @@ func Update[T any](ctx context.Context, db *DB, key string, fn func(*T) error) (
 		if err != nil {
 			return Item[T]{}, err
 		}
+		before, err := json.Marshal(&it.Value)
+		if err != nil {
+			return Item[T]{}, err
+		}
 		if err := fn(&it.Value); err != nil {
 			return Item[T]{}, err
+		}
+		if after, err := json.Marshal(&it.Value); err == nil && bytes.Equal(before, after) {
+			return it, nil // unchanged: nothing to write
 		}
 		rev, err := db.Txn().Swap(key, it.Value, it.Revision).Commit(ctx)
 		var conflict *ConflictError

@@ -31,6 +31,14 @@ type Target struct {
 	// RuntimeContainers, if set, counts the runtime containers the
 	// service manages, to check that bad input created nothing.
 	RuntimeContainers func(t *testing.T) int
+	// Revision, if set, returns the revision of the target's store, and
+	// ChangedSince the keys written after a revision: the quiescence
+	// test checks that nothing is written while every container rests.
+	Revision     func(t *testing.T) int64
+	ChangedSince func(t *testing.T, rev int64) []string
+	// QuietWindow is how long the store must stay still; longer than the
+	// agents' sync interval (default 3s).
+	QuietWindow time.Duration
 }
 
 // resp is a decoded response.

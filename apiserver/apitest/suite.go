@@ -10,6 +10,8 @@ import (
 // containers, so it runs alone first; the rest run in parallel.
 func Run(t *testing.T, tg Target) {
 	t.Run("BadInput", func(t *testing.T) { testBadInput(t, tg) })
+	// Quiescence watches the whole store, so it runs alone too.
+	t.Run("Quiescence", func(t *testing.T) { testQuiescence(t, tg) })
 	for _, tc := range []struct {
 		name string
 		fn   func(*testing.T, Target)
