@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"testing"
+	"time"
 
 	"github.com/zun-go/zun/apiserver/apitest"
 	"github.com/zun-go/zun/internal/demoimage"
@@ -20,5 +21,8 @@ func TestAPI(t *testing.T) {
 		RuntimeContainers: func(t *testing.T) int {
 			return len(d.runtimeContainers(t, cli))
 		},
+		Revision:     d.revision,
+		ChangedSince: d.changedSince,
+		QuietWindow:  10 * time.Second,
 	})
 }

@@ -24,6 +24,7 @@ import (
 	"github.com/zun-go/zun/api"
 	"github.com/zun-go/zun/driver"
 	"github.com/zun-go/zun/internal/demoimage"
+	"github.com/zun-go/zun/store"
 )
 
 var (
@@ -277,4 +278,36 @@ func dataDir(t *testing.T) string {
 		}
 	})
 	return dir
+}
+
+// db connects to the embedded etcd of d (its socket in the data dir), as
+// another process of the deployment would.
+func (d *daemon) db(t *testing.T) *store.DB {
+	t.Helper()
+	db, err := store.Open(t.Context(), store.Config{Endpoints: []string{"unix://" + filepath.Join(d.DataDir, "etcd.sock")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+// revision is the revision of d's store.
+func (d *daemon) revision(t *testing.T) int64 {
+	t.Helper()
+	rev, err := d.db(t).Revision(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rev
+}
+
+// changedSince lists the keys of d's store written after rev.
+func (d *daemon) changedSince(t *testing.T, rev int64) []string {
+	t.Helper()
+	keys, err := d.db(t).ChangedSince(t.Context(), rev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return keys
 }
