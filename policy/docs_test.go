@@ -16,12 +16,21 @@ const (
 	docsEnd   = "<!-- defaults:end -->"
 )
 
-// defaultsTable renders Defaults as a Markdown table.
+// defaultsTable renders the defaults of both profiles as a Markdown
+// table, in the personas' order (they hold every rule of Zun's).
 func defaultsTable() string {
+	zun := map[string]string{}
+	for _, r := range DefaultsOf(ProfileZun) {
+		zun[r.Name] = "`" + r.Check + "`"
+	}
 	var b strings.Builder
-	b.WriteString("| Rule | Default | Guards |\n| --- | --- | --- |\n")
-	for _, r := range Defaults() {
-		b.WriteString("| `" + r.Name + "` | `" + r.Check + "` | " + r.Description + " |\n")
+	b.WriteString("| Rule | `zun` (default) | `personas` | Guards |\n| --- | --- | --- | --- |\n")
+	for _, r := range DefaultsOf(ProfilePersonas) {
+		z, ok := zun[r.Name]
+		if !ok {
+			z = "—"
+		}
+		b.WriteString("| `" + r.Name + "` | " + z + " | `" + r.Check + "` | " + r.Description + " |\n")
 	}
 	return b.String()
 }

@@ -5,10 +5,13 @@
 //
 // # Defaults
 //
-// Zun registers one default per rule and has never moved to oslo.policy's
-// "new defaults" (scoped reader/member/admin personas with deprecated
-// fallbacks), so there is no enforce_new_defaults switch to honour: the
-// defaults here are the ones Zun enforces, built from three pieces:
+// Two built-in profiles of defaults (personas.go); a policy file
+// overrides rules on top of the one chosen.
+//
+// The zun profile, the default, is Zun's own: Zun registers one default
+// per rule and has never moved to oslo.policy's "new defaults", so there
+// is no enforce_new_defaults switch to honour. Its rules are built from
+// three pieces:
 //
 //	is_admin:True or project_id:%(project_id)s   an admin, or anyone with a role on the object's project
 //	rule:context_is_admin                        admins only (context_is_admin is role:admin)
@@ -20,6 +23,12 @@
 // admin rule and what is_admin means. Any role on a project makes its
 // holder an owner: a reader can delete the project's containers unless the
 // operator overrides the rule.
+//
+// The personas profile is the "secure RBAC" shape of Nova, Neutron and
+// Cinder on Keystone's default roles (reader ⊂ member ⊂ admin): every
+// owner check becomes rule:project_reader_or_admin for lists and shows
+// and rule:project_member_or_admin for everything else (base rules the
+// profile adds, as Nova names them); admin-only and denied rules stay.
 //
 // # Language
 //
@@ -73,7 +82,8 @@ type Rule struct {
 // callers can declare their own interface over plain maps.
 type Target = map[string]string
 
-// Defaults returns Zun's default rules, base rules first.
+// Defaults returns Zun's default rules (the zun profile), base rules
+// first.
 func Defaults() []Rule { return slices.Clone(defaults) }
 
 // compiled is a rule with its parsed check.
@@ -92,6 +102,10 @@ type Enforcer struct {
 // name to check string; an override may also add a rule. The error names
 // every rule that fails to parse or link.
 func New(overrides map[string]string) (*Enforcer, error) {
+	return newEnforcer(defaults, overrides)
+}
+
+func newEnforcer(defaults []Rule, overrides map[string]string) (*Enforcer, error) {
 	e := &Enforcer{rules: make(map[string]*compiled, len(defaults)+len(overrides))}
 	for _, r := range defaults {
 		e.rules[r.Name] = &compiled{Rule: r}
@@ -140,9 +154,12 @@ func New(overrides map[string]string) (*Enforcer, error) {
 // at path: a JSON object (a file named *.json) or a YAML mapping (any other
 // name) of rule names to check strings. An empty path gives the defaults;
 // a missing file is an error.
-func Load(path string) (*Enforcer, error) {
+func Load(path string) (*Enforcer, error) { return LoadProfile(ProfileZun, path) }
+
+// readFile reads the overrides of the policy file at path; "": none.
+func readFile(path string) (map[string]string, error) {
 	if path == "" {
-		return New(nil)
+		return nil, nil
 	}
 	b, err := os.ReadFile(path)
 	if err != nil {
@@ -167,11 +184,7 @@ func Load(path string) (*Enforcer, error) {
 		}
 		overrides[name] = s
 	}
-	e, err := New(overrides)
-	if err != nil {
-		return nil, fmt.Errorf("policy file %s: %w", path, err)
-	}
-	return e, nil
+	return overrides, nil
 }
 
 // Authorize returns nil when p may perform rule on target, else an

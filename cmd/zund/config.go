@@ -13,6 +13,7 @@ import (
 	"github.com/zun-go/zun/compute"
 	"github.com/zun-go/zun/identity"
 	"github.com/zun-go/zun/identity/keystone"
+	"github.com/zun-go/zun/policy"
 	"github.com/zun-go/zun/scheduler"
 )
 
@@ -80,9 +81,15 @@ type Config struct {
 	// start (also from ZUN_ADMIN_PASSWORD); empty: a random one, shown
 	// once and written to DataDir/openrc.
 	AdminPassword string
-	// PolicyFile overrides policy rules (docs/policy.md); empty: Zun's
-	// defaults.
+	// PolicyFile overrides policy rules (docs/policy.md); empty: the
+	// defaults of PolicyDefaults.
 	PolicyFile string
+	// PolicyDefaults is the container API's built-in policy profile:
+	// "zun" (Zun's own: any role on a project may act on it) or
+	// "personas" (project readers read, members also change, admins do
+	// everything). The embedded network, volume and image services
+	// follow the personas either way, as Neutron, Cinder and Glance do.
+	PolicyDefaults string
 
 	// KeystoneURL, when set, authenticates the API's callers against this
 	// external Keystone instead of the embedded identity service, which is
@@ -150,6 +157,9 @@ func (c *Config) Validate() error {
 	}
 	if !slices.Contains([]string{"", "project", "global"}, c.NameScope) {
 		errs = append(errs, fmt.Errorf("--name-scope %q: want \"\", \"project\" or \"global\"", c.NameScope))
+	}
+	if _, err := policy.ParseProfile(c.PolicyDefaults); err != nil {
+		errs = append(errs, fmt.Errorf("--policy-defaults: %w", err))
 	}
 	switch {
 	case c.NoAuth:

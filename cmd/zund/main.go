@@ -73,7 +73,8 @@ func main() {
 	fs.Float64Var(&cfg.Scheduler.DiskAllocationRatio, "disk-allocation-ratio", cfg.Scheduler.DiskAllocationRatio, "disk claimable per GiB of host disk")
 	fs.BoolVar(&cfg.NoAuth, "no-auth", false, "serve without authentication, every caller the admin of one project (development and tests only)")
 	fs.StringVar(&cfg.AdminPassword, "admin-password", cfg.AdminPassword, "password of the admin created on first start (default: ZUN_ADMIN_PASSWORD, else random)")
-	fs.StringVar(&cfg.PolicyFile, "policy-file", "", "YAML or JSON file of policy rules overriding Zun's defaults (docs/policy.md)")
+	fs.StringVar(&cfg.PolicyFile, "policy-file", "", "YAML or JSON file of policy rules overriding the defaults (docs/policy.md)")
+	fs.StringVar(&cfg.PolicyDefaults, "policy-defaults", "zun", "built-in policy defaults of the container API: zun (any role on a project acts on it) or personas (readers read, members change; docs/policy.md)")
 	fs.DurationVar(&cfg.Identity.TokenTTL, "token-ttl", cfg.Identity.TokenTTL, "lifetime of the tokens the identity service issues")
 	fs.StringVar(&cfg.Listen, "listen", cfg.Listen, "address of the container API")
 	fs.StringVar(&cfg.DataDir, "data-dir", cfg.DataDir, "directory for the embedded etcd and local state")
@@ -183,7 +184,7 @@ func run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	}
 	endpoint = strings.TrimRight(endpoint, "/")
 
-	rules, err := policy.Load(cfg.PolicyFile)
+	rules, err := policy.LoadProfile(policy.Profile(cfg.PolicyDefaults), cfg.PolicyFile)
 	if err != nil {
 		return err
 	}
