@@ -11,6 +11,7 @@ import (
 	"github.com/zun-go/zun/apiserver"
 	"github.com/zun-go/zun/apiserver/apitest"
 	"github.com/zun-go/zun/compute"
+	"github.com/zun-go/zun/driver"
 	"github.com/zun-go/zun/driver/fake"
 	"github.com/zun-go/zun/placement"
 	"github.com/zun-go/zun/quota"
@@ -79,6 +80,14 @@ func newStack(t *testing.T, cfg apiserver.Config, authn apiserver.Authenticator,
 // newStackDB is newStack that also returns the store.
 func newStackDB(t *testing.T, cfg apiserver.Config, authn apiserver.Authenticator, opts ...func(*apiserver.Deps)) (*httptest.Server, *fake.Driver, *store.DB) {
 	t.Helper()
+	drv := fake.New(fake.Options{Images: []string{testImage}})
+	ts, db := newStackOn(t, cfg, authn, drv, opts...)
+	return ts, drv, db
+}
+
+// newStackOn is newStack on the runtime drv.
+func newStackOn(t *testing.T, cfg apiserver.Config, authn apiserver.Authenticator, drv driver.Driver, opts ...func(*apiserver.Deps)) (*httptest.Server, *store.DB) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
 	db, err := store.Open(ctx, store.Config{DataDir: t.TempDir()})
@@ -89,7 +98,6 @@ func newStackDB(t *testing.T, cfg apiserver.Config, authn apiserver.Authenticato
 	cs := store.Containers(db, store.ContainerOptions{NameScope: "project"})
 	quotas := store.Quotas(db, cs, quota.DefaultLimits())
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	drv := fake.New(fake.Options{Images: []string{testImage}})
 	hosts := apiserver.NewHostService(cs, cs, cs)
 	agent := compute.New(compute.Config{Host: "host-1", SyncInterval: 200 * time.Millisecond}, drv, hosts, log)
 	hosts.Attach("host-1", agent)
@@ -121,5 +129,5 @@ func newStackDB(t *testing.T, cfg apiserver.Config, authn apiserver.Authenticato
 	srv := apiserver.New(cfg, deps)
 	ts := httptest.NewServer(srv)
 	t.Cleanup(ts.Close)
-	return ts, drv, db
+	return ts, db
 }

@@ -38,6 +38,13 @@ func (a *Agent) execute(ctx context.Context, rec *container.Container) bool {
 	}
 	start := time.Now()
 	err := a.carryOut(ctx, rec)
+	if err != nil && (ctx.Err() != nil || errdefs.IsUnavailable(err)) {
+		// The runtime (or the control plane) did not answer: the op stays
+		// pending and is carried out when it does (the next sync, or the
+		// runtime's event stream coming back), never dropped.
+		log.Warn("action postponed until the runtime answers", "error", err)
+		return false
+	}
 	if ferr := a.cp.FinishEvent(ctx, a.cfg.Host, rec.UUID, op.RequestID, event, err); ferr != nil {
 		log.Warn("record event finish", "error", ferr)
 	}
@@ -96,7 +103,7 @@ func (a *Agent) carryOut(ctx context.Context, rec *container.Container) error {
 	if id == "" {
 		st, err := a.findRuntime(ctx, rec.UUID)
 		if err != nil {
-			if op.Action == container.ActDelete {
+			if op.Action == container.ActDelete && errdefs.IsNotFound(err) {
 				a.dropMounts(rec)
 				return nil // never reached the runtime: nothing more to remove
 			}
