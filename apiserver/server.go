@@ -133,6 +133,8 @@ type Server struct {
 	log    *slog.Logger
 	mux    *http.ServeMux
 	policy Policy
+	// patterns are the routes' patterns (routes.go).
+	patterns []string
 }
 
 // New returns a server; call Handler to serve it.
@@ -167,7 +169,7 @@ func New(cfg Config, deps Deps) *Server {
 // routes is the route table of the whole API.
 func (s *Server) routes() {
 	v := func(h handler) http.HandlerFunc { return s.wrap(routeVersioned, h) }
-	m := s.mux
+	m := routeTable{s}
 	// The version documents are public, as in Zun.
 	m.HandleFunc("GET /{$}", s.wrap(routePublic, s.root))
 	m.HandleFunc("GET /v1", s.wrap(routeVersioned|routePublic, s.v1))

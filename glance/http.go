@@ -39,6 +39,8 @@ type Handler struct {
 	authn Authenticator
 	opts  HandlerOptions
 	mux   *http.ServeMux
+	// patterns are the route table's patterns, for Routes.
+	patterns []string
 }
 
 // NewHandler returns the image API over svc.
@@ -47,17 +49,25 @@ func NewHandler(svc *Service, authn Authenticator, opts HandlerOptions) *Handler
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
 	h := &Handler{svc: svc, authn: authn, opts: opts, mux: http.NewServeMux()}
-	h.mux.HandleFunc("GET /v2/images", h.authed(h.list))
-	h.mux.HandleFunc("POST /v2/images", h.authed(h.create))
-	h.mux.HandleFunc("GET /v2/images/{id}", h.authed(h.show))
-	h.mux.HandleFunc("PATCH /v2/images/{id}", h.authed(h.patch))
-	h.mux.HandleFunc("DELETE /v2/images/{id}", h.authed(h.delete))
-	h.mux.HandleFunc("PUT /v2/images/{id}/file", h.authed(h.upload))
-	h.mux.HandleFunc("GET /v2/images/{id}/file", h.authed(h.download))
-	h.mux.HandleFunc("PUT /v2/images/{id}/tags/{tag}", h.authed(h.addTag))
-	h.mux.HandleFunc("DELETE /v2/images/{id}/tags/{tag}", h.authed(h.removeTag))
+	handle := func(pattern string, fn func(w http.ResponseWriter, r *http.Request, p auth.Principal) (any, int, error)) {
+		h.mux.HandleFunc(pattern, h.authed(fn))
+		h.patterns = append(h.patterns, pattern)
+	}
+	handle("GET /v2/images", h.list)
+	handle("POST /v2/images", h.create)
+	handle("GET /v2/images/{id}", h.show)
+	handle("PATCH /v2/images/{id}", h.patch)
+	handle("DELETE /v2/images/{id}", h.delete)
+	handle("PUT /v2/images/{id}/file", h.upload)
+	handle("GET /v2/images/{id}/file", h.download)
+	handle("PUT /v2/images/{id}/tags/{tag}", h.addTag)
+	handle("DELETE /v2/images/{id}/tags/{tag}", h.removeTag)
 	return h
 }
+
+// Routes returns the patterns of the route table, such as
+// "GET /v2/images", in order; version discovery is not in it.
+func (h *Handler) Routes() []string { return slices.Clone(h.patterns) }
 
 // maxBody bounds JSON request bodies.
 const maxBody = 256 << 10

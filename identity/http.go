@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -30,6 +31,8 @@ type Handler struct {
 	s    *Service
 	opts HandlerOptions
 	mux  *http.ServeMux
+	// patterns are the route table's patterns, for Routes.
+	patterns []string
 }
 
 // NewHandler returns the HTTP API of s.
@@ -56,7 +59,10 @@ const (
 
 func (h *Handler) routes() {
 	m := h.mux
-	handle := func(pattern string, a access, f hfunc) { m.Handle(pattern, h.wrap(a, f)) }
+	handle := func(pattern string, a access, f hfunc) {
+		m.Handle(pattern, h.wrap(a, f))
+		h.patterns = append(h.patterns, pattern)
+	}
 	handle("GET /{$}", public, h.versions)
 	handle("GET /v3", public, h.version)
 	handle("GET /v3/{$}", public, h.version)
@@ -106,6 +112,10 @@ func (h *Handler) routes() {
 	handle("GET /v3/endpoints", adminOnly, h.listEndpoints)
 	handle("GET /v3/regions", anyToken, h.listRegions)
 }
+
+// Routes returns the patterns of the route table, such as
+// "POST /v3/auth/tokens", in order.
+func (h *Handler) Routes() []string { return slices.Clone(h.patterns) }
 
 // ServeHTTP serves a request whose path has the prefix stripped.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {

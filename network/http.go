@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -37,6 +38,8 @@ type Handler struct {
 	authn Authenticator
 	opts  HandlerOptions
 	mux   *http.ServeMux
+	// patterns are the route table's patterns, for Routes.
+	patterns []string
 }
 
 // apiFunc answers one request of an authenticated caller: a body and a
@@ -102,9 +105,15 @@ func NewHandler(store Store, authn Authenticator, opts HandlerOptions) *Handler 
 	}
 	for _, rt := range routes {
 		h.mux.HandleFunc(rt.pattern, h.authed(rt.fn))
+		h.patterns = append(h.patterns, rt.pattern)
 	}
 	return h
 }
+
+// Routes returns the patterns of the route table, such as
+// "POST /v2.0/networks", in order; version discovery ("/", "/v2.0") is
+// not in it.
+func (h *Handler) Routes() []string { return slices.Clone(h.patterns) }
 
 // maxBody bounds request bodies.
 const maxBody = 64 << 10

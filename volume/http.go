@@ -52,6 +52,20 @@ func NewHandler(store Store, authn Authenticator, opts HandlerOptions) *Handler 
 // maxBody bounds request bodies.
 const maxBody = 64 << 10
 
+// Routes returns the patterns ServeHTTP answers besides version
+// discovery, such as "POST /v3/volumes"; each also takes the project id
+// after /v3, as Cinder's URLs do. Keep it in step with ServeHTTP.
+func (h *Handler) Routes() []string {
+	return []string{
+		"GET /v3/volumes",
+		"GET /v3/volumes/detail",
+		"POST /v3/volumes",
+		"GET /v3/volumes/{id}",
+		"PUT /v3/volumes/{id}",
+		"DELETE /v3/volumes/{id}",
+	}
+}
+
 // ServeHTTP routes /, /v3, and /v3[/{project_id}]/volumes[/detail|/{id}].
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	path := strings.Trim(r.URL.Path, "/")
