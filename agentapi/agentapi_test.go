@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/zun-go/zun/compute"
 	"github.com/zun-go/zun/driver"
@@ -17,6 +18,7 @@ import (
 // recorder is a HostCalls that records what reached it.
 type recorder struct {
 	cmd     []string
+	execFor time.Duration // what was left of the exec's deadline; 0: none
 	opts    driver.LogOptions
 	removed string
 }
@@ -25,8 +27,12 @@ func (r *recorder) Logs(_ context.Context, id string, o driver.LogOptions) (io.R
 	r.opts = o
 	return io.NopCloser(strings.NewReader("log of " + id)), nil
 }
-func (r *recorder) Exec(_ context.Context, id string, cmd []string) (driver.ExecResult, error) {
+func (r *recorder) Exec(ctx context.Context, id string, cmd []string) (driver.ExecResult, error) {
 	r.cmd = cmd
+	r.execFor = 0
+	if dl, ok := ctx.Deadline(); ok {
+		r.execFor = time.Until(dl)
+	}
 	return driver.ExecResult{Output: "ran", ExitCode: 3}, nil
 }
 func (r *recorder) Stats(context.Context, string) (driver.Stats, error) {
@@ -76,6 +82,16 @@ func TestHostCalls(t *testing.T) {
 	res, err := c.Exec(ctx, "c1", []string{"sh", "-c", "echo a b"})
 	if err != nil || res.ExitCode != 3 || res.Output != "ran" || !slices.Equal(rec.cmd, []string{"sh", "-c", "echo a b"}) {
 		t.Fatalf("exec: %+v %v, command seen %q", res, err, rec.cmd)
+	}
+	if rec.execFor != 0 {
+		t.Fatalf("exec without a deadline reached the host with one %v away", rec.execFor)
+	}
+	// The caller's deadline travels: the host ends the command on time
+	// even if the caller's connection lingers.
+	bounded, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	if _, err := c.Exec(bounded, "c1", []string{"sleep", "1000"}); err != nil || rec.execFor <= 0 || rec.execFor > time.Minute {
+		t.Fatalf("exec with a deadline a minute away: %v, reached the host with one %v away", err, rec.execFor)
 	}
 	rc, err := c.Logs(ctx, "c1", driver.LogOptions{Stdout: true, Tail: "5"})
 	if err != nil {

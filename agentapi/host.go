@@ -50,6 +50,9 @@ type imageBody struct {
 
 type execBody struct {
 	Cmd []string `json:"cmd"`
+	// TimeoutMS is what is left of the caller's deadline: the agent ends
+	// the command then, even if the caller's connection lingers.
+	TimeoutMS int64 `json:"timeout_ms,omitempty"`
 }
 
 type commitBody struct {
@@ -99,7 +102,13 @@ func NewHostHandler(h HostCalls, token string) http.Handler {
 			writeError(w, err)
 			return
 		}
-		res, err := h.Exec(r.Context(), r.PathValue("id"), b.Cmd)
+		ctx := r.Context()
+		if b.TimeoutMS > 0 {
+			var cancel context.CancelFunc
+			ctx, cancel = context.WithTimeout(ctx, time.Duration(b.TimeoutMS)*time.Millisecond)
+			defer cancel()
+		}
+		res, err := h.Exec(ctx, r.PathValue("id"), b.Cmd)
 		answer(w, res, err)
 	})
 	mux.HandleFunc("GET "+p+"stats", func(w http.ResponseWriter, r *http.Request) {
@@ -275,7 +284,11 @@ func (c *HostClient) Logs(ctx context.Context, id string, opts driver.LogOptions
 // Exec implements the host calls.
 func (c *HostClient) Exec(ctx context.Context, id string, cmd []string) (driver.ExecResult, error) {
 	var out driver.ExecResult
-	_, err := c.do(ctx, http.MethodPost, id, "exec", nil, execBody{Cmd: cmd}, &out)
+	b := execBody{Cmd: cmd}
+	if dl, ok := ctx.Deadline(); ok {
+		b.TimeoutMS = max(time.Until(dl).Milliseconds(), 1)
+	}
+	_, err := c.do(ctx, http.MethodPost, id, "exec", nil, b, &out)
 	return out, err
 }
 

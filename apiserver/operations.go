@@ -123,11 +123,14 @@ func (s *Server) execContainer(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The host ends the command when ctx ends (driver.Execer); the answer
+	// does not wait for the container's other work, nor it for the exec.
 	ctx, cancel := context.WithTimeout(c.ctx, s.cfg.ExecTimeout)
 	defer cancel()
 	res, err := h.Exec(ctx, ct.RuntimeID, cmd)
-	if errors.Is(err, context.DeadlineExceeded) {
-		return nil, errdefs.Conflictf("Execute command %q in container %s timed out after %s.", strings.Join(cmd, " "), ct.UUID, s.cfg.ExecTimeout)
+	if err != nil && errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		c.log.Info("exec timed out", "container", ct.UUID, "timeout", s.cfg.ExecTimeout, "error", err)
+		return nil, errdefs.Conflictf("Timeout on executing command: %s (after %s).", strings.Join(cmd, " "), s.cfg.ExecTimeout)
 	}
 	if err != nil {
 		return nil, err

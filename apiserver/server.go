@@ -40,7 +40,8 @@ type Config struct {
 	NoAuth bool
 	// Limits bound container resources (cpu, memory, disk).
 	Limits schema.Limits
-	// ExecTimeout bounds a non-interactive exec; a longer one is a 409.
+	// ExecTimeout bounds a non-interactive exec ([docker] execute_timeout):
+	// a command still running then is ended and the answer is a 409.
 	ExecTimeout time.Duration
 	// PlacementWait bounds how long a create waits for its container to
 	// be placed before answering with it still Creating (the placement
@@ -53,7 +54,7 @@ func DefaultConfig() Config {
 	return Config{
 		MaxBodyBytes:  1 << 20,
 		MaxLimit:      1000,
-		ExecTimeout:   60 * time.Second,
+		ExecTimeout:   5 * time.Second,
 		PlacementWait: 5 * time.Second,
 		Limits:        schema.DefaultLimits(),
 	}

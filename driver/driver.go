@@ -223,6 +223,12 @@ type ExecResult struct {
 }
 
 // Execer runs a command inside a running container and waits for it.
+//
+// An exec is bounded by ctx: when ctx ends before the command does, Exec
+// ends the command (the process it started and that process's children,
+// never the container), waits briefly until it is gone and returns an
+// error wrapping ctx's error. An exec never holds up the container's other
+// calls (another exec, Stop, Remove...).
 type Execer interface {
 	Exec(ctx context.Context, id string, cmd []string) (ExecResult, error)
 }

@@ -57,6 +57,8 @@ func Run(t *testing.T, newDriver func(t *testing.T) driver.Driver, image string)
 		{"Events", testEvents},
 		{"Pause", testPause},
 		{"Exec", testExec},
+		{"ExecBounded", testExecBounded},
+		{"ExecAside", testExecAside},
 		{"Logs", testLogs},
 		{"Update", testUpdate},
 		{"Stats", testStats},

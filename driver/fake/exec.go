@@ -2,15 +2,20 @@ package fake
 
 import (
 	"context"
+	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/zun-go/zun/driver"
 	"github.com/zun-go/zun/errdefs"
 )
 
 // Exec runs cmd in the running container: through Options.Exec when set,
-// else through the fake's tiny interpreter (see the package comment).
+// else through the fake's tiny interpreter (see the package comment). A
+// `sleep N` makes the exec last N seconds, shown by Top meanwhile, unless
+// ctx ends first (the exec is then ended, and Exec returns ctx's error)
+// or the container's process ends (the exec is killed with it: 137).
 func (d *Driver) Exec(ctx context.Context, id string, cmd []string) (driver.ExecResult, error) {
 	if len(cmd) == 0 {
 		return driver.ExecResult{}, errdefs.Invalidf("exec in container %q: no command", id)
@@ -36,18 +41,68 @@ func (d *Driver) Exec(ctx context.Context, id string, cmd []string) (driver.Exec
 	if d.opts.Exec != nil {
 		return d.opts.Exec(st, cmd), nil
 	}
-	return interpret(cmd), nil
+	res, lasts := interpret(cmd)
+	if lasts == 0 {
+		return res, nil
+	}
+	return d.execFor(ctx, c, st, cmd, res, lasts)
+}
+
+// execFor lets an exec of c, whose process is st's, last for lasts.
+func (d *Driver) execFor(ctx context.Context, c *ctr, st driver.State, cmd []string, res driver.ExecResult, lasts time.Duration) (driver.ExecResult, error) {
+	d.mu.Lock()
+	x := &execProc{pid: d.nextPid, cmd: strings.Join(cmd, " ")}
+	d.nextPid++
+	if c.execs == nil {
+		c.execs = make(map[*execProc]struct{})
+	}
+	c.execs[x] = struct{}{}
+	d.mu.Unlock()
+	defer func() {
+		d.mu.Lock()
+		delete(c.execs, x)
+		d.mu.Unlock()
+	}()
+	timer := time.NewTimer(lasts)
+	defer timer.Stop()
+	for {
+		d.mu.Lock()
+		if c.state.Pid != st.Pid || !c.running() {
+			d.mu.Unlock()
+			return driver.ExecResult{Output: res.Output, ExitCode: 137}, nil
+		}
+		if c.changed == nil {
+			c.changed = make(chan struct{})
+		}
+		changed := c.changed
+		d.mu.Unlock()
+		select {
+		case <-timer.C:
+			return res, nil
+		case <-ctx.Done():
+			return driver.ExecResult{}, fmt.Errorf("exec %q in container %q: %w (the command was ended)", x.cmd, st.ID, ctx.Err())
+		case <-changed:
+		}
+	}
+}
+
+// execProc is an exec that lasts, for Top.
+type execProc struct {
+	pid int
+	cmd string
 }
 
 // interpret runs cmd, or the script of `sh -c SCRIPT`, statement by
-// statement: echo, exit, true and false are understood; any other
-// statement prints itself.
-func interpret(cmd []string) driver.ExecResult {
+// statement: echo, exit, true, false and sleep are understood; any other
+// statement prints itself. It returns how long the sleeps add up to (a
+// `sleep N & ...` statement sleeps too, as the command would last).
+func interpret(cmd []string) (driver.ExecResult, time.Duration) {
 	script := strings.Join(cmd, " ")
 	if len(cmd) == 3 && (cmd[0] == "sh" || cmd[0] == "/bin/sh") && cmd[1] == "-c" {
 		script = cmd[2]
 	}
 	var res driver.ExecResult
+	var lasts time.Duration
 	for _, stmt := range strings.Split(script, ";") {
 		words := strings.Fields(stmt)
 		if len(words) == 0 {
@@ -70,21 +125,29 @@ func interpret(cmd []string) driver.ExecResult {
 					res.ExitCode = n & 0xff
 				}
 			}
-			return res
+			return res, lasts
 		case "true":
 			res.ExitCode = 0
 		case "false":
 			res.ExitCode = 1
+		case "sleep":
+			res.ExitCode = 1 // sleep without a number fails
+			if len(words) > 1 {
+				if n, err := strconv.ParseFloat(words[1], 64); err == nil && n >= 0 {
+					lasts += time.Duration(n * float64(time.Second))
+					res.ExitCode = 0
+				}
+			}
 		default:
 			res.Output += strings.Join(words, " ") + "\n"
 			res.ExitCode = 0
 		}
 	}
-	return res
+	return res, lasts
 }
 
-// Top shows the container's one process, as `ps -ef` would; psArgs are
-// ignored.
+// Top shows the container's process and its lasting execs, as `ps -ef`
+// would; psArgs are ignored.
 func (d *Driver) Top(ctx context.Context, id, psArgs string) (driver.TopResult, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
@@ -99,11 +162,16 @@ func (d *Driver) Top(ctx context.Context, id, psArgs string) (driver.TopResult, 
 	if command == "" {
 		command = "sh"
 	}
-	return driver.TopResult{
+	top := driver.TopResult{
 		Titles: []string{"UID", "PID", "PPID", "C", "STIME", "TTY", "TIME", "CMD"},
 		Processes: [][]string{{"root", strconv.Itoa(c.state.Pid), "1", "0",
 			c.state.StartedAt.Format("15:04"), "?", "00:00:00", command}},
-	}, nil
+	}
+	for x := range c.execs {
+		top.Processes = append(top.Processes, []string{"root", strconv.Itoa(x.pid), "0", "0",
+			c.state.StartedAt.Format("15:04"), "?", "00:00:00", x.cmd})
+	}
+	return top, nil
 }
 
 // Interface guards

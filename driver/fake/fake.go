@@ -36,8 +36,10 @@
 //
 // Exec understands a command, or an `sh -c` script of `;`-separated
 // statements, made of `echo WORDS` (stdout; `>&2` for stderr), `exit N`,
-// `true` and `false`; any other statement prints itself. Options.Exec
-// replaces that. Top shows one process, the container's command. Stats
+// `true`, `false` and `sleep N` (the exec lasts N seconds, unless its
+// context or the container's process ends first); any other statement
+// prints itself. Options.Exec replaces that. Top shows the container's
+// command and the execs that last. Stats
 // show 1 MiB of memory in use by a running container, no CPU, disk or
 // network use, and the container's memory limit (else Options.HostMemory).
 package fake
@@ -131,7 +133,8 @@ type ctr struct {
 	laterCode int  // with this code
 	restarts  int
 	logs      []logLine
-	changed   chan struct{} // closed at the next change; nil until a follower waits
+	changed   chan struct{}          // closed at the next change; nil until a follower waits
+	execs     map[*execProc]struct{} // execs that last (sleep), for Top
 }
 
 // running reports whether the container has a live (maybe frozen) process.

@@ -2,6 +2,7 @@ package fake
 
 import (
 	"testing"
+	"time"
 
 	"github.com/zun-go/zun/driver"
 )
@@ -20,9 +21,22 @@ func TestInterpret(t *testing.T) {
 		{[]string{"sh", "-c", "exit 300"}, driver.ExecResult{ExitCode: 44}},
 		{[]string{"ls", "-l", "/"}, driver.ExecResult{Output: "ls -l /\n"}},
 		{[]string{"sh", "-c", "exit 1; echo never"}, driver.ExecResult{ExitCode: 1}},
+		{[]string{"sh", "-c", "sleep x"}, driver.ExecResult{ExitCode: 1}},
 	} {
-		if got := interpret(tc.cmd); got != tc.want {
-			t.Errorf("interpret(%q): got %+v, want %+v", tc.cmd, got, tc.want)
+		if got, lasts := interpret(tc.cmd); got != tc.want || lasts != 0 {
+			t.Errorf("interpret(%q): got %+v lasting %v, want %+v at once", tc.cmd, got, lasts, tc.want)
+		}
+	}
+	for _, tc := range []struct {
+		cmd  []string
+		want time.Duration
+	}{
+		{[]string{"sleep", "2"}, 2 * time.Second},
+		{[]string{"sh", "-c", "sleep 0.5; echo hi; sleep 1 & sleep 1"}, 1500 * time.Millisecond},
+		{[]string{"sh", "-c", "exit 0; sleep 9"}, 0},
+	} {
+		if _, lasts := interpret(tc.cmd); lasts != tc.want {
+			t.Errorf("interpret(%q): lasts %v, want %v", tc.cmd, lasts, tc.want)
 		}
 	}
 }
