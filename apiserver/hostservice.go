@@ -181,7 +181,7 @@ func (h *HostService) state(r *host.Host, u host.Usage) scheduler.HostState {
 	st := scheduler.HostState{
 		Name: r.Name, AvailabilityZone: r.Zone(), Runtimes: r.Facts.Runtimes, Labels: r.Labels,
 		OS: r.Facts.OS, Arch: r.Facts.Architecture,
-		Disabled: r.Disabled, DisabledReason: r.DisabledReason,
+		Disabled: r.Disabled, DisabledReason: r.DisabledReason, NotReady: r.NotReady,
 		CPUs: float64(r.Facts.CPUs), MemoryMiB: r.Facts.MemoryMiB, DiskGiB: r.Facts.DiskGiB,
 		UsedCPU: u.CPU, UsedMemoryMiB: u.MemoryMiB, UsedDiskGiB: u.DiskGiB, Containers: int(u.Containers),
 	}
@@ -224,7 +224,8 @@ func (h *HostService) memoryStates(ctx context.Context) ([]scheduler.HostState, 
 	h.mu.Lock()
 	states := make([]scheduler.HostState, 0, len(h.hosts))
 	for name, e := range h.hosts {
-		states = append(states, scheduler.HostState{Name: name, Up: h.alive(e), Runtimes: e.info.Runtimes})
+		states = append(states, scheduler.HostState{Name: name, Up: h.alive(e), Runtimes: e.info.Runtimes,
+			NotReady: e.info.NotReady})
 	}
 	h.mu.Unlock()
 	sort.Slice(states, func(i, j int) bool { return states[i].Name < states[j].Name })
@@ -248,7 +249,8 @@ func (h *HostService) Heartbeat(ctx context.Context, info compute.HostInfo) erro
 	var changed *host.Host
 	if h.registry != nil {
 		rec := host.Host{Name: info.Name, Address: info.Address, Driver: info.Driver,
-			AvailabilityZone: info.AvailabilityZone, Labels: info.Labels, Facts: info.Facts, TunnelIP: info.TunnelIP}
+			AvailabilityZone: info.AvailabilityZone, Labels: info.Labels, Facts: info.Facts, TunnelIP: info.TunnelIP,
+			NotReady: info.NotReady}
 		if e.reported == nil || !host.SameReport(*e.reported, rec) {
 			changed = &rec
 		}

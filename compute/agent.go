@@ -215,7 +215,21 @@ func (a *Agent) heartbeatLoop(ctx context.Context) {
 	defer t.Stop()
 	var facts driver.HostFacts
 	var described time.Time
+	notReady := ""
 	for {
+		if p, ok := a.drv.(driver.Pinger); ok {
+			why := ""
+			if err := p.Ping(ctx); err != nil && ctx.Err() == nil {
+				why = err.Error()
+			}
+			switch {
+			case why != "" && notReady == "":
+				a.log.Warn("runtime does not answer: host not ready", "error", why)
+			case why == "" && notReady != "":
+				a.log.Info("runtime answers again: host ready")
+			}
+			notReady = why
+		}
 		if d, ok := a.drv.(driver.Describer); ok && time.Since(described) > time.Minute {
 			f, err := d.Describe(ctx)
 			if err != nil && ctx.Err() == nil {
@@ -226,7 +240,8 @@ func (a *Agent) heartbeatLoop(ctx context.Context) {
 		}
 		info := HostInfo{Name: a.cfg.Host, Driver: a.drv.Name(), Address: a.cfg.Address, Time: time.Now(),
 			TunnelIP:         a.tunnelIP(),
-			AvailabilityZone: a.cfg.AvailabilityZone, Labels: a.cfg.Labels, Facts: facts, Runtimes: facts.Runtimes}
+			AvailabilityZone: a.cfg.AvailabilityZone, Labels: a.cfg.Labels, Facts: facts, Runtimes: facts.Runtimes,
+			NotReady: notReady}
 		if err := a.cp.Heartbeat(ctx, info); err != nil && ctx.Err() == nil {
 			a.log.Warn("heartbeat", "error", err)
 		}

@@ -150,5 +150,8 @@ type HostInfo struct {
 	TunnelIP string
 	// Facts are the runtime's description of the machine.
 	Facts driver.HostFacts
-	Time  time.Time
+	// NotReady, when set, says why the host cannot run containers now
+	// (its runtime does not answer); the scheduler places nothing there.
+	NotReady string
+	Time     time.Time
 }

@@ -37,6 +37,9 @@ type Host struct {
 	Labels           map[string]string `json:"labels,omitempty"`
 	Facts            driver.HostFacts  `json:"facts"`
 	TunnelIP         string            `json:"tunnel_ip,omitempty"`
+	// NotReady, when set, says why the host cannot run containers now
+	// (its runtime does not answer): the scheduler skips it.
+	NotReady string `json:"not_ready,omitempty"`
 	// Set by operators.
 	Disabled       bool   `json:"disabled"`
 	DisabledReason string `json:"disabled_reason,omitempty"`
@@ -57,7 +60,7 @@ func (h *Host) Zone() string {
 // SameReport reports whether a and b say the same of the agent-reported
 // part of a record, so that a heartbeat repeating it writes nothing.
 func SameReport(a, b Host) bool {
-	return a.Address == b.Address && a.TunnelIP == b.TunnelIP && a.Driver == b.Driver && a.AvailabilityZone == b.AvailabilityZone &&
+	return a.Address == b.Address && a.NotReady == b.NotReady && a.TunnelIP == b.TunnelIP && a.Driver == b.Driver && a.AvailabilityZone == b.AvailabilityZone &&
 		maps.Equal(a.Labels, b.Labels) && a.Facts.CPUs == b.Facts.CPUs && a.Facts.MemoryMiB == b.Facts.MemoryMiB &&
 		a.Facts.DiskGiB == b.Facts.DiskGiB && a.Facts.OS == b.Facts.OS && a.Facts.OSType == b.Facts.OSType &&
 		a.Facts.Architecture == b.Facts.Architecture && a.Facts.KernelVersion == b.Facts.KernelVersion &&

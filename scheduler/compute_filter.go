@@ -1,12 +1,14 @@
 package scheduler
 
-// ComputeFilter passes the hosts that are up and enabled.
+// ComputeFilter passes the hosts that are up, enabled and ready (their
+// runtime answers).
 type ComputeFilter struct{}
 
 // ComputeFilter's reasons.
 const (
 	computeDown Reason = iota + 1
 	computeDisabled
+	computeNotReady
 )
 
 func (ComputeFilter) Name() string              { return "ComputeFilter" }
@@ -18,13 +20,18 @@ func (ComputeFilter) Check(_ *Request, h *HostState) Reason {
 		return computeDisabled
 	case !h.Up:
 		return computeDown
+	case h.NotReady != "":
+		return computeNotReady
 	}
 	return Pass
 }
 
 func (ComputeFilter) Explain(_ *Request, r Reason, n int) string {
-	if r == computeDisabled {
+	switch r {
+	case computeDisabled:
 		return hosts(n) + verb(n, " is", " are") + " disabled"
+	case computeNotReady:
+		return hosts(n) + verb(n, " is", " are") + " not ready (the container runtime does not answer)"
 	}
 	return hosts(n) + verb(n, " is", " are") + " down"
 }

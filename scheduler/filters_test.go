@@ -27,6 +27,7 @@ func TestFilters(t *testing.T) {
 		{"compute up", ComputeFilter{}, Request{}, up("h"), true, true, ""},
 		{"compute down", ComputeFilter{}, Request{}, with(up("h"), func(h *HostState) { h.Up = false }), true, false, "2 hosts are down"},
 		{"compute disabled", ComputeFilter{}, Request{}, with(up("h"), func(h *HostState) { h.Disabled = true }), true, false, "2 hosts are disabled"},
+		{"compute not ready", ComputeFilter{}, Request{}, with(up("h"), func(h *HostState) { h.NotReady = "docker engine is unreachable" }), true, false, "2 hosts are not ready (the container runtime does not answer)"},
 
 		{"az none asked", AvailabilityZoneFilter{DefaultAvailabilityZone: "nova"}, Request{}, up("h"), false, true, ""},
 		{"az match", AvailabilityZoneFilter{DefaultAvailabilityZone: "nova"}, Request{AvailabilityZone: "az1"}, with(up("h"), func(h *HostState) { h.AvailabilityZone = "az1" }), true, true, ""},

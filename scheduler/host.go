@@ -17,6 +17,7 @@ type HostState struct {
 	Up             bool   // heard from recently
 	Disabled       bool   // taken out of scheduling by an operator
 	DisabledReason string // why, as the operator said
+	NotReady       string // why the host cannot run containers now, as its agent said
 
 	// Physical capacity; the allocation ratios in Config scale it.
 	CPUs      float64

@@ -161,7 +161,7 @@ func run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	hosts.UseNetworks(networks)
 	var agent *compute.Agent
 	if !cfg.NoCompute {
-		drv, err := docker.New(ctx, docker.Options{Host: cfg.DockerHost, HostName: cfg.Host})
+		drv, err := docker.Dial(docker.Options{Host: cfg.DockerHost, HostName: cfg.Host})
 		if err != nil {
 			return fmt.Errorf("docker: %w", err)
 		}
@@ -451,7 +451,7 @@ func runAgent(ctx context.Context, cfg Config, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	drv, err := docker.New(ctx, docker.Options{Host: cfg.DockerHost, HostName: cfg.Host})
+	drv, err := docker.Dial(docker.Options{Host: cfg.DockerHost, HostName: cfg.Host})
 	if err != nil {
 		return fmt.Errorf("docker: %w", err)
 	}

@@ -24,10 +24,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 
 	cerrdefs "github.com/containerd/errdefs"
 	"github.com/docker/docker/client"
 
+	"github.com/zun-go/zun/driver"
 	"github.com/zun-go/zun/errdefs"
 )
 
@@ -40,17 +42,40 @@ type Options struct {
 	// HostName is the compute host's name. When set, Create writes it as
 	// driver.LabelHost and List and Events see only containers carrying it.
 	HostName string
+	// Limits bound every container the driver creates (processes, log
+	// size); the zero value bounds nothing.
+	Limits Limits
 }
 
 // Driver runs containers on a Docker Engine. It is safe for concurrent use.
 type Driver struct {
 	cli      *client.Client
 	hostName string
+	limits   Limits
+
+	engMu sync.Mutex
+	eng   *engine // what the engine can enforce, once known
 }
 
 // New connects to the engine of opts and checks that it answers. An engine
 // that cannot be reached is an errdefs.ErrUnavailable error.
 func New(ctx context.Context, opts Options) (*Driver, error) {
+	d, err := Dial(opts)
+	if err != nil {
+		return nil, err
+	}
+	if err := d.Ping(ctx); err != nil {
+		d.Close()
+		return nil, err
+	}
+	return d, nil
+}
+
+// Dial returns a driver for the engine of opts without waiting for it to
+// answer: an agent starts while its engine is down and catches up when it
+// is back. The API version is negotiated on the first call that reaches
+// the engine.
+func Dial(opts Options) (*Driver, error) {
 	copts := []client.Opt{client.FromEnv, client.WithAPIVersionNegotiation()}
 	if opts.Host != "" {
 		copts = append(copts, client.WithHost(opts.Host))
@@ -59,13 +84,18 @@ func New(ctx context.Context, opts Options) (*Driver, error) {
 	if err != nil {
 		return nil, errdefs.Invalidf("docker engine address %q: %w", opts.Host, err)
 	}
-	ping, err := cli.Ping(ctx)
+	return &Driver{cli: cli, hostName: opts.HostName, limits: opts.Limits}, nil
+}
+
+// Ping implements driver.Pinger: an engine that cannot be reached is an
+// errdefs.ErrUnavailable error.
+func (d *Driver) Ping(ctx context.Context) error {
+	ping, err := d.cli.Ping(ctx)
 	if err != nil {
-		cli.Close()
-		return nil, errdefs.Unavailablef("docker engine at %s is unreachable: %w", cli.DaemonHost(), err)
+		return errdefs.Unavailablef("docker engine at %s is unreachable: %w", d.cli.DaemonHost(), err)
 	}
-	cli.NegotiateAPIVersionPing(ping)
-	return &Driver{cli: cli, hostName: opts.HostName}, nil
+	d.cli.NegotiateAPIVersionPing(ping)
+	return nil
 }
 
 // Name is "docker".
@@ -133,3 +163,6 @@ func kindOf(err error) error {
 	}
 	return nil
 }
+
+// Interface guards
+var _ driver.Pinger = (*Driver)(nil)
