@@ -1,6 +1,7 @@
 package compute
 
 import (
+	"strconv"
 	"strings"
 	"time"
 
@@ -8,7 +9,8 @@ import (
 	"github.com/zun-go/zun/driver"
 )
 
-// specOf is the runtime spec of a record.
+// specOf is the runtime spec of a record. Limits the user did not set
+// are the runtime's (its operator's defaults).
 func specOf(rec *container.Container, host string) driver.Spec {
 	labels := make(map[string]string, len(rec.Labels)+3)
 	for k, v := range rec.Labels {
@@ -28,6 +30,8 @@ func specOf(rec *container.Container, host string) driver.Spec {
 		Hostname:    rec.Hostname,
 		CPU:         rec.CPU,
 		MemoryMiB:   rec.Memory,
+		PidsLimit:   pidsLimitOf(rec.Labels),
+		DiskGiB:     rec.Disk,
 		Interactive: rec.Interactive,
 		TTY:         rec.TTY,
 		RestartPolicy: driver.RestartPolicy{
@@ -50,4 +54,19 @@ func specOf(rec *container.Container, host string) driver.Spec {
 		spec.RestartPolicy = driver.RestartPolicy{Name: "no"}
 	}
 	return spec
+}
+
+// pidsLimitOf is the process limit a container asks for with the label
+// driver.LabelPidsLimit: 0 when it asks for none, -1 when the label is
+// not a number, which the runtime refuses (ErrInvalid, naming the label).
+func pidsLimitOf(labels map[string]string) int64 {
+	v, ok := labels[driver.LabelPidsLimit]
+	if !ok {
+		return 0
+	}
+	n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+	if err != nil || n < 1 {
+		return -1
+	}
+	return n
 }

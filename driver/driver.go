@@ -24,6 +24,11 @@ const (
 	LabelHost    = "io.zun.host"    // the compute host that created it
 )
 
+// LabelPidsLimit, set by the user on a container, asks for its own limit
+// on processes (Spec.PidsLimit): a number from 1 to the host's maximum.
+// Zun's API has no field for it.
+const LabelPidsLimit = "io.zun.pids-limit"
+
 // Driver is the core of a container runtime.
 //
 // Methods take the runtime's container id (returned by Create). A container
@@ -146,7 +151,15 @@ type Spec struct {
 	// quota of the same size); 0 means unlimited.
 	CPU float64
 	// MemoryMiB is the memory limit; 0 means unlimited.
-	MemoryMiB     int64
+	MemoryMiB int64
+	// PidsLimit caps the container's processes (threads count too); 0
+	// means the host's default. A runtime refuses more than the host's
+	// maximum (errdefs.ErrInvalid).
+	PidsLimit int64
+	// DiskGiB caps the container's root filesystem; 0 means no cap. A
+	// runtime that cannot enforce it refuses the container
+	// (errdefs.ErrInvalid) rather than ignore it.
+	DiskGiB       int
 	Interactive   bool // keep stdin open
 	TTY           bool
 	RestartPolicy RestartPolicy
@@ -297,9 +310,12 @@ type Committer interface {
 // HostFacts describe the machine a runtime runs on, for the scheduler and
 // the hosts API.
 type HostFacts struct {
-	CPUs          int
-	MemoryMiB     int64
-	DiskGiB       int64 // the runtime's storage; 0 when unknown
+	CPUs      int
+	MemoryMiB int64
+	DiskGiB   int64 // the runtime's storage; 0 when unknown
+	// DiskQuota says whether the runtime can cap a container's root
+	// filesystem (Spec.DiskGiB).
+	DiskQuota     bool
 	OS            string
 	OSType        string
 	Architecture  string

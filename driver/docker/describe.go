@@ -27,6 +27,9 @@ func (d *Driver) Describe(ctx context.Context) (driver.HostFacts, error) {
 		f.Runtimes = append(f.Runtimes, name)
 	}
 	slices.Sort(f.Runtimes)
+	if e, err := d.engine(ctx); err == nil {
+		f.DiskQuota = e.diskQuota
+	}
 	var st syscall.Statfs_t
 	if info.DockerRootDir != "" && syscall.Statfs(info.DockerRootDir, &st) == nil {
 		f.DiskGiB = int64(st.Blocks) * int64(st.Bsize) >> 30

@@ -13,10 +13,18 @@ import (
 
 // Create creates a container from spec without starting it and returns its
 // id. A name already in use is an errdefs.ErrConflict error; an image the
-// engine lacks, errdefs.ErrNotFound.
+// engine lacks, errdefs.ErrNotFound; a limit the host cannot or will not
+// enforce (see limit), errdefs.ErrInvalid.
 func (d *Driver) Create(ctx context.Context, spec driver.Spec) (string, error) {
 	cfg, host, err := configOf(spec, d.hostName)
 	if err != nil {
+		return "", err
+	}
+	eng, err := d.engine(ctx)
+	if err != nil {
+		return "", err
+	}
+	if err := limit(host, spec, d.limits, eng); err != nil {
 		return "", err
 	}
 	resp, err := d.cli.ContainerCreate(ctx, cfg, host, nil, nil, spec.Name)
