@@ -69,15 +69,15 @@ func FuzzNetworkRequest(f *testing.F) {
 		"PUT /v2.0/subnets/{id}": {`{"subnet": {"gateway_ip": "10.1.0.254", "allocation_pools": [{"start": "10.1.0.2", "end": "10.1.0.9"}]}}`, `{"subnet": {"cidr": "10.9.0.0/24"}}`},
 		"POST /v2.0/ports": {fmt.Sprintf(`{"port": {"network_id": %q, "fixed_ips": [{"subnet_id": %q, "ip_address": "10.1.0.77"}], "mac_address": "fa:16:3e:00:00:01", "security_groups": [%q]}}`, netID, subnetID, groupID),
 			fmt.Sprintf(`{"port": {"network_id": %q, "mac_address": "00:00:00:00:00:00"}}`, netID), fmt.Sprintf(`{"port": {"network_id": %q, "binding:host_id": "h", "allowed_address_pairs": [{"ip_address": "1.2.3.4"}]}}`, netID)},
-		"PUT /v2.0/ports/{id}": {`{"port": {"name": "p", "admin_state_up": false, "security_groups": []}}`, `{"port": {"fixed_ips": [{"ip_address": "10.1.0.300"}]}}`, `{"port": {"port_security_enabled": false}}`},
-		"POST /v2.0/security-groups": {`{"security_group": {"name": "g2", "description": "x", "stateful": true}}`, `{"security_group": {"name": "default"}}`},
+		"PUT /v2.0/ports/{id}":           {`{"port": {"name": "p", "admin_state_up": false, "security_groups": []}}`, `{"port": {"fixed_ips": [{"ip_address": "10.1.0.300"}]}}`, `{"port": {"port_security_enabled": false}}`},
+		"POST /v2.0/security-groups":     {`{"security_group": {"name": "g2", "description": "x", "stateful": true}}`, `{"security_group": {"name": "default"}}`},
 		"PUT /v2.0/security-groups/{id}": {`{"security_group": {"name": "g3"}}`},
 		"POST /v2.0/security-group-rules": {fmt.Sprintf(`{"security_group_rule": {"security_group_id": %q, "direction": "egress", "ethertype": "IPv6", "protocol": "icmpv6", "port_range_min": 128, "remote_ip_prefix": "::/0"}}`, groupID),
 			fmt.Sprintf(`{"security_group_rule": {"security_group_id": %q, "direction": "ingress", "protocol": "udp", "port_range_min": 90, "port_range_max": 80}}`, groupID),
 			fmt.Sprintf(`{"security_group_rule": {"security_group_id": %q, "direction": "ingress", "remote_group_id": %q, "remote_ip_prefix": "1.0.0.0/8"}}`, groupID, groupID)},
 		"PUT /v2.0/networks/{id}/tags": {`{"tags": ["a", "b"]}`, `{"tags": "a"}`},
-		"GET /v2.0/ports": {"?fixed_ips=ip_address%3D10.1.0.2&fields=id&fields=name", "?sort_key=name&sort_dir=desc&limit=1&marker=x", "?bogus=1", "?tags=a,b&not-tags-any=c", "?changed_since=2020-01-01T00:00:00Z", "?limit=-1"},
-		"GET /v2.0/networks": {"?name=n1&shared=false&router:external=false", "?page_reverse=true&limit=1", "?sort_key=nope"},
+		"GET /v2.0/ports":              {"?fixed_ips=ip_address%3D10.1.0.2&fields=id&fields=name", "?sort_key=name&sort_dir=desc&limit=1&marker=x", "?bogus=1", "?tags=a,b&not-tags-any=c", "?changed_since=2020-01-01T00:00:00Z", "?limit=-1"},
+		"GET /v2.0/networks":           {"?name=n1&shared=false&router:external=false", "?page_reverse=true&limit=1", "?sort_key=nope"},
 	}
 	for i, pattern := range routes {
 		f.Add(uint8(i), uint8(0), "", "")
