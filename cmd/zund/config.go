@@ -13,6 +13,7 @@ import (
 	"github.com/zun-go/zun/compute"
 	"github.com/zun-go/zun/identity"
 	"github.com/zun-go/zun/identity/keystone"
+	"github.com/zun-go/zun/internal/httpserve"
 	"github.com/zun-go/zun/policy"
 	"github.com/zun-go/zun/scheduler"
 )
@@ -96,6 +97,10 @@ type Config struct {
 	// then not served; Keystone holds the service credentials.
 	KeystoneURL string
 
+	// HTTP bounds what one client may cost each HTTP listener (the API's,
+	// an agent's): timeouts, sizes, connections, minimum rates.
+	HTTP httpserve.Config
+
 	API       apiserver.Config
 	Compute   compute.Config
 	Identity  identity.Config
@@ -113,6 +118,7 @@ func Default() Config {
 		Host:            host,
 		ShutdownTimeout: 15 * time.Second,
 		HostDownAfter:   60 * time.Second,
+		HTTP:            httpserve.Default(),
 		API:             apiserver.DefaultConfig(),
 		Compute:         compute.DefaultConfig(),
 		Identity:        identity.DefaultConfig(),
@@ -129,6 +135,9 @@ func (c *Config) Validate() error {
 	case "", compute.BackendLoop, compute.BackendDir:
 	default:
 		errs = append(errs, fmt.Errorf("--volume-backend %q: want loop or dir", c.Compute.VolumeBackend))
+	}
+	if err := c.HTTP.Validate(); err != nil {
+		errs = append(errs, err)
 	}
 	if c.Dev == c.Agent {
 		errs = append(errs, errors.New("choose --dev (the control plane, with a compute agent unless --no-compute) or --agent (a compute host of a control plane elsewhere)"))

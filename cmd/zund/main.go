@@ -34,6 +34,7 @@ import (
 	"github.com/zun-go/zun/identity"
 	"github.com/zun-go/zun/identity/keystone"
 	"github.com/zun-go/zun/internal/demoimage"
+	"github.com/zun-go/zun/internal/httpserve"
 	"github.com/zun-go/zun/netplane"
 	"github.com/zun-go/zun/network"
 	"github.com/zun-go/zun/placement"
@@ -90,6 +91,7 @@ func main() {
 	fs.StringVar(&cfg.Compute.VolumeBackend, "volume-backend", "", `where volume data lives on a compute host: "loop" (a filesystem of the volume's size; needs root) or "dir" (size not enforced); default loop when possible`)
 	fs.DurationVar(&cfg.Compute.SyncInterval, "sync-interval", cfg.Compute.SyncInterval, "how often runtime state is compared with records")
 	fs.DurationVar(&cfg.API.ExecTimeout, "exec-timeout", cfg.API.ExecTimeout, "how long a non-interactive execute waits for its command; one still running then is ended and answered 409 (Zun's [docker] execute_timeout)")
+	httpserve.Flags(fs, &cfg.HTTP)
 	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
 	if err := fs.Parse(os.Args[1:]); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -262,7 +264,6 @@ func run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	mux.Handle(agentapi.ControlPlanePrefix, agentapi.NewControlPlaneHandler(hosts, token))
 	mux.Handle("/", apiserver.New(cfg.API, deps))
 
-	srv := &http.Server{Handler: mux}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var wg sync.WaitGroup
@@ -283,8 +284,7 @@ func run(ctx context.Context, cfg Config, log *slog.Logger) error {
 			_ = agent.Run(auth.System(ctx))
 		}()
 	}
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+	srv, errc := cfg.HTTP.Serve(ln, mux, nil)
 
 	fmt.Fprintf(os.Stderr, "\nzund is serving the container API at %s/v1 (data in %s)\n", endpoint, cfg.DataDir)
 	if cfg.NoAuth {
@@ -471,8 +471,7 @@ func runAgent(ctx context.Context, cfg Config, log *slog.Logger) error {
 	}
 	cp := agentapi.NewControlPlaneClient(cfg.ControlPlaneURL, token, nil)
 	agent := compute.New(cfg.Compute, drv, cp, log.With("role", "compute"))
-	srv := &http.Server{Handler: agentapi.NewHostHandler(agent, token)}
-	go func() { _ = srv.Serve(ln) }()
+	srv, _ := cfg.HTTP.Serve(ln, agentapi.NewHostHandler(agent, token), nil)
 	log.Info("compute agent started", "host", cfg.Host, "control_plane", cfg.ControlPlaneURL, "address", cfg.Compute.Address)
 	err = agent.Run(auth.System(ctx))
 	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
