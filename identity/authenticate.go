@@ -30,14 +30,33 @@ type PasswordCredentials struct {
 	Password             string
 }
 
-// Scope asks for a project (by id, or name and domain) or a domain; none
-// gives the user's default project when they have a role on it, else an
-// unscoped token.
+// Scope asks for one of: a project (by id, or name and domain), a
+// domain, or an unscoped token. None at all gives the user's default
+// project when they have a role on it, else an unscoped token (as
+// Keystone).
 type Scope struct {
 	ProjectID, ProjectName             string
 	ProjectDomainID, ProjectDomainName string
 	DomainID, DomainName               string
 	Unscoped                           bool
+}
+
+// check refuses a scope that asks for more than one thing.
+func (sc Scope) check() error {
+	var kinds []string
+	if sc.ProjectID != "" || sc.ProjectName != "" {
+		kinds = append(kinds, "project")
+	}
+	if sc.DomainID != "" || sc.DomainName != "" {
+		kinds = append(kinds, "domain")
+	}
+	if sc.Unscoped {
+		kinds = append(kinds, "unscoped")
+	}
+	if len(kinds) > 1 {
+		return errdefs.Invalidf("%s Found %s: a scope names one.", expecting(scopeKindsText, "scope"), strings.Join(kinds, " and "))
+	}
+	return nil
 }
 
 // ErrThrottled is a login refused because of earlier failures.
@@ -47,36 +66,77 @@ func (e *ErrThrottled) Error() string {
 	return fmt.Sprintf("Too many failed authentication attempts; retry in %d seconds.", int(e.Wait.Seconds()+0.999))
 }
 
-// Authenticate issues a token.
+// Authenticate issues a token. Every method named must succeed for the
+// same user (Keystone's multi-method authentication); a method this
+// service does not offer, or a scope naming more than one thing, is
+// refused rather than ignored.
 func (s *Service) Authenticate(ctx context.Context, req AuthRequest) (*Token, error) {
+	if err := req.Scope.check(); err != nil {
+		return nil, err
+	}
 	var (
 		userID  string
 		methods []string
-		audit   []string
+		parent  string
 		expires time.Time
-		now     = s.now()
 	)
-	switch {
-	case slices.Contains(req.Methods, "password") && req.Password != nil:
-		u, err := s.checkPassword(ctx, req.Password, req.Remote)
-		if err != nil {
-			return nil, err
+	setUser := func(id string) error {
+		if userID != "" && userID != id {
+			return unauthorized() // Keystone: the methods' users must agree
 		}
-		userID, methods = u.ID, []string{"password"}
-		audit = []string{newAuditID()}
-		expires = now.Add(s.cfg.TokenTTL)
-	case slices.Contains(req.Methods, "token") && req.Token != "":
-		// Rescoping: the new token keeps the old one's expiry and joins
-		// its audit chain, so revoking the old one revokes it too.
-		old, err := s.ValidateToken(ctx, req.Token)
-		if err != nil {
-			return nil, err
+		userID = id
+		return nil
+	}
+	for _, m := range req.Methods {
+		if slices.Contains(methods, m) {
+			continue
 		}
-		userID, methods = old.User.ID, []string{"token"}
-		audit = []string{newAuditID(), old.AuditIDs[0]}
-		expires = old.ExpiresAt
-	default:
-		return nil, errdefs.Invalidf("Expecting to find identity methods password or token with their credentials.")
+		switch m {
+		case "password":
+			if req.Password == nil {
+				return nil, expecting("password", "identity")
+			}
+			u, err := s.checkPassword(ctx, req.Password, req.Remote)
+			if err != nil {
+				return nil, err
+			}
+			if err := setUser(u.ID); err != nil {
+				return nil, err
+			}
+			methods = append(methods, m)
+		case "token":
+			// Rescoping: the new token keeps the old one's expiry and joins
+			// its audit chain, so revoking the old one revokes it too.
+			old, err := s.ValidateToken(ctx, req.Token)
+			if err != nil {
+				return nil, err
+			}
+			if err := setUser(old.User.ID); err != nil {
+				return nil, err
+			}
+			parent, expires = old.AuditIDs[0], old.ExpiresAt
+			methods = append(methods, m)
+			for _, om := range old.Methods {
+				if !slices.Contains(methods, om) && !slices.Contains(req.Methods, om) {
+					methods = append(methods, om)
+				}
+			}
+		default:
+			return nil, errMethodNotSupported
+		}
+	}
+	if userID == "" {
+		return nil, unauthorized() // Keystone: no method named a user
+	}
+	// Issued now, after the methods' checks: a revocation event recorded
+	// while a password was being checked does not kill the new token.
+	now := s.now()
+	if ttl := now.Add(s.cfg.TokenTTL); expires.IsZero() || ttl.Before(expires) {
+		expires = ttl
+	}
+	audit := []string{newAuditID()}
+	if parent != "" {
+		audit = append(audit, parent)
 	}
 
 	c := claims{UserID: userID, Methods: methods, IssuedAt: now.UnixNano(), ExpiresAt: expires.Unix(), AuditIDs: audit}
@@ -188,9 +248,11 @@ func (s *Service) scopeOf(userID string, sc Scope) (projectID, domainID string, 
 	case sc.Unscoped:
 		return "", "", nil
 	}
-	// No scope: the default project, if the user may use it.
+	// No scope: the default project, if the user may use it, else
+	// unscoped (Keystone's _check_and_set_default_scoping).
 	u := s.m.users[userID]
-	if p, ok := s.m.projects[u.DefaultProjectID]; ok && p.Enabled && len(s.rolesOn(userID, p.ID, "")) > 0 {
+	if p, ok := s.m.projects[u.DefaultProjectID]; ok && p.Enabled && s.m.domains[p.DomainID].Enabled &&
+		len(s.rolesOn(userID, p.ID, "")) > 0 {
 		return p.ID, "", nil
 	}
 	return "", "", nil

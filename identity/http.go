@@ -173,6 +173,17 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 	case errors.As(err, &mbe):
 		status = http.StatusRequestEntityTooLarge
 		msg = "Request is too large."
+	case errors.Is(err, errMethodNotSupported):
+		// Keystone's AuthMethodNotSupported names the methods offered.
+		w.Header().Set("WWW-Authenticate", `Keystone uri="`+h.base(r)+`"`)
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusUnauthorized)
+		_ = json.NewEncoder(w).Encode(map[string]any{"error": map[string]any{
+			"code": http.StatusUnauthorized, "title": http.StatusText(http.StatusUnauthorized),
+			"message":  "Attempted to authenticate with an unsupported method.",
+			"identity": map[string]any{"methods": offeredMethods},
+		}})
+		return
 	case errors.Is(err, errdefs.ErrInvalid):
 		status = http.StatusBadRequest
 	case errors.Is(err, errdefs.ErrUnauthorized):
@@ -270,109 +281,25 @@ func (h *Handler) version(r *http.Request, _ *Token) (int, any, error) {
 
 // Tokens.
 
-type authBody struct {
-	Auth struct {
-		Identity struct {
-			Methods  []string `json:"methods"`
-			Password *struct {
-				User struct {
-					ID       string   `json:"id"`
-					Name     string   `json:"name"`
-					Password *string  `json:"password"`
-					Domain   *nameRef `json:"domain"`
-				} `json:"user"`
-			} `json:"password"`
-			Token *struct {
-				ID string `json:"id"`
-			} `json:"token"`
-		} `json:"identity"`
-		Scope json.RawMessage `json:"scope"`
-	} `json:"auth"`
-}
-
-type nameRef struct {
-	ID   string `json:"id"`
-	Name string `json:"name"`
-}
-
 func (h *Handler) issueToken(r *http.Request, _ *Token) (int, any, error) {
-	var body authBody
-	if err := decode(r, &body); err != nil {
+	b, err := io.ReadAll(r.Body)
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return 0, nil, err
+		}
+		return 0, nil, errdefs.Invalidf("cannot read the request body: %v", err)
+	}
+	req, err := parseAuthBody(b, r.Header.Get("X-Auth-Token"))
+	if err != nil {
 		return 0, nil, err
 	}
-	id := body.Auth.Identity
-	req := AuthRequest{Methods: id.Methods, Remote: remoteAddr(r)}
-	if p := id.Password; p != nil {
-		if p.User.Password == nil || (p.User.ID == "" && p.User.Name == "") {
-			return 0, nil, errdefs.Invalidf("Expecting to find user id or name, and password, in the password credentials.")
-		}
-		pc := &PasswordCredentials{UserID: p.User.ID, UserName: p.User.Name, Password: *p.User.Password}
-		if d := p.User.Domain; d != nil {
-			pc.DomainID, pc.DomainName = d.ID, d.Name
-		} else if p.User.ID == "" {
-			return 0, nil, errdefs.Invalidf("Expecting to find domain in user.")
-		}
-		req.Password = pc
-	}
-	if id.Token != nil {
-		req.Token = id.Token.ID
-		if req.Token == "" {
-			req.Token = r.Header.Get("X-Auth-Token")
-		}
-	}
-	if err := parseScope(body.Auth.Scope, &req.Scope); err != nil {
-		return 0, nil, err
-	}
+	req.Remote = remoteAddr(r)
 	t, err := h.s.Authenticate(r.Context(), req)
 	if err != nil {
 		return 0, nil, err
 	}
 	return h.tokenResponse(r, t, http.StatusCreated)
-}
-
-// parseScope reads "scope": {"project": {...}} | {"domain": {...}} | "unscoped".
-func parseScope(raw json.RawMessage, sc *Scope) error {
-	if len(raw) == 0 || string(raw) == "null" {
-		return nil
-	}
-	var s string
-	if json.Unmarshal(raw, &s) == nil {
-		if s != "unscoped" {
-			return errdefs.Invalidf("Invalid scope %q.", s)
-		}
-		sc.Unscoped = true
-		return nil
-	}
-	var v struct {
-		Project *struct {
-			ID     string   `json:"id"`
-			Name   string   `json:"name"`
-			Domain *nameRef `json:"domain"`
-		} `json:"project"`
-		Domain *nameRef `json:"domain"`
-		System any      `json:"system"`
-	}
-	if err := json.Unmarshal(raw, &v); err != nil {
-		return errdefs.Invalidf("Invalid scope: %v", err)
-	}
-	switch {
-	case v.Project != nil:
-		sc.ProjectID, sc.ProjectName = v.Project.ID, v.Project.Name
-		if v.Project.ID == "" {
-			if v.Project.Domain == nil || v.Project.Name == "" {
-				return errdefs.Invalidf("Expecting to find a project id, or a name and domain, in the scope.")
-			}
-			sc.ProjectDomainID, sc.ProjectDomainName = v.Project.Domain.ID, v.Project.Domain.Name
-		}
-	case v.Domain != nil:
-		if v.Domain.ID == "" && v.Domain.Name == "" {
-			return errdefs.Invalidf("Expecting to find a domain id or name in the scope.")
-		}
-		sc.DomainID, sc.DomainName = v.Domain.ID, v.Domain.Name
-	case v.System != nil:
-		return errdefs.NotSupportedf("System-scoped tokens are not supported; scope to a project.")
-	}
-	return nil
 }
 
 func (h *Handler) checkToken(r *http.Request, _ *Token) (int, any, error) {
