@@ -54,7 +54,7 @@ func (s *Server) hostView(c *call, h host.Host, u host.Usage) map[string]any {
 		"architecture": orNull(h.Facts.Architecture), "os_type": orNull(h.Facts.OSType),
 		"os": orNull(h.Facts.OS), "kernel_version": orNull(h.Facts.KernelVersion),
 		"labels": labels, "disk_total": h.Facts.DiskGiB, "disk_used": u.DiskGiB,
-		"disk_quota_supported": false, "runtimes": runtimes,
+		"disk_quota_supported": h.Facts.DiskQuota, "runtimes": runtimes,
 		"links": []api.Link{
 			{Href: base + "/v1/hosts/" + h.UUID, Rel: "self"},
 			{Href: base + "/hosts/" + h.UUID, Rel: "bookmark"},

@@ -11,6 +11,7 @@ import (
 
 	"github.com/zun-go/zun/apiserver"
 	"github.com/zun-go/zun/compute"
+	"github.com/zun-go/zun/driver/docker"
 	"github.com/zun-go/zun/identity"
 	"github.com/zun-go/zun/identity/keystone"
 	"github.com/zun-go/zun/internal/httpserve"
@@ -106,6 +107,13 @@ type Config struct {
 	Identity  identity.Config
 	Keystone  keystone.Config
 	Scheduler scheduler.Config
+	// ContainerLimits bound every container of a compute host, so that
+	// one tenant cannot take a shared host down: processes (a fork bomb
+	// stops there; a container may ask for fewer with the label
+	// io.zun.pids-limit, or for more up to MaxPidsLimit) and log files
+	// (rotated at LogMaxSize, LogMaxFiles kept). docs/api.md, "Container
+	// limits".
+	ContainerLimits docker.Limits
 }
 
 // Default returns the defaults.
@@ -124,6 +132,7 @@ func Default() Config {
 		Identity:        identity.DefaultConfig(),
 		Keystone:        keystone.Default(),
 		Scheduler:       scheduler.Default(),
+		ContainerLimits: docker.DefaultLimits(),
 		AdminPassword:   os.Getenv("ZUN_ADMIN_PASSWORD"),
 	}
 }
@@ -135,6 +144,12 @@ func (c *Config) Validate() error {
 	case "", compute.BackendLoop, compute.BackendDir:
 	default:
 		errs = append(errs, fmt.Errorf("--volume-backend %q: want loop or dir", c.Compute.VolumeBackend))
+	}
+	if err := c.ContainerLimits.Validate(); err != nil {
+		errs = append(errs, fmt.Errorf("container limits: %w", err))
+	}
+	if c.API.ExecTimeout <= 0 {
+		errs = append(errs, fmt.Errorf("--exec-timeout %v: want a positive duration", c.API.ExecTimeout))
 	}
 	if err := c.HTTP.Validate(); err != nil {
 		errs = append(errs, err)

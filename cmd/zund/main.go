@@ -90,6 +90,10 @@ func main() {
 	fs.StringVar(&cfg.API.PublicURL, "public-url", "", "base URL of the API in links (default: from each request)")
 	fs.StringVar(&cfg.Compute.VolumeBackend, "volume-backend", "", `where volume data lives on a compute host: "loop" (a filesystem of the volume's size; needs root) or "dir" (size not enforced); default loop when possible`)
 	fs.DurationVar(&cfg.Compute.SyncInterval, "sync-interval", cfg.Compute.SyncInterval, "how often runtime state is compared with records")
+	fs.Int64Var(&cfg.ContainerLimits.PidsLimit, "default-pids-limit", cfg.ContainerLimits.PidsLimit, "most processes (threads count) of a container that asks for no limit of its own; 0: none")
+	fs.Int64Var(&cfg.ContainerLimits.MaxPidsLimit, "max-pids-limit", cfg.ContainerLimits.MaxPidsLimit, "most processes a container may ask for with the label io.zun.pids-limit; 0: --default-pids-limit")
+	fs.StringVar(&cfg.ContainerLimits.LogMaxSize, "log-max-size", cfg.ContainerLimits.LogMaxSize, `size at which a container's log file is rotated, such as "10m" (when the engine logs to files); "": the engine's setting`)
+	fs.IntVar(&cfg.ContainerLimits.LogMaxFiles, "log-max-files", cfg.ContainerLimits.LogMaxFiles, "log files kept per container; 0: the engine's setting")
 	fs.DurationVar(&cfg.API.ExecTimeout, "exec-timeout", cfg.API.ExecTimeout, "how long a non-interactive execute waits for its command; one still running then is ended and answered 409 (Zun's [docker] execute_timeout)")
 	httpserve.Flags(fs, &cfg.HTTP)
 	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
@@ -163,7 +167,7 @@ func run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	hosts.UseNetworks(networks)
 	var agent *compute.Agent
 	if !cfg.NoCompute {
-		drv, err := docker.Dial(docker.Options{Host: cfg.DockerHost, HostName: cfg.Host})
+		drv, err := docker.Dial(docker.Options{Host: cfg.DockerHost, HostName: cfg.Host, Limits: cfg.ContainerLimits})
 		if err != nil {
 			return fmt.Errorf("docker: %w", err)
 		}
@@ -451,7 +455,7 @@ func runAgent(ctx context.Context, cfg Config, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	drv, err := docker.Dial(docker.Options{Host: cfg.DockerHost, HostName: cfg.Host})
+	drv, err := docker.Dial(docker.Options{Host: cfg.DockerHost, HostName: cfg.Host, Limits: cfg.ContainerLimits})
 	if err != nil {
 		return fmt.Errorf("docker: %w", err)
 	}
