@@ -15,6 +15,15 @@ awk '/^pkg:/ {pkg=$2} /^Benchmark/ {
 	sub(/^github.com\/zun-go\/zun\//, "", pkg);
 	printf "%-60s %12s %16s %s\n", pkg"."name, iters, t, rest }' "$out"
 
+# A normal client under slow clients (test/e2e TestSlowClientsLatency): the
+# built zund with its default HTTP bounds (internal/httpserve), 500
+# connections sending headers a byte a second and 50 sending bodies below
+# the minimum rate, each replaced when dropped; goal p99 <= 100 ms.
+echo
+echo "a normal client under slow clients"
+ZUN_BENCH_SLOW_CLIENTS=1 go test -count=1 -run '^TestSlowClientsLatency$' -v ./test/e2e |
+	grep -v -E '^(=== |--- |PASS|ok |$)'
+
 # The control plane at scale (cmd/zunbench): simulated hosts on the fake
 # runtime, containers created through the HTTP API by 64 clients.
 # BENCH_SCALE=small runs a quick version.
