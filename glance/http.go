@@ -307,7 +307,7 @@ type patchOp struct {
 }
 
 func (h *Handler) patch(w http.ResponseWriter, r *http.Request, p auth.Principal) (any, int, error) {
-	if err := CanDo(p, "modify_image"); err != nil {
+	if err := canDo(p, "modify_image"); err != nil {
 		return nil, 0, err
 	}
 	ct, _, _ := strings.Cut(r.Header.Get("Content-Type"), ";")
@@ -365,7 +365,7 @@ func (h *Handler) patch(w http.ResponseWriter, r *http.Request, p auth.Principal
 }
 
 func (h *Handler) delete(w http.ResponseWriter, r *http.Request, p auth.Principal) (any, int, error) {
-	if err := CanDo(p, "delete_image"); err != nil {
+	if err := canDo(p, "delete_image"); err != nil {
 		return nil, 0, err
 	}
 	id := r.PathValue("id")
@@ -377,7 +377,7 @@ func (h *Handler) delete(w http.ResponseWriter, r *http.Request, p auth.Principa
 }
 
 func (h *Handler) addTag(w http.ResponseWriter, r *http.Request, p auth.Principal) (any, int, error) {
-	if err := CanDo(p, "modify_image"); err != nil {
+	if err := canDo(p, "modify_image"); err != nil {
 		return nil, 0, err
 	}
 	tag := r.PathValue("tag")
@@ -392,7 +392,7 @@ func (h *Handler) addTag(w http.ResponseWriter, r *http.Request, p auth.Principa
 }
 
 func (h *Handler) removeTag(w http.ResponseWriter, r *http.Request, p auth.Principal) (any, int, error) {
-	if err := CanDo(p, "modify_image"); err != nil {
+	if err := canDo(p, "modify_image"); err != nil {
 		return nil, 0, err
 	}
 	tag := r.PathValue("tag")
@@ -408,7 +408,7 @@ func (h *Handler) removeTag(w http.ResponseWriter, r *http.Request, p auth.Princ
 }
 
 func (h *Handler) upload(w http.ResponseWriter, r *http.Request, p auth.Principal) (any, int, error) {
-	if err := CanDo(p, "upload_image"); err != nil {
+	if err := canDo(p, "upload_image"); err != nil {
 		return nil, 0, err
 	}
 	ct, _, _ := strings.Cut(r.Header.Get("Content-Type"), ";")
@@ -430,7 +430,7 @@ func (h *Handler) upload(w http.ResponseWriter, r *http.Request, p auth.Principa
 func (h *Handler) download(w http.ResponseWriter, r *http.Request, p auth.Principal) (any, int, error) {
 	// Glance's download_image needs the member role: a reader sees the
 	// record, not the data.
-	if err := CanDo(p, "download_image"); err != nil {
+	if err := canDo(p, "download_image"); err != nil {
 		return nil, 0, err
 	}
 	im, data, err := h.svc.Open(r.Context(), r.PathValue("id"))

@@ -46,7 +46,7 @@ func (s *Service) path(id string) string { return filepath.Join(s.Dir, id) }
 // member (or admin) of the project; public ones are the admin's
 // (publicize_image).
 func CanCreate(p auth.Principal, visibility string) error {
-	if err := CanDo(p, "add_image"); err != nil {
+	if err := canDo(p, "add_image"); err != nil {
 		return err
 	}
 	if visibility == Public && !p.IsAdmin() {
@@ -55,13 +55,13 @@ func CanCreate(p auth.Principal, visibility string) error {
 	return nil
 }
 
-// CanDo is Glance's default policy for the actions that need the member
+// canDo is Glance's default policy for the actions that need the member
 // role (add_image, modify_image, upload_image, delete_image,
 // download_image): an admin, or a member of the image's project; a
 // reader lists and shows only. Which project is the store's business: it
 // answers 404 for an image the caller cannot see and refuses changes to
 // another project's (ErrForbidden).
-func CanDo(p auth.Principal, action string) error {
+func canDo(p auth.Principal, action string) error {
 	if p.IsAdmin() || p.HasRole(auth.RoleMember) {
 		return nil
 	}
