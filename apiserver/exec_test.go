@@ -15,7 +15,7 @@ import (
 // that does not end answers 409 after the configured time, the command is
 // ended, and the container's other calls do not wait for it.
 func TestExecBounded(t *testing.T) {
-	const timeout = time.Second
+	const timeout = 2 * time.Second
 	cfg := apiserver.DefaultConfig()
 	cfg.NoAuth, cfg.ExecTimeout = true, timeout
 	ts, _ := newStack(t, cfg, nil)

@@ -19,7 +19,9 @@ import (
 // the container answer and are carried out while a command runs.
 func TestExecBounded(t *testing.T) {
 	requireDocker(t, "")
-	const timeout = 2 * time.Second
+	// Long enough that a stop or delete waiting for the command could not
+	// pass for prompt on a loaded machine.
+	const timeout = 4 * time.Second
 	d := startZund(t, "", "--exec-timeout", timeout.String())
 	c := apiClient(t, d)
 	ctx := context.Background()
@@ -54,25 +56,7 @@ func TestExecBounded(t *testing.T) {
 	id := run()
 
 	t.Run("timeout ends the command", func(t *testing.T) {
-		for _, cmd := range []string{"sleep 1001", "sh -c 'sleep 1002 & sleep 1003'"} {
-			began := time.Now()
-			_, err := c.Execute(ctx, id, cmd)
-			took := time.Since(began)
-			if !errors.Is(err, errdefs.ErrConflict) || !strings.Contains(err.Error(), "Timeout on executing command") {
-				t.Fatalf("execute %q: got %v, want a 409 timeout", cmd, err)
-			}
-			if took > timeout+time.Second {
-				t.Fatalf("execute %q answered after %v, want within %v", cmd, took, timeout+time.Second)
-			}
-			t.Logf("execute %q: 409 after %v", cmd, took.Round(time.Millisecond))
-			if left := processesWith(t, c, id, "sleep 100"); len(left) > 0 {
-				t.Fatalf("after the timeout of %q, the container still runs %q", cmd, left)
-			}
-			res, err := c.Execute(ctx, id, "ps")
-			if err != nil || strings.Contains(res.Output, "sleep 100") {
-				t.Fatalf("ps in the container after the timeout of %q: %v\n%s", cmd, err, res.Output)
-			}
-		}
+		execTimesOut(t, c, id, timeout, "sh -c 'sleep 1002 & sleep 1003'")
 	})
 	t.Run("another execute meanwhile", func(t *testing.T) {
 		done := lasting(id, "sleep 1004")
@@ -81,7 +65,7 @@ func TestExecBounded(t *testing.T) {
 			t.Fatalf("execute beside a lasting one: %+v, %v", res, err)
 		}
 		stillRunning(done, "another execute")
-		<-done
+		// The stop below ends it.
 	})
 	t.Run("stop meanwhile", func(t *testing.T) {
 		began := time.Now()
@@ -113,6 +97,50 @@ func TestExecBounded(t *testing.T) {
 		t.Logf("deleted beside a lasting exec after %v", time.Since(began).Round(time.Millisecond))
 		<-done
 	})
+}
+
+// TestExecBoundedRemote checks the same through a compute host of its
+// own (zund --agent): the control plane's deadline travels to the agent,
+// which ends the command.
+func TestExecBoundedRemote(t *testing.T) {
+	requireDocker(t, "")
+	const timeout = 2 * time.Second
+	d := startZund(t, "", "--no-compute", "--exec-timeout", timeout.String())
+	startAgent(t, d, "exec-remote", "")
+	c := apiClient(t, d)
+	ct, err := c.CreateContainer(context.Background(), api.CreateContainer{Image: demoimage.Ref, Command: []string{"sleep", "3600"}}, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = c.DeleteContainer(context.Background(), ct.UUID, api.DeleteOptions{Force: true}) })
+	waitStatus(t, c, ct.UUID, "Running")
+	execTimesOut(t, c, ct.UUID, timeout, "sleep 1001", "sh -c 'sleep 1002 & sleep 1003'")
+}
+
+// execTimesOut checks that commands (each one that does not end, with
+// "sleep 100" in what it runs) answer 409 within timeout plus a second
+// and are gone from container id afterwards.
+func execTimesOut(t *testing.T, c *api.Client, id string, timeout time.Duration, cmds ...string) {
+	t.Helper()
+	for _, cmd := range cmds {
+		began := time.Now()
+		_, err := c.Execute(context.Background(), id, cmd)
+		took := time.Since(began)
+		if !errors.Is(err, errdefs.ErrConflict) || !strings.Contains(err.Error(), "Timeout on executing command") {
+			t.Fatalf("execute %q: got %v, want a 409 timeout", cmd, err)
+		}
+		if took > timeout+time.Second {
+			t.Fatalf("execute %q answered after %v, want within %v", cmd, took, timeout+time.Second)
+		}
+		t.Logf("execute %q: 409 after %v", cmd, took.Round(time.Millisecond))
+		if left := processesWith(t, c, id, "sleep 100"); len(left) > 0 {
+			t.Fatalf("after the timeout of %q, the container still runs %q", cmd, left)
+		}
+		res, err := c.Execute(context.Background(), id, "ps")
+		if err != nil || strings.Contains(res.Output, "sleep 100") {
+			t.Fatalf("ps in the container after the timeout of %q: %v\n%s", cmd, err, res.Output)
+		}
+	}
 }
 
 // processesWith lists the processes of container id whose line holds
