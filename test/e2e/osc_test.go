@@ -85,7 +85,9 @@ func (c cli) waitStatus(want string, show ...string) {
 func TestOpenStackClients(t *testing.T) {
 	requireDocker(t, "")
 	osBin, zunBin := lookClient(t, "openstack"), lookClient(t, "zun")
-	d := startZund(t, "")
+	// The exec that fills a 1 GiB volume below takes longer than Zun's
+	// 5 s exec timeout on a loaded machine.
+	d := startZund(t, "", "--exec-timeout", "2m")
 	admin := cli{t, osBin, d.osEnv("admin", adminPassword, "admin")}
 	for _, u := range []string{"alice", "bob"} {
 		admin.must("project", "create", "--domain", "default", "proj-"+u)
