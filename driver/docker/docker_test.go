@@ -2,7 +2,6 @@ package docker_test
 
 import (
 	"context"
-	"errors"
 	"slices"
 	"testing"
 	"time"
@@ -81,33 +80,6 @@ func TestListManagedOnly(t *testing.T) {
 	}
 	if !slices.Equal(ids, []string{ours}) {
 		t.Fatalf("list: got %q, want only %q (not %q nor %q)", ids, ours, theirs, byHand.ID)
-	}
-}
-
-// TestExecHonoursContext checks that Exec stops waiting when its context
-// ends: the command sleeps far longer than the test may take.
-func TestExecHonoursContext(t *testing.T) {
-	host := drivertest.RequireDocker(t)
-	ref, err := demoimage.Ensure(t.Context(), host)
-	if err != nil {
-		t.Fatalf("demo image: %v", err)
-	}
-	d := newDriver(t, host)
-	spec := driver.Spec{Image: ref, Command: []string{"sleep", "3600"},
-		Labels: map[string]string{driver.LabelManaged: "true", driver.LabelUUID: uuid.NewString()}}
-	id, err := d.Create(t.Context(), spec)
-	if err != nil {
-		t.Fatalf("create: %v", err)
-	}
-	t.Cleanup(func() { d.Remove(context.Background(), id, true) })
-	if err := d.Start(t.Context(), id); err != nil {
-		t.Fatalf("start: %v", err)
-	}
-	ctx, cancel := context.WithTimeout(t.Context(), 300*time.Millisecond)
-	defer cancel()
-	res, err := d.Exec(ctx, id, []string{"sleep", "600"})
-	if !errors.Is(err, context.DeadlineExceeded) {
-		t.Fatalf("exec past its deadline: got %+v, %v; want %v", res, err, context.DeadlineExceeded)
 	}
 }
 
