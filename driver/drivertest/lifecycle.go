@@ -164,6 +164,8 @@ func testCreateErrors(t *testing.T, e *env) {
 	removeAndRestart := e.sleeper()
 	removeAndRestart.AutoRemove = true
 	removeAndRestart.RestartPolicy = driver.RestartPolicy{Name: "always"}
+	badPids := e.sleeper()
+	badPids.PidsLimit = -1
 
 	for _, tc := range []struct {
 		name string
@@ -176,6 +178,7 @@ func testCreateErrors(t *testing.T, e *env) {
 		{"absent image", noImage, errdefs.ErrNotFound},
 		{"bad restart policy", badPolicy, errdefs.ErrInvalid},
 		{"auto-remove with a restart policy", removeAndRestart, errdefs.ErrInvalid},
+		{"pids limit not a number", badPids, errdefs.ErrInvalid},
 	} {
 		id, err := e.d.Create(e.ctx, tc.spec)
 		if err == nil {

@@ -51,6 +51,7 @@ func Run(t *testing.T, newDriver func(t *testing.T) driver.Driver, image string)
 		{"AutoRemove", testAutoRemove},
 		{"Kill", testKill},
 		{"CreateErrors", testCreateErrors},
+		{"Disk", testDisk},
 		{"NotFound", testNotFound},
 		{"PrepareImage", testPrepareImage},
 		{"List", testList},

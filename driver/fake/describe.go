@@ -21,6 +21,7 @@ func (d *Driver) Describe(context.Context) (driver.HostFacts, error) {
 	if f.OSType == "" {
 		f.OS, f.OSType, f.Architecture, f.KernelVersion = "Fake OS", "linux", "x86_64", "0.0.0-fake"
 	}
+	f.DiskQuota = !d.opts.NoDiskQuota
 	if f.Runtimes == nil {
 		f.Runtimes = []string{"runc"}
 	}

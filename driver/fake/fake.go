@@ -76,7 +76,11 @@ type Options struct {
 	// one; 0 means 8 GiB.
 	HostMemory uint64
 	// Facts are what Describe reports; zero: 8 CPUs, HostMemory, 100 GiB.
+	// DiskQuota is reported as !NoDiskQuota.
 	Facts driver.HostFacts
+	// NoDiskQuota makes a host that cannot cap root filesystems: Create
+	// refuses a spec with DiskGiB, as a Docker host on overlay2 and ext4.
+	NoDiskQuota bool
 	// Exec, when set, runs every exec instead of the built-in interpreter.
 	// It is called without the driver's lock held.
 	Exec func(st driver.State, cmd []string) driver.ExecResult

@@ -24,6 +24,9 @@ func (d *Driver) Create(ctx context.Context, spec driver.Spec) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	if spec.DiskGiB > 0 && d.opts.NoDiskQuota {
+		return "", errdefs.Invalidf("container %q: disk %d GiB cannot be enforced on this host: it has no disk quotas", spec.Name, spec.DiskGiB)
+	}
 	ref, err := normalise(spec.Image)
 	if err != nil {
 		return "", err
@@ -94,6 +97,10 @@ func validate(spec driver.Spec) error {
 		return errdefs.Invalidf("container %q: label %s is missing", spec.Name, driver.LabelUUID)
 	case spec.CPU < 0 || spec.MemoryMiB < 0:
 		return errdefs.Invalidf("container %q: invalid resources cpu %v, memory %d MiB", spec.Name, spec.CPU, spec.MemoryMiB)
+	case spec.PidsLimit < 0:
+		return errdefs.Invalidf("container %q: label %s must be a number of processes", spec.Name, driver.LabelPidsLimit)
+	case spec.DiskGiB < 0:
+		return errdefs.Invalidf("container %q: invalid disk %d GiB", spec.Name, spec.DiskGiB)
 	case policy != "" && policy != "no" && policy != "always" && policy != "on-failure" && policy != "unless-stopped":
 		return errdefs.Invalidf("container %q: invalid restart policy %q", spec.Name, policy)
 	case spec.AutoRemove && policy != "" && policy != "no":
