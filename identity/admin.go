@@ -155,19 +155,25 @@ func (s *Service) UpdateProject(ctx context.Context, id string, fn func(*Project
 	}
 	p.ID, p.DomainID = old.ID, old.DomainID
 	txn := s.db.Txn().Put(projectsPrefix+id, p)
+	if old.Enabled && !p.Enabled {
+		// Its tokens stay dead once it is enabled again.
+		putEvent(txn, s.newEvent("", id, ""))
+	}
 	if !strings.EqualFold(p.Name, old.Name) {
 		txn.Delete(nameKey("project", p.DomainID, old.Name)).Create(nameKey("project", p.DomainID, p.Name), id)
 	}
 	return p, s.commitNamed(ctx, txn, "project", p.Name)
 }
 
-// DeleteProject removes a project and the role assignments on it.
+// DeleteProject removes a project and the role assignments on it, and
+// revokes the tokens scoped to it.
 func (s *Service) DeleteProject(ctx context.Context, id string) error {
 	p, err := s.Project(id)
 	if err != nil {
 		return err
 	}
 	txn := s.db.Txn().Delete(projectsPrefix + id).Delete(nameKey("project", p.DomainID, p.Name))
+	putEvent(txn, s.newEvent("", id, ""))
 	s.m.read(func() {
 		for k, a := range s.m.assignments {
 			if a.ProjectID == id {
@@ -238,7 +244,8 @@ func (s *Service) Users(name, domainID string) []User {
 }
 
 // UpdateUser applies fn to a user and stores it; a non-nil password
-// replaces the password and invalidates the user's existing tokens.
+// replaces the password and invalidates the user's existing tokens, and
+// so does disabling the user, for good.
 func (s *Service) UpdateUser(ctx context.Context, id string, password *string, fn func(*User) error) (User, error) {
 	old, err := s.User(id)
 	if err != nil {
@@ -268,13 +275,17 @@ func (s *Service) UpdateUser(ctx context.Context, id string, password *string, f
 		u.TokensValidAfter = s.now().UTC().Add(-time.Nanosecond)
 	}
 	txn := s.db.Txn().Put(usersPrefix+id, u)
+	if old.Enabled && !u.Enabled {
+		putEvent(txn, s.newEvent(id, "", ""))
+	}
 	if !strings.EqualFold(u.Name, old.Name) {
 		txn.Delete(nameKey("user", u.DomainID, old.Name)).Create(nameKey("user", u.DomainID, u.Name), id)
 	}
 	return u, s.commitNamed(ctx, txn, "user", u.Name)
 }
 
-// DeleteUser removes a user and their role assignments.
+// DeleteUser removes a user and their role assignments, and revokes
+// their tokens.
 func (s *Service) DeleteUser(ctx context.Context, id string) error {
 	u, err := s.User(id)
 	if err != nil {
@@ -282,6 +293,7 @@ func (s *Service) DeleteUser(ctx context.Context, id string) error {
 	}
 	txn := s.db.Txn().Delete(usersPrefix + id).Delete(nameKey("user", u.DomainID, u.Name)).
 		DeletePrefix(assignmentsPrefix + id + "/")
+	putEvent(txn, s.newEvent(id, "", ""))
 	return s.commit(ctx, txn)
 }
 
@@ -326,20 +338,36 @@ func (s *Service) Roles(name string) []Role {
 	return out
 }
 
-// DeleteRole removes a role and its assignments.
+// DeleteRole removes a role and its assignments, and revokes the tokens
+// of its holders on the projects and domains where they held it.
 func (s *Service) DeleteRole(ctx context.Context, id string) error {
 	r, err := s.Role(id)
 	if err != nil {
 		return err
 	}
 	txn := s.db.Txn().Delete(rolesPrefix + id).Delete(nameKey("role", "", r.Name))
+	var events []RevocationEvent
 	s.m.read(func() {
 		for k, a := range s.m.assignments {
 			if a.RoleID == id {
 				txn.Delete(k)
+				events = append(events, s.newEvent(a.UserID, a.ProjectID, a.DomainID))
 			}
 		}
 	})
+	// The events first, in batches: should the deletion fail, tokens
+	// were revoked early, never kept.
+	for len(events) > 0 {
+		n := min(len(events), maxTxnWrites)
+		batch := s.db.Txn()
+		for _, e := range events[:n] {
+			putEvent(batch, e)
+		}
+		if err := s.commit(ctx, batch); err != nil {
+			return err
+		}
+		events = events[n:]
+	}
 	return s.commit(ctx, txn)
 }
 
@@ -373,7 +401,9 @@ func (s *Service) Grant(ctx context.Context, a Assignment) error {
 	return s.commit(ctx, s.db.Txn().Put(assignmentKey(a), a))
 }
 
-// Ungrant takes a role away.
+// Ungrant takes a role away, and revokes the user's tokens on that
+// project or domain (Keystone revoked them by user and project): tokens
+// issued before stay invalid if the role is given back.
 func (s *Service) Ungrant(ctx context.Context, a Assignment) error {
 	if err := s.checkAssignment(a); err != nil {
 		return err
@@ -381,7 +411,7 @@ func (s *Service) Ungrant(ctx context.Context, a Assignment) error {
 	if !s.HasGrant(a) {
 		return errdefs.NotFoundf("Could not find role assignment of role %s to user %s.", a.RoleID, a.UserID)
 	}
-	return s.commit(ctx, s.db.Txn().Delete(assignmentKey(a)))
+	return s.commit(ctx, putEvent(s.db.Txn().Delete(assignmentKey(a)), s.newEvent(a.UserID, a.ProjectID, a.DomainID)))
 }
 
 // HasGrant reports whether the assignment exists, directly.

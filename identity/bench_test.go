@@ -9,7 +9,8 @@ import (
 )
 
 // BenchmarkValidate measures what every API request pays to check its
-// token, with 1,000 users and 1,000 projects in the store.
+// token, with 1,000 users and 1,000 projects in the store, and 1,000
+// revocation events in force (of other users and projects).
 func BenchmarkValidate(b *testing.B) {
 	db := dbtest.Attach(b, sharedDB(b))
 	ctx := context.Background()
@@ -34,6 +35,22 @@ func BenchmarkValidate(b *testing.B) {
 			b.Fatal(err)
 		}
 		if err := s.Grant(ctx, Assignment{UserID: user.ID, RoleID: member.ID, ProjectID: project.ID}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	for i := 0; i < 1000; i += maxTxnWrites {
+		txn := s.db.Txn()
+		for j := i; j < i+maxTxnWrites; j++ {
+			switch j % 3 {
+			case 0:
+				putEvent(txn, s.newEvent(fmt.Sprintf("user-%d", j), "", ""))
+			case 1:
+				putEvent(txn, s.newEvent("", fmt.Sprintf("project-%d", j), ""))
+			default:
+				putEvent(txn, s.newEvent(user.ID, fmt.Sprintf("project-%d", j), ""))
+			}
+		}
+		if err := s.commit(ctx, txn); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -16,13 +16,18 @@ type httpFixture struct {
 
 func newHTTPFixture(t *testing.T) *httpFixture {
 	f := newFixture(t)
+	return &httpFixture{fixture: f, srv: serveIdentity(t, f.s)}
+}
+
+// serveIdentity serves the API of s at /identity.
+func serveIdentity(t *testing.T, s *Service) *httptest.Server {
 	mux := http.NewServeMux()
-	h := http.StripPrefix("/identity", NewHandler(f.s, HandlerOptions{Prefix: "/identity"}))
+	h := http.StripPrefix("/identity", NewHandler(s, HandlerOptions{Prefix: "/identity"}))
 	mux.Handle("/identity/", h)
 	mux.Handle("/identity", h)
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
-	return &httpFixture{fixture: f, srv: srv}
+	return srv
 }
 
 func (f *httpFixture) do(t *testing.T, method, path, token, subject, body string) (*http.Response, map[string]any) {

@@ -193,12 +193,9 @@ func (s *Service) ValidateToken(ctx context.Context, token string) (*Token, erro
 	}
 	var t *Token
 	s.m.read(func() {
-		for _, a := range c.AuditIDs {
-			if _, revoked := s.m.revoked[a]; revoked {
-				return
-			}
+		if !s.m.isRevoked(c) {
+			t = s.resolve(c)
 		}
-		t = s.resolve(c)
 	})
 	if t == nil {
 		return nil, unauthorized()
@@ -288,38 +285,6 @@ func (s *Service) roleByName(name string) (Role, bool) {
 		}
 	}
 	return Role{}, false
-}
-
-// Revoke invalidates token and every token obtained with it.
-func (s *Service) Revoke(ctx context.Context, token string) error {
-	t, err := s.ValidateToken(ctx, token)
-	if err != nil {
-		return fmt.Errorf("Could not find token: %w", errdefs.ErrNotFound)
-	}
-	r := Revocation{AuditID: t.AuditIDs[0], ExpiresAt: t.ExpiresAt}
-	return s.commit(ctx, s.db.Txn().Put(revokedPrefix+r.AuditID, r))
-}
-
-// PruneRevocations forgets revocations of tokens that have expired
-// anyway. zund runs it now and then.
-func (s *Service) PruneRevocations(ctx context.Context) error {
-	now := s.now()
-	var old []string
-	s.m.read(func() {
-		for id, exp := range s.m.revoked {
-			if now.After(exp) {
-				old = append(old, id)
-			}
-		}
-	})
-	if len(old) == 0 {
-		return nil
-	}
-	txn := s.db.Txn()
-	for _, id := range old {
-		txn.Delete(revokedPrefix + id)
-	}
-	return s.commit(ctx, txn)
 }
 
 // limiter slows down floods of failed logins.

@@ -22,9 +22,10 @@ const (
 	projectsPrefix    = prefix + "projects/"
 	usersPrefix       = prefix + "users/"
 	rolesPrefix       = prefix + "roles/"
-	assignmentsPrefix = prefix + "assignments/" // <user>/<project:ID|domain:ID>/<role>
-	revokedPrefix     = prefix + "revoked/"     // <audit id>
-	namesPrefix       = prefix + "names/"       // <kind>/<domain>/<lower name>: uniqueness
+	assignmentsPrefix = prefix + "assignments/"   // <user>/<project:ID|domain:ID>/<role>
+	revokedPrefix     = prefix + "revoked/"       // <audit id>
+	eventsPrefix      = prefix + "revoke-events/" // see RevocationEvent.key
+	namesPrefix       = prefix + "names/"         // <kind>/<domain>/<lower name>: uniqueness
 	signingKeyKey     = prefix + "signing-key"
 )
 
@@ -53,6 +54,7 @@ type mirror struct {
 	// byUser indexes assignments by user id, then key.
 	byUser     map[string]map[string]Assignment
 	revoked    map[string]time.Time
+	events     eventIndex
 	signingKey []byte
 }
 
@@ -70,6 +72,7 @@ func (m *mirror) clear() {
 	m.assignments = map[string]Assignment{}
 	m.byUser = map[string]map[string]Assignment{}
 	m.revoked = map[string]time.Time{}
+	m.events = newEventIndex()
 }
 
 // run keeps the mirror until ctx ends.
@@ -152,6 +155,13 @@ func (m *mirror) put(key string, raw json.RawMessage, log *slog.Logger) {
 		if err := json.Unmarshal(raw, &r); err == nil {
 			m.revoked[r.AuditID] = r.ExpiresAt
 		}
+	case strings.HasPrefix(key, eventsPrefix):
+		var e RevocationEvent
+		if err := json.Unmarshal(raw, &e); err != nil {
+			log.Error("skip undecodable identity record", "key", key, "error", err)
+			return
+		}
+		m.events.put(key, e)
 	case key == signingKeyKey:
 		var k []byte
 		if err := json.Unmarshal(raw, &k); err == nil && len(k) >= 32 {
@@ -181,6 +191,8 @@ func (m *mirror) remove(key string) {
 		delete(m.assignments, key)
 	case strings.HasPrefix(key, revokedPrefix):
 		delete(m.revoked, strings.TrimPrefix(key, revokedPrefix))
+	case strings.HasPrefix(key, eventsPrefix):
+		m.events.remove(key)
 	}
 }
 

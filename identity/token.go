@@ -17,7 +17,8 @@ import (
 // read: check the signature and expiry, then look up the user, project and
 // roles in memory, so a deleted or disabled user, a removed role or a
 // changed password takes effect at once. Revocation lists the token's
-// audit id until the token would have expired.
+// audit id until the token would have expired, and revocation events keep
+// the tokens issued before a change dead after it is undone (revoke.go).
 
 const tokenPrefix = "zt1."
 
