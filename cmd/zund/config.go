@@ -101,6 +101,13 @@ type Config struct {
 	// HTTP bounds what one client may cost each HTTP listener (the API's,
 	// an agent's): timeouts, sizes, connections, minimum rates.
 	HTTP httpserve.Config
+	// TLS serves the listener over HTTPS with TLS.Cert and TLS.Key (also
+	// presented to peers), and checks peers against TLS.CA: agents and
+	// the control plane authenticate each other (docs/security.md).
+	TLS httpserve.TLS
+	// DevTLS (--tls, with --dev) makes a development CA and certificate
+	// under DataDir/tls on first start and serves HTTPS with them.
+	DevTLS bool
 
 	API       apiserver.Config
 	Compute   compute.Config
@@ -153,6 +160,12 @@ func (c *Config) Validate() error {
 	}
 	if err := c.HTTP.Validate(); err != nil {
 		errs = append(errs, err)
+	}
+	if (c.TLS.Cert == "") != (c.TLS.Key == "") {
+		errs = append(errs, errors.New("--tls-cert and --tls-key go together"))
+	}
+	if c.DevTLS && (c.Agent || c.TLS.Cert != "" || c.TLS.CA != "") {
+		errs = append(errs, errors.New("--tls makes the control plane's own CA and certificate: give either --tls (with --dev) or --tls-cert, --tls-key and --tls-ca"))
 	}
 	if c.Dev == c.Agent {
 		errs = append(errs, errors.New("choose --dev (the control plane, with a compute agent unless --no-compute) or --agent (a compute host of a control plane elsewhere)"))

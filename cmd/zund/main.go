@@ -96,6 +96,10 @@ func main() {
 	fs.IntVar(&cfg.ContainerLimits.LogMaxFiles, "log-max-files", cfg.ContainerLimits.LogMaxFiles, "log files kept per container; 0: the engine's setting")
 	fs.DurationVar(&cfg.API.ExecTimeout, "exec-timeout", cfg.API.ExecTimeout, "how long a non-interactive execute waits for its command; one still running then is ended and answered 409 (Zun's [docker] execute_timeout)")
 	httpserve.Flags(fs, &cfg.HTTP)
+	fs.BoolVar(&cfg.DevTLS, "tls", false, "--dev: serve HTTPS with a development CA and certificate made under DATA/tls on first start and reused (OS_CACERT in DATA/openrc); or give --tls-cert and --tls-key")
+	fs.StringVar(&cfg.TLS.Cert, "tls-cert", "", "PEM certificate (with its chain) this process serves HTTPS with and presents to its peers (the control plane, agents)")
+	fs.StringVar(&cfg.TLS.Key, "tls-key", "", "PEM private key of --tls-cert")
+	fs.StringVar(&cfg.TLS.CA, "tls-ca", "", "PEM CA certificates its peers' certificates must be signed by: the control plane's for an agent, agents' for the control plane (which then refuses agents without one)")
 	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
 	if err := fs.Parse(os.Args[1:]); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -158,7 +162,8 @@ func run(ctx context.Context, cfg Config, log *slog.Logger) error {
 		return err
 	}
 	hosts := apiserver.NewHostService(cs, cs, cs)
-	hosts.Dial = func(addr string) apiserver.HostAPI { return agentapi.NewHostClient(addr, token, nil) }
+	var peer *http.Client // calls to agents, with the TLS settings (set below, before any call)
+	hosts.Dial = func(addr string) apiserver.HostAPI { return agentapi.NewHostClient(addr, token, peer) }
 	hosts.DownAfter = cfg.HostDownAfter
 	hostRecords := store.Hosts(db, cs, cfg.Scheduler.ClaimCheck())
 	hosts.UseRegistry(hostRecords)
@@ -185,9 +190,25 @@ func run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
+	if cfg.DevTLS {
+		if err := devTLS(&cfg, ln.Addr(), log); err != nil {
+			return err
+		}
+	}
+	serverTLSConfig, err := serverTLS(cfg, false)
+	if err != nil {
+		return err
+	}
+	if peer, err = peerClient(cfg); err != nil {
+		return err
+	}
+	scheme := "http"
+	if cfg.tlsOn() {
+		scheme = "https"
+	}
 	endpoint := cfg.API.PublicURL
 	if endpoint == "" {
-		endpoint = "http://" + advertised(ln.Addr())
+		endpoint = scheme + "://" + advertised(ln.Addr())
 	}
 	endpoint = strings.TrimRight(endpoint, "/")
 
@@ -232,6 +253,13 @@ func run(ctx context.Context, cfg Config, log *slog.Logger) error {
 		}
 		defer ids.Close()
 		deps.Auth = ids
+		ca := ""
+		if cfg.tlsOn() {
+			ca = cfg.TLS.CA
+		}
+		if err := updateClientFiles(cfg.DataDir, endpoint+"/identity/v3", ca); err != nil {
+			return fmt.Errorf("client files: %w", err)
+		}
 		idh := http.StripPrefix("/identity", identity.NewHandler(ids, identity.HandlerOptions{
 			Prefix: "/identity", PublicURL: cfg.API.PublicURL}))
 		mux.Handle("/identity/", idh)
@@ -265,7 +293,7 @@ func run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	neth := http.StripPrefix("/network", network.NewHandler(networks, deps.Auth, netOpts))
 	mux.Handle("/network/", neth)
 	mux.Handle("/network", neth)
-	mux.Handle(agentapi.ControlPlanePrefix, agentapi.NewControlPlaneHandler(hosts, token))
+	mux.Handle(agentapi.ControlPlanePrefix, agentAPIGuard(cfg, agentapi.NewControlPlaneHandler(hosts, token)))
 	mux.Handle("/", apiserver.New(cfg.API, deps))
 
 	ctx, cancel := context.WithCancel(ctx)
@@ -288,7 +316,7 @@ func run(ctx context.Context, cfg Config, log *slog.Logger) error {
 			_ = agent.Run(auth.System(ctx))
 		}()
 	}
-	srv, errc := cfg.HTTP.Serve(ln, mux, nil)
+	srv, errc := cfg.HTTP.Serve(ln, mux, serverTLSConfig)
 
 	fmt.Fprintf(os.Stderr, "\nzund is serving the container API at %s/v1 (data in %s)\n", endpoint, cfg.DataDir)
 	if cfg.NoAuth {
@@ -468,14 +496,26 @@ func runAgent(ctx context.Context, cfg Config, log *slog.Logger) error {
 	cfg.Compute.VolumeBackend = compute.VolumeBackend(cfg.Compute.VolumeBackend)
 	cfg.Compute.Address = cfg.AgentURL
 	if cfg.Compute.Address == "" {
-		cfg.Compute.Address = "http://" + advertised(ln.Addr())
+		scheme := "http"
+		if cfg.tlsOn() {
+			scheme = "https"
+		}
+		cfg.Compute.Address = scheme + "://" + advertised(ln.Addr())
+	}
+	serverTLSConfig, err := serverTLS(cfg, true)
+	if err != nil {
+		return err
+	}
+	peer, err := peerClient(cfg)
+	if err != nil {
+		return err
 	}
 	if cfg.Compute.Network, err = dataPlane(cfg, cfg.ControlPlaneURL, log); err != nil {
 		return err
 	}
-	cp := agentapi.NewControlPlaneClient(cfg.ControlPlaneURL, token, nil)
+	cp := agentapi.NewControlPlaneClient(cfg.ControlPlaneURL, token, peer)
 	agent := compute.New(cfg.Compute, drv, cp, log.With("role", "compute"))
-	srv, _ := cfg.HTTP.Serve(ln, agentapi.NewHostHandler(agent, token), nil)
+	srv, _ := cfg.HTTP.Serve(ln, agentapi.NewHostHandler(agent, token), serverTLSConfig)
 	log.Info("compute agent started", "host", cfg.Host, "control_plane", cfg.ControlPlaneURL, "address", cfg.Compute.Address)
 	err = agent.Run(auth.System(ctx))
 	sctx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout)
@@ -525,7 +565,7 @@ func dataPlane(cfg Config, controlPlaneURL string, log *slog.Logger) (*netplane.
 		}
 		hostport := u.Host
 		if u.Port() == "" {
-			hostport = net.JoinHostPort(u.Hostname(), "80")
+			hostport = net.JoinHostPort(u.Hostname(), cmp.Or(map[string]string{"https": "443"}[u.Scheme], "80"))
 		}
 		conn, err := net.Dial("udp", hostport) // no packet is sent
 		if err != nil {

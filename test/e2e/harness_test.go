@@ -5,12 +5,14 @@ package e2e
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -124,6 +126,9 @@ func startZund(t *testing.T, dockerHost string, extra ...string) *daemon {
 	d.listen = ln.Addr().String()
 	ln.Close()
 	d.URL = "http://" + d.listen
+	if slices.Contains(extra, "--tls") {
+		d.URL = "https://" + d.listen
+	}
 	d.start()
 	t.Cleanup(func() { d.stop(syscall.SIGTERM) })
 	return d
@@ -151,8 +156,12 @@ func (d *daemon) start() {
 	if err := d.cmd.Start(); err != nil {
 		d.t.Fatal(err)
 	}
+	hc := http.DefaultClient
+	if strings.HasPrefix(d.URL, "https:") { // only whether it is up: the daemon makes its CA as it starts
+		hc = &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}}
+	}
 	if !poll(30*time.Second, func() bool {
-		res, err := http.Get(d.URL + "/")
+		res, err := hc.Get(d.URL + "/")
 		if err != nil {
 			return false
 		}
