@@ -5,6 +5,7 @@ import (
 	"errors"
 	"time"
 
+	"go.etcd.io/etcd/api/v3/v3rpc/rpctypes"
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"go.etcd.io/etcd/client/v3/concurrency"
 
@@ -39,6 +40,16 @@ func (db *DB) Campaign(ctx context.Context, role, id string, ttl time.Duration) 
 	if err != nil {
 		return nil, errdefs.Unavailablef("leader election for %s: %w", role, err)
 	}
+	if db.etcd != nil {
+		// An embedded member is this process's own: a candidate of the
+		// same id already there is an earlier run of this process that
+		// crashed, whose lease would hold the role for up to ttl. Take
+		// over at once.
+		if err := db.dropCandidates(ctx, role, id); err != nil {
+			session.Close()
+			return nil, err
+		}
+	}
 	election := concurrency.NewElection(session, db.key("leaders/"+role))
 	if err := election.Campaign(ctx, id); err != nil {
 		session.Close()
@@ -57,6 +68,25 @@ func (db *DB) Campaign(ctx context.Context, role, id string, ttl time.Duration) 
 		t.cancel()
 	}()
 	return t, nil
+}
+
+// dropCandidates revokes the leases of role's candidates named id: only
+// for an embedded member, where such a candidate is an earlier run of
+// this process (two live processes cannot serve one endpoint).
+func (db *DB) dropCandidates(ctx context.Context, role, id string) error {
+	resp, err := db.client.Get(ctx, db.key("leaders/"+role)+"/", clientv3.WithPrefix())
+	if err != nil {
+		return errdefs.Unavailablef("leader election for %s: %w", role, err)
+	}
+	for _, kv := range resp.Kvs {
+		if kv.Lease == 0 || string(kv.Value) != id {
+			continue
+		}
+		if _, err := db.client.Revoke(ctx, clientv3.LeaseID(kv.Lease)); err != nil && !errors.Is(err, rpctypes.ErrLeaseNotFound) {
+			return errdefs.Unavailablef("leader election for %s: revoke a stale candidate: %w", role, err)
+		}
+	}
+	return nil
 }
 
 // Context returns a context that ends with the term.

@@ -95,3 +95,45 @@ func TestCampaign(t *testing.T) {
 		t.Fatalf("leader = %q, want c", id)
 	}
 }
+
+// TestCampaignAfterCrash: a process of an embedded member that crashed
+// while leading is its own candidate when it starts again: it leads at
+// once instead of waiting out its earlier run's lease. Another id's
+// candidacy is left alone.
+func TestCampaignAfterCrash(t *testing.T) {
+	db := dbtest.Open(t)
+	earlier, err := store.Open(context.Background(), store.Config{Endpoints: db.Endpoints()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer earlier.Close()
+	// The earlier run leads with a long lease and never resigns.
+	if _, err := earlier.Campaign(t.Context(), "scheduler", "http://127.0.0.1:9517", time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
+	defer cancel()
+	term, err := db.Campaign(ctx, "scheduler", "http://127.0.0.1:9517", time.Minute)
+	if err != nil {
+		t.Fatalf("the restarted process did not take over its own candidacy: %v", err)
+	}
+	defer term.Resign(context.Background())
+
+	// Someone else's candidacy is not this process's to drop.
+	other, err := store.Open(context.Background(), store.Config{Endpoints: db.Endpoints()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	if err := term.Resign(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := other.Campaign(t.Context(), "scheduler", "other", time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel = context.WithTimeout(t.Context(), time.Second)
+	defer cancel()
+	if _, err := db.Campaign(ctx, "scheduler", "http://127.0.0.1:9517", time.Minute); err == nil {
+		t.Fatal("took the role from another process's candidacy")
+	}
+}
