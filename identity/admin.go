@@ -275,7 +275,7 @@ func (s *Service) UpdateUser(ctx context.Context, id string, password *string, f
 		u.TokensValidAfter = s.now().UTC().Add(-time.Nanosecond)
 	}
 	txn := s.db.Txn().Put(usersPrefix+id, u)
-	if old.Enabled && !u.Enabled {
+	if old.Enabled && !u.Enabled || password != nil {
 		putEvent(txn, s.newEvent(id, "", ""))
 	}
 	if !strings.EqualFold(u.Name, old.Name) {

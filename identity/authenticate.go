@@ -128,8 +128,6 @@ func (s *Service) Authenticate(ctx context.Context, req AuthRequest) (*Token, er
 	if userID == "" {
 		return nil, unauthorized() // Keystone: no method named a user
 	}
-	// Issued now, after the methods' checks: a revocation event recorded
-	// while a password was being checked does not kill the new token.
 	now := s.now()
 	if ttl := now.Add(s.cfg.TokenTTL); expires.IsZero() || ttl.Before(expires) {
 		expires = ttl
@@ -140,23 +138,28 @@ func (s *Service) Authenticate(ctx context.Context, req AuthRequest) (*Token, er
 	}
 
 	c := claims{UserID: userID, Methods: methods, IssuedAt: now.UnixNano(), ExpiresAt: expires.Unix(), AuditIDs: audit}
-	var scopeErr error
+	var (
+		scopeErr error
+		t        *Token
+		key      []byte
+	)
+	// The scope, the token's view and its revision from one state of the
+	// records (see revoke.go).
 	s.m.read(func() {
-		c.ProjectID, c.DomainID, scopeErr = s.scopeOf(userID, req.Scope)
+		if c.ProjectID, c.DomainID, scopeErr = s.scopeOf(userID, req.Scope); scopeErr == nil {
+			c.Rev, key = s.m.rev, s.m.signingKey
+			t = s.resolve(c)
+		}
 	})
 	if scopeErr != nil {
 		return nil, scopeErr
 	}
-	var key []byte
-	s.m.read(func() { key = s.m.signingKey })
+	if t == nil {
+		return nil, unauthorized()
+	}
 	id, err := sign(key, c)
 	if err != nil {
 		return nil, err
-	}
-	var t *Token
-	s.m.read(func() { t = s.resolve(c) })
-	if t == nil {
-		return nil, unauthorized()
 	}
 	t.ID = id
 	return t, nil

@@ -55,7 +55,8 @@ func BenchmarkValidate(b *testing.B) {
 		}
 	}
 	c := claims{UserID: user.ID, ProjectID: project.ID, Methods: []string{"password"},
-		IssuedAt: s.now().UnixNano(), ExpiresAt: s.now().Add(s.cfg.TokenTTL).Unix(), AuditIDs: []string{newAuditID()}}
+		IssuedAt: s.now().UnixNano(), ExpiresAt: s.now().Add(s.cfg.TokenTTL).Unix(), AuditIDs: []string{newAuditID()},
+		Rev: s.m.rev}
 	tok, err := sign(s.m.signingKey, c)
 	if err != nil {
 		b.Fatal(err)

@@ -20,6 +20,12 @@ import (
 // restored afterwards; tokens issued after it are not affected. There is
 // one record per subject (user, project, or user on a project or
 // domain), the latest: it covers every token an earlier one covered.
+//
+// "Before" is in store revisions, not clocks: a token carries the
+// revision of the records it was issued on (claims.Rev), an event the
+// revision that recorded it, so a token issued by a process that had not
+// yet seen the change, or on a clock that runs ahead, is revoked all the
+// same; and one issued after the change was undone is not.
 
 // key is where the event is stored: one key per subject.
 func (e RevocationEvent) key() string {
@@ -43,37 +49,39 @@ func (e RevocationEvent) subject() subject { return subject{e.UserID, e.ProjectI
 // eventIndex holds the events by subject, for validation: a few map
 // lookups, no allocation.
 type eventIndex struct {
-	before map[subject]int64 // IssuedBefore, unix nanoseconds
-	byKey  map[string]RevocationEvent
+	rev   map[subject]int64 // the store revision that recorded the event
+	byKey map[string]RevocationEvent
 }
 
 func newEventIndex() eventIndex {
-	return eventIndex{before: map[subject]int64{}, byKey: map[string]RevocationEvent{}}
+	return eventIndex{rev: map[subject]int64{}, byKey: map[string]RevocationEvent{}}
 }
 
-func (x eventIndex) put(key string, e RevocationEvent) {
+func (x eventIndex) put(key string, e RevocationEvent, rev int64) {
 	if old, ok := x.byKey[key]; ok {
-		delete(x.before, old.subject())
+		delete(x.rev, old.subject())
 	}
 	x.byKey[key] = e
-	x.before[e.subject()] = e.IssuedBefore.UnixNano()
+	x.rev[e.subject()] = rev
 }
 
 func (x eventIndex) remove(key string) {
 	if e, ok := x.byKey[key]; ok {
-		delete(x.before, e.subject())
+		delete(x.rev, e.subject())
 		delete(x.byKey, key)
 	}
 }
 
-// matches reports whether an event revokes the token of c.
+// matches reports whether an event recorded after the token of c was
+// issued revokes it. (Tokens from before events existed carry no
+// revision: every event is after them.)
 func (x eventIndex) matches(c claims) bool {
-	if len(x.before) == 0 {
+	if len(x.rev) == 0 {
 		return false
 	}
 	hit := func(s subject) bool {
-		t, ok := x.before[s]
-		return ok && c.IssuedAt < t
+		rev, ok := x.rev[s]
+		return ok && c.Rev < rev
 	}
 	switch {
 	case hit(subject{user: c.UserID}):

@@ -237,3 +237,40 @@ func TestPruneRevocationEvents(t *testing.T) {
 		t.Fatalf("%d events in the store after pruning, want 0", n)
 	}
 }
+
+// TestRevocationFollowsRevisionsNotClocks: whether a token is older than
+// an event is decided by the store revision it was issued on, so a token
+// from a process that had not yet seen the change (or whose clock runs
+// ahead) is revoked, and one issued after the restore by a process whose
+// clock runs behind is not.
+func TestRevocationFollowsRevisionsNotClocks(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	ctx := context.Background()
+	now := time.Now()
+	token := func(issued time.Time) string {
+		t.Helper()
+		var c claims
+		f.s.m.read(func() {
+			c = claims{UserID: f.demo.ID, ProjectID: f.demoProj.ID, Methods: []string{"password"},
+				IssuedAt: issued.UnixNano(), ExpiresAt: now.Add(time.Hour).Unix(), AuditIDs: []string{newAuditID()}, Rev: f.s.m.rev}
+		})
+		tok, err := sign(f.s.m.signingKey, c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tok
+	}
+	unaware := token(now.Add(10 * time.Minute)) // issued on the records before the change
+	for _, on := range []bool{false, true} {
+		if _, err := f.s.UpdateUser(ctx, f.demo.ID, nil, func(u *User) error { u.Enabled = on; return nil }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	behind := token(now.Add(-10 * time.Minute)) // issued on the records after the restore
+	_, err := f.s.Validate(ctx, unaware)
+	wantUnauthorized(t, "a token issued on the records before the change, with a clock ahead", err)
+	if _, err := f.s.Validate(ctx, behind); err != nil {
+		t.Fatalf("a token issued on the records after the restore, with a clock behind: %v", err)
+	}
+}

@@ -90,7 +90,7 @@ func (m *mirror) run(ctx context.Context, db *store.DB, log *slog.Logger) {
 		m.mu.Lock()
 		m.clear()
 		for _, it := range items {
-			m.put(it.Key, it.Value, log)
+			m.put(it.Key, it.Value, it.Revision, log)
 		}
 		m.advance(rev)
 		m.mu.Unlock()
@@ -105,7 +105,7 @@ func (m *mirror) run(ctx context.Context, db *store.DB, log *slog.Logger) {
 				if ev.Deleted {
 					m.remove(ev.Item.Key)
 				} else {
-					m.put(ev.Item.Key, ev.Item.Value, log)
+					m.put(ev.Item.Key, ev.Item.Value, ev.Item.Revision, log)
 				}
 			}
 			m.advance(b.Revision)
@@ -131,8 +131,9 @@ func decodeInto[T any](raw json.RawMessage, dst map[string]T, id string, log *sl
 	dst[id] = v
 }
 
-// put applies a stored record; m.mu is held.
-func (m *mirror) put(key string, raw json.RawMessage, log *slog.Logger) {
+// put applies a stored record, last changed at store revision rev; m.mu
+// is held.
+func (m *mirror) put(key string, raw json.RawMessage, rev int64, log *slog.Logger) {
 	switch {
 	case strings.HasPrefix(key, domainsPrefix):
 		decodeInto(raw, m.domains, strings.TrimPrefix(key, domainsPrefix), log, key)
@@ -161,7 +162,7 @@ func (m *mirror) put(key string, raw json.RawMessage, log *slog.Logger) {
 			log.Error("skip undecodable identity record", "key", key, "error", err)
 			return
 		}
-		m.events.put(key, e)
+		m.events.put(key, e, rev)
 	case key == signingKeyKey:
 		var k []byte
 		if err := json.Unmarshal(raw, &k); err == nil && len(k) >= 32 {

@@ -33,6 +33,9 @@ type claims struct {
 	// AuditIDs: this token's audit id, then its parent's when it was
 	// obtained with another token (Keystone's audit chain).
 	AuditIDs []string `json:"a"`
+	// Rev is the store revision of the identity records the token was
+	// issued on: revocation events recorded after it apply to it.
+	Rev int64 `json:"r,omitempty"`
 }
 
 func (c claims) issued() time.Time  { return time.Unix(0, c.IssuedAt).UTC() }
