@@ -73,17 +73,19 @@ type Revocation struct {
 	ExpiresAt time.Time `json:"expires_at"`
 }
 
-// RevocationEvent invalidates, for good, every token issued before
-// IssuedBefore that it matches (Keystone's revocation events): a user's
-// tokens (UserID alone: the user was disabled or deleted), the tokens
-// scoped to a project (ProjectID alone: the project was disabled or
-// deleted), or a user's tokens on one project or domain (UserID with
-// ProjectID or DomainID: a role assignment was removed). Restoring what
-// was changed does not bring those tokens back.
+// RevocationEvent invalidates, for good, every token issued before it
+// that it matches (Keystone's revocation events; "before" in store
+// revisions, see revoke.go): a user's tokens (UserID alone: the user was
+// disabled or deleted, or their password changed), the tokens scoped to
+// a project (ProjectID alone: the project was disabled or deleted), or a
+// user's tokens on one project or domain (UserID with ProjectID or
+// DomainID: a role assignment was removed). Restoring what was changed
+// does not bring those tokens back.
 type RevocationEvent struct {
-	UserID       string    `json:"user_id,omitempty"`
-	ProjectID    string    `json:"project_id,omitempty"`
-	DomainID     string    `json:"domain_id,omitempty"`
+	UserID    string `json:"user_id,omitempty"`
+	ProjectID string `json:"project_id,omitempty"`
+	DomainID  string `json:"domain_id,omitempty"`
+	// IssuedBefore is when it was recorded, for people reading it.
 	IssuedBefore time.Time `json:"issued_before"`
 	// ExpiresAt is when every token the event may match has expired
 	// anyway; the event is pruned then.
