@@ -43,8 +43,13 @@ type Config struct {
 	// Version is the microversion of every request; zero means MaxVersion.
 	Version Version
 	// HTTPClient sends the requests; nil means a client without a global
-	// timeout (log streams are long-lived; use contexts for deadlines).
+	// timeout (log streams are long-lived; use contexts for deadlines),
+	// with the TLS settings below.
 	HTTPClient *http.Client
+	// TLS, when set and HTTPClient is nil, says which servers the client
+	// trusts (OS_CACERT) and which certificate it presents; nil: the
+	// system's roots.
+	TLS *TLS
 	// UserAgent names the program; empty means DefaultUserAgent.
 	UserAgent string
 }
@@ -85,7 +90,9 @@ func NewClient(cfg Config) (*Client, error) {
 		userAgent: cfg.UserAgent,
 	}
 	if c.hc == nil {
-		c.hc = &http.Client{}
+		if c.hc, err = cfg.TLS.httpClient(); err != nil {
+			return nil, errdefs.Invalidf("%v", err)
+		}
 	}
 	if c.userAgent == "" {
 		c.userAgent = DefaultUserAgent

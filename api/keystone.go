@@ -33,10 +33,15 @@ type Password struct {
 	// "public".
 	Region    string
 	Interface string
-	// HTTPClient sends the requests; nil: a client with a 30s timeout.
+	// HTTPClient sends the requests; nil: a client with a 30s timeout and
+	// the TLS settings below.
 	HTTPClient *http.Client
+	// TLS, when set and HTTPClient is nil, says which identity servers
+	// the login trusts (OS_CACERT) and which certificate it presents.
+	TLS *TLS
 
 	mu      sync.Mutex
+	hc      *http.Client // HTTPClient, or the one made from TLS
 	token   string
 	expires time.Time
 	catalog []catalogService
@@ -118,11 +123,15 @@ func (p *Password) login(ctx context.Context) error {
 		return err
 	}
 	req.Header.Set("Content-Type", "application/json")
-	hc := p.HTTPClient
-	if hc == nil {
-		hc = &http.Client{Timeout: 30 * time.Second}
+	if p.hc == nil {
+		if p.hc = p.HTTPClient; p.hc == nil {
+			if p.hc, err = p.TLS.httpClient(); err != nil {
+				return fmt.Errorf("identity: %w", err)
+			}
+			p.hc.Timeout = 30 * time.Second
+		}
 	}
-	res, err := hc.Do(req)
+	res, err := p.hc.Do(req)
 	if err != nil {
 		return fmt.Errorf("identity: %w", err)
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"time"
 
 	"sigs.k8s.io/yaml"
@@ -20,28 +21,46 @@ import (
 // the image store's unless --image-endpoint or ZUN_IMAGE_ENDPOINT does.
 
 // login returns the identity login of the environment, or nil when it
-// names none.
-func login(getenv func(string) string) (*api.Password, error) {
+// names none, and the TLS settings of the cloud: OS_CACERT, OS_CERT,
+// OS_KEY and OS_INSECURE, over the cacert, cert, key and verify of the
+// cloud in clouds.yaml.
+func login(getenv func(string) string) (*api.Password, api.TLS, error) {
+	var (
+		pw  *api.Password
+		sec api.TLS
+	)
 	if cloud := getenv("OS_CLOUD"); cloud != "" {
-		return cloudLogin(cloud, getenv)
+		var err error
+		if pw, sec, err = cloudLogin(cloud, getenv); err != nil {
+			return nil, api.TLS{}, err
+		}
+	} else if getenv("OS_AUTH_URL") != "" {
+		pw = &api.Password{
+			AuthURL:           getenv("OS_AUTH_URL"),
+			Username:          getenv("OS_USERNAME"),
+			UserID:            getenv("OS_USER_ID"),
+			Password:          getenv("OS_PASSWORD"),
+			UserDomainName:    getenv("OS_USER_DOMAIN_NAME"),
+			UserDomainID:      getenv("OS_USER_DOMAIN_ID"),
+			ProjectName:       firstSet(getenv("OS_PROJECT_NAME"), getenv("OS_TENANT_NAME")),
+			ProjectID:         firstSet(getenv("OS_PROJECT_ID"), getenv("OS_TENANT_ID")),
+			ProjectDomainName: getenv("OS_PROJECT_DOMAIN_NAME"),
+			ProjectDomainID:   getenv("OS_PROJECT_DOMAIN_ID"),
+			Region:            getenv("OS_REGION_NAME"),
+			Interface:         getenv("OS_INTERFACE"),
+		}
 	}
-	if getenv("OS_AUTH_URL") == "" {
-		return nil, nil
+	sec.CAFile = firstSet(getenv("OS_CACERT"), sec.CAFile)
+	sec.CertFile = firstSet(getenv("OS_CERT"), sec.CertFile)
+	sec.KeyFile = firstSet(getenv("OS_KEY"), sec.KeyFile)
+	if v := getenv("OS_INSECURE"); v != "" {
+		on, err := strconv.ParseBool(v)
+		if err != nil {
+			return nil, api.TLS{}, usagef("OS_INSECURE=%s: want true or false", v)
+		}
+		sec.Insecure = on
 	}
-	return &api.Password{
-		AuthURL:           getenv("OS_AUTH_URL"),
-		Username:          getenv("OS_USERNAME"),
-		UserID:            getenv("OS_USER_ID"),
-		Password:          getenv("OS_PASSWORD"),
-		UserDomainName:    getenv("OS_USER_DOMAIN_NAME"),
-		UserDomainID:      getenv("OS_USER_DOMAIN_ID"),
-		ProjectName:       firstSet(getenv("OS_PROJECT_NAME"), getenv("OS_TENANT_NAME")),
-		ProjectID:         firstSet(getenv("OS_PROJECT_ID"), getenv("OS_TENANT_ID")),
-		ProjectDomainName: getenv("OS_PROJECT_DOMAIN_NAME"),
-		ProjectDomainID:   getenv("OS_PROJECT_DOMAIN_ID"),
-		Region:            getenv("OS_REGION_NAME"),
-		Interface:         getenv("OS_INTERFACE"),
-	}, nil
+	return pw, sec, nil
 }
 
 // cloudsFile is the part of clouds.yaml zunctl reads.
@@ -61,13 +80,19 @@ type cloudsFile struct {
 		} `json:"auth"`
 		RegionName string `json:"region_name"`
 		Interface  string `json:"interface"`
+		CACert     string `json:"cacert"`
+		Cert       string `json:"cert"`
+		Key        string `json:"key"`
+		// Verify false accepts any server certificate; a string is a CA
+		// file, as in the OpenStack clients.
+		Verify any `json:"verify"`
 	} `json:"clouds"`
 }
 
 // cloudLogin reads cloud from the first clouds.yaml found where the
 // OpenStack clients look: OS_CLIENT_CONFIG_FILE, the current directory,
 // ~/.config/openstack, /etc/openstack.
-func cloudLogin(cloud string, getenv func(string) string) (*api.Password, error) {
+func cloudLogin(cloud string, getenv func(string) string) (*api.Password, api.TLS, error) {
 	paths := []string{getenv("OS_CLIENT_CONFIG_FILE"), "clouds.yaml"}
 	if home, err := os.UserHomeDir(); err == nil {
 		paths = append(paths, filepath.Join(home, ".config", "openstack", "clouds.yaml"))
@@ -82,15 +107,25 @@ func cloudLogin(cloud string, getenv func(string) string) (*api.Password, error)
 			continue
 		}
 		if err != nil {
-			return nil, usagef("OS_CLOUD=%s: %v", cloud, err)
+			return nil, api.TLS{}, usagef("OS_CLOUD=%s: %v", cloud, err)
 		}
 		var f cloudsFile
 		if err := yaml.Unmarshal(b, &f); err != nil {
-			return nil, usagef("OS_CLOUD=%s: %s: %v", cloud, p, err)
+			return nil, api.TLS{}, usagef("OS_CLOUD=%s: %s: %v", cloud, p, err)
 		}
 		c, ok := f.Clouds[cloud]
 		if !ok {
-			return nil, usagef("OS_CLOUD=%s: no such cloud in %s", cloud, p)
+			return nil, api.TLS{}, usagef("OS_CLOUD=%s: no such cloud in %s", cloud, p)
+		}
+		sec := api.TLS{CAFile: c.CACert, CertFile: c.Cert, KeyFile: c.Key}
+		switch v := c.Verify.(type) {
+		case nil:
+		case bool:
+			sec.Insecure = !v
+		case string:
+			sec.CAFile = firstSet(sec.CAFile, v)
+		default:
+			return nil, api.TLS{}, usagef("OS_CLOUD=%s: %s: verify: want true, false or a CA file", cloud, p)
 		}
 		a := c.Auth
 		return &api.Password{
@@ -99,9 +134,9 @@ func cloudLogin(cloud string, getenv func(string) string) (*api.Password, error)
 			UserDomainName: a.UserDomainName, UserDomainID: a.UserDomainID,
 			ProjectDomainName: a.ProjectDomainName, ProjectDomainID: a.ProjectDomainID,
 			Region: firstSet(getenv("OS_REGION_NAME"), c.RegionName), Interface: c.Interface,
-		}, nil
+		}, sec, nil
 	}
-	return nil, usagef("OS_CLOUD=%s: no clouds.yaml found (set OS_CLIENT_CONFIG_FILE)", cloud)
+	return nil, api.TLS{}, usagef("OS_CLOUD=%s: no clouds.yaml found (set OS_CLIENT_CONFIG_FILE)", cloud)
 }
 
 // catalogEndpoint logs in and finds the endpoint of serviceType

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"log"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -17,9 +18,14 @@ import (
 // fakeCloud is an identity service whose catalog lists a container
 // service and, with withImage, an image store, all on one server.
 func fakeCloud(t *testing.T, withImage bool) *httptest.Server {
+	return startFakeCloud(t, withImage, false)
+}
+
+// startFakeCloud is fakeCloud, over HTTPS with tlsOn.
+func startFakeCloud(t *testing.T, withImage, tlsOn bool) *httptest.Server {
 	t.Helper()
 	var srv *httptest.Server
-	srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	srv = httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.Method + " " + r.URL.Path {
 		case "POST /identity/v3/auth/tokens":
 			var body struct {
@@ -80,6 +86,12 @@ func fakeCloud(t *testing.T, withImage bool) *httptest.Server {
 			w.WriteHeader(404)
 		}
 	}))
+	if tlsOn {
+		srv.Config.ErrorLog = log.New(io.Discard, "", 0) // refused handshakes
+		srv.StartTLS()
+	} else {
+		srv.Start()
+	}
 	t.Cleanup(srv.Close)
 	return srv
 }

@@ -28,7 +28,7 @@ import (
 // service when zunctl logs in through identity, else the one the embedded
 // service publishes beside the container endpoint.
 func (a *app) imageStore() (*api.Glance, error) {
-	cfg, err := a.conn.config(a.getenv)
+	cfg, err := a.conn.config(a.getenv, a.stderr)
 	if err != nil {
 		return nil, err
 	}

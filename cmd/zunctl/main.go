@@ -9,6 +9,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net/url"
@@ -70,8 +71,13 @@ func (a *app) run(ctx context.Context, args []string) int {
 		return 130
 	}
 	fmt.Fprintf(a.stderr, "error: %v\n", err)
-	var netErr *url.Error
+	var (
+		netErr  *url.Error
+		certErr *tls.CertificateVerificationError
+	)
 	switch {
+	case errors.As(err, &certErr):
+		fmt.Fprintln(a.stderr, "The server's certificate is not trusted: set OS_CACERT or --os-cacert to the PEM file of the CA that signed it (DATA/tls/ca.pem of zund --dev --tls).")
 	case errors.As(err, &netErr) && a.imageURL != "" && strings.HasPrefix(netErr.URL, a.imageURL):
 		fmt.Fprintf(a.stderr, "Is the image store running at %s? Set --image-endpoint or %s.\n", a.imageURL, envImageEndpoint)
 	case errors.As(err, &netErr):

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"fmt"
 	"io"
+	"net/http"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -43,6 +45,8 @@ type connection struct {
 	endpoint   string
 	token      string
 	apiVersion string
+	cacert     string
+	insecure   bool
 }
 
 func (c *connection) addFlags(fs *pflag.FlagSet) {
@@ -51,6 +55,10 @@ func (c *connection) addFlags(fs *pflag.FlagSet) {
 		"container service endpoint `URL`, with its /v1 (env "+envEndpoint+")")
 	fs.StringVar(&c.token, "token", "",
 		"`TOKEN` sent as X-Auth-Token (env "+envToken+"); without one, zunctl logs in with OS_CLOUD or the OS_* variables of an openrc")
+	fs.StringVar(&c.cacert, "os-cacert", "",
+		"PEM `FILE` of the CA certificates trusted to sign the servers' certificates (env OS_CACERT; cacert in clouds.yaml)")
+	fs.BoolVar(&c.insecure, "insecure", false,
+		"do not verify the servers' TLS certificates (env OS_INSECURE; verify: false in clouds.yaml); development only")
 	fs.StringVar(&c.apiVersion, "api-version", api.MaxVersion.String(),
 		"API microversion `X.Y` to request, "+api.MinVersion.String()+" to "+api.MaxVersion.String()+", or latest")
 }
@@ -68,8 +76,10 @@ func (c *connection) value(flag, env string, getenv func(string) string) string 
 	return f.DefValue
 }
 
-// config resolves the settings into a client configuration.
-func (c *connection) config(getenv func(string) string) (api.Config, error) {
+// config resolves the settings into a client configuration; the login
+// and the API calls share one HTTP transport with the TLS settings. It
+// warns on stderr when server certificates are not verified.
+func (c *connection) config(getenv func(string) string, stderr io.Writer) (api.Config, error) {
 	v, err := api.ParseVersion(c.apiVersion)
 	if err != nil {
 		return api.Config{}, usagef("--api-version: %v", err)
@@ -83,13 +93,28 @@ func (c *connection) config(getenv func(string) string) (api.Config, error) {
 		Version:   v,
 		UserAgent: "zunctl/" + clientVersion(),
 	}
-	if cfg.Token != "" {
+	pw, sec, err := login(getenv)
+	if err != nil {
+		return api.Config{}, err
+	}
+	if c.flags.Lookup("os-cacert").Changed {
+		sec.CAFile = c.cacert
+	}
+	if c.flags.Lookup("insecure").Changed {
+		sec.Insecure = c.insecure
+	}
+	tr, err := sec.Transport()
+	if err != nil {
+		return api.Config{}, usageError{err}
+	}
+	if sec.Insecure {
+		fmt.Fprintln(stderr, "warning: TLS certificates are not verified (--insecure, OS_INSECURE or verify: false): anyone on the path can read and change the traffic, tokens and passwords included")
+	}
+	cfg.HTTPClient = &http.Client{Transport: tr}
+	if cfg.Token != "" || pw == nil {
 		return cfg, nil
 	}
-	pw, err := login(getenv)
-	if err != nil || pw == nil {
-		return cfg, err
-	}
+	pw.HTTPClient = &http.Client{Transport: tr, Timeout: 30 * time.Second}
 	cfg.Auth = pw
 	if !c.flags.Lookup("endpoint").Changed && getenv(envEndpoint) == "" {
 		if cfg.Endpoint, err = catalogEndpoint(pw, "container"); err != nil {
@@ -101,7 +126,7 @@ func (c *connection) config(getenv func(string) string) (api.Config, error) {
 
 // client returns a client for the resolved settings.
 func (a *app) client() (*api.Client, error) {
-	cfg, err := a.conn.config(a.getenv)
+	cfg, err := a.conn.config(a.getenv, a.stderr)
 	if err != nil {
 		return nil, err
 	}
