@@ -3,10 +3,12 @@ package agentapi
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http/httptest"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -220,5 +222,50 @@ func TestStoreImage(t *testing.T) {
 	}
 	if _, _, err := c.StoreImage(ctx, "h2", "c1", true); !errors.Is(err, errdefs.ErrNotFound) {
 		t.Fatalf("another host: %v", err)
+	}
+}
+
+// hanger is a host whose execs last until their deadline, then take until
+// release is closed to end the command.
+type hanger struct {
+	recorder
+	expired chan struct{} // closed when the exec's deadline passed
+	release chan struct{}
+}
+
+func (h *hanger) Exec(ctx context.Context, id string, cmd []string) (driver.ExecResult, error) {
+	<-ctx.Done()
+	close(h.expired)
+	<-h.release
+	return driver.ExecResult{}, fmt.Errorf("exec %q: %w (the command was ended)", cmd, ctx.Err())
+}
+
+// TestExecWaitsForAgent checks that an exec past its deadline returns once
+// the agent has ended the command, not at the deadline (when the agent
+// may still be at it), and says that the deadline passed.
+func TestExecWaitsForAgent(t *testing.T) {
+	h := &hanger{expired: make(chan struct{}), release: make(chan struct{})}
+	srv := httptest.NewServer(NewHostHandler(h, "tok"))
+	defer srv.Close()
+	var release sync.Once
+	defer release.Do(func() { close(h.release) }) // before the server's close
+	c := NewHostClient(srv.URL, "tok", nil)
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { _, err := c.Exec(ctx, "c1", []string{"sleep", "1000"}); done <- err }()
+	<-h.expired
+	// Past its deadline, the call waits for the agent (up to execGrace):
+	// it does not return while the agent is still ending the command.
+	select {
+	case err := <-done:
+		t.Fatalf("exec returned (%v) while the agent was still ending the command", err)
+	case <-time.After(execGrace / 4):
+	}
+	release.Do(func() { close(h.release) })
+	// The agent's answer came through, and the error says the deadline
+	// passed.
+	if err := <-done; !errors.Is(err, context.DeadlineExceeded) || !strings.Contains(err.Error(), "the command was ended") {
+		t.Fatalf("exec past its deadline: got %v, want the agent's answer wrapping %v", err, context.DeadlineExceeded)
 	}
 }

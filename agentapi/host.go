@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -47,6 +48,10 @@ type imageBody struct {
 	Ref    string            `json:"ref"`
 	Policy driver.PullPolicy `json:"policy,omitempty"`
 }
+
+// execGrace is how long past an exec's deadline its caller waits for the
+// agent, which ends the command at the deadline, to answer.
+const execGrace = 2 * time.Second
 
 type execBody struct {
 	Cmd []string `json:"cmd"`
@@ -287,6 +292,23 @@ func (c *HostClient) Exec(ctx context.Context, id string, cmd []string) (driver.
 	b := execBody{Cmd: cmd}
 	if dl, ok := ctx.Deadline(); ok {
 		b.TimeoutMS = max(time.Until(dl).Milliseconds(), 1)
+		// The agent ends the command at the deadline, then answers: wait
+		// a little past it for that answer, so that the command is gone
+		// when Exec returns. Only the deadline is stretched; a caller
+		// that gives up otherwise still cuts the call short.
+		answered, cancel := context.WithDeadline(context.WithoutCancel(ctx), dl.Add(execGrace))
+		defer cancel()
+		stop := context.AfterFunc(ctx, func() {
+			if !errors.Is(ctx.Err(), context.DeadlineExceeded) {
+				cancel()
+			}
+		})
+		defer stop()
+		_, err := c.do(answered, http.MethodPost, id, "exec", nil, b, &out)
+		if err != nil && ctx.Err() != nil {
+			err = fmt.Errorf("%w: %v", ctx.Err(), err)
+		}
+		return out, err
 	}
 	_, err := c.do(ctx, http.MethodPost, id, "exec", nil, b, &out)
 	return out, err
