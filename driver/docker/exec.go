@@ -81,7 +81,7 @@ func (d *Driver) Exec(ctx context.Context, id string, cmd []string) (driver.Exec
 
 // endExecWait bounds how long endExec waits for an exec to start, to be
 // ended and to be reported gone.
-const endExecWait = 5 * time.Second
+const endExecWait = 2 * time.Second
 
 // endExec ends the processes of exec execID that its caller stopped
 // waiting for, and waits until the engine reports the exec finished.
