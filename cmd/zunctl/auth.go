@@ -19,6 +19,9 @@ import (
 // that an openrc file exports. The container endpoint then comes from the
 // service catalog unless --endpoint or ZUN_ENDPOINT names one, and so does
 // the image store's unless --image-endpoint or ZUN_IMAGE_ENDPOINT does.
+// The TLS settings come from the same places (OS_CACERT, OS_CERT, OS_KEY,
+// OS_INSECURE; cacert, cert, key and verify in clouds.yaml) and hold for
+// the login and the API calls alike, with a token of ZUN_TOKEN too.
 
 // login returns the identity login of the environment, or nil when it
 // names none, and the TLS settings of the cloud: OS_CACERT, OS_CERT,
