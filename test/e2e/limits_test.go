@@ -142,9 +142,10 @@ func TestContainerLimits(t *testing.T) {
 				t.Fatalf("refused with %q, want the reason", got.StatusReason)
 			}
 			// The engine indeed cannot: it refuses a size itself.
-			_, err := cli.ContainerCreate(ctx, &container.Config{Image: demoimage.Ref, Cmd: []string{"true"}},
+			made, err := cli.ContainerCreate(ctx, &container.Config{Image: demoimage.Ref, Cmd: []string{"true"}},
 				&container.HostConfig{StorageOpt: map[string]string{"size": "1G"}}, nil, nil, "")
 			if err == nil {
+				_ = cli.ContainerRemove(ctx, made.ID, container.RemoveOptions{Force: true})
 				t.Fatalf("zund refused disk (%s) but the engine takes a size", got.StatusReason)
 			}
 			t.Logf("refused: %s (the engine: %v)", got.StatusReason, err)
