@@ -81,6 +81,9 @@ func FuzzNetworkRequest(f *testing.F) {
 	}
 	for i, pattern := range routes {
 		f.Add(uint8(i), uint8(0), "", "")
+		// bob's first request, refused, must not make his project's
+		// default security group.
+		f.Add(uint8(i), uint8(3), "bogus=1", "")
 		for _, s := range seeds[pattern] {
 			if strings.HasPrefix(s, "?") {
 				f.Add(uint8(i), uint8(0), s[1:], "")

@@ -1,7 +1,6 @@
 package network
 
 import (
-	"context"
 	"encoding/json"
 	"net/http"
 	"strings"
@@ -60,17 +59,23 @@ func ruleView(r *Rule, g *SecurityGroup) view {
 
 // groups lists the groups the caller sees, after making the caller's
 // project's default group if it has none yet, as Neutron does.
-func (h *Handler) groups(ctx context.Context, p auth.Principal) ([]*SecurityGroup, error) {
-	if p.ProjectID != "" {
-		if _, err := h.store.DefaultSecurityGroup(ctx, p.ProjectID); err != nil {
+func (h *Handler) groups(r *http.Request, p auth.Principal, proto view) ([]*SecurityGroup, error) {
+	// A list whose query is refused writes nothing, and a later page (a
+	// marker) follows a first one that made the group already.
+	q := r.URL.Query()
+	if err := checkQuery(q, proto); err != nil {
+		return nil, err
+	}
+	if p.ProjectID != "" && q.Get("marker") == "" {
+		if _, err := h.store.DefaultSecurityGroup(r.Context(), p.ProjectID); err != nil {
 			return nil, err
 		}
 	}
-	return h.store.ListSecurityGroups(ctx)
+	return h.store.ListSecurityGroups(r.Context())
 }
 
 func (h *Handler) listGroups(r *http.Request, p auth.Principal) (any, int, error) {
-	groups, err := h.groups(r.Context(), p)
+	groups, err := h.groups(r, p, groupView(&SecurityGroup{}))
 	if err != nil {
 		return nil, 0, err
 	}
@@ -157,7 +162,7 @@ func (h *Handler) deleteGroup(r *http.Request, p auth.Principal) (any, int, erro
 // ---- rules
 
 func (h *Handler) listRules(r *http.Request, p auth.Principal) (any, int, error) {
-	groups, err := h.groups(r.Context(), p)
+	groups, err := h.groups(r, p, ruleView(&Rule{}, &SecurityGroup{}))
 	if err != nil {
 		return nil, 0, err
 	}

@@ -46,6 +46,23 @@ func (h *Handler) collection(r *http.Request, coll string, all []view, proto vie
 	return body, http.StatusOK, nil
 }
 
+// checkQuery refuses what collection would refuse of a list's query
+// before the records are read: its filters, sort keys and limit.
+func checkQuery(q url.Values, proto view) error {
+	if _, err := filters(q, proto); err != nil {
+		return err
+	}
+	if err := sortViews(q, nil, proto); err != nil {
+		return err
+	}
+	if s := q.Get("limit"); s != "" {
+		if n, err := strconv.Atoi(s); err != nil || n < 0 {
+			return errdefs.Invalidf("Limit must be an integer 0 or greater and not '%s'", s)
+		}
+	}
+	return nil
+}
+
 // one answers a show: {member: view}, with the fields asked for.
 func one(r *http.Request, member string, v view, status int) (any, int, error) {
 	return map[string]any{member: selectFields(r.URL.Query(), v)}, status, nil
