@@ -27,8 +27,13 @@ func (s *Server) containerNetworks() (ContainerNetworks, error) {
 }
 
 // recordAction records a container action done by the API itself, with
-// its one event and outcome.
+// its one event. A refused request (err) records nothing, as in Zun,
+// which checks the network, port or group before it records the action:
+// a refusal leaves the store as it was.
 func (s *Server) recordAction(c *call, ct *container.Container, action string, err error) {
+	if err != nil {
+		return
+	}
 	if rerr := s.Actions.StartAction(c.ctx, s.newAction(c, ct, action)); rerr != nil {
 		c.log.Error("record action", "container", ct.UUID, "error", rerr)
 		return
