@@ -1,13 +1,17 @@
 package volume
 
 import (
+	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -159,21 +163,22 @@ func (h *Handler) list(r *http.Request, p auth.Principal, detail bool) (any, err
 	if all, _ := strconv.ParseBool(q.Get("all_tenants")); all && p.IsAdmin() {
 		ctx = auth.WithAllProjects(ctx)
 	}
+	keep, err := listFilter(q, p.IsAdmin())
+	if err != nil {
+		return nil, err
+	}
 	vols, err := h.store.List(ctx)
 	if err != nil {
 		return nil, err
 	}
-	name, status := q.Get("name"), q.Get("status")
-	if name == "" {
-		name = q.Get("display_name")
-	}
 	out := []any{}
 	for _, v := range vols {
-		if (name != "" && v.Name != name) || (status != "" && v.Status != status) {
+		view := h.view(r, p, v)
+		if !keep(view) {
 			continue
 		}
 		if detail {
-			out = append(out, h.view(r, p, v))
+			out = append(out, view)
 		} else {
 			out = append(out, map[string]any{"id": v.ID, "name": v.Name, "links": h.links(r, v)})
 		}
@@ -201,21 +206,25 @@ func (h *Handler) scope(r *http.Request, p auth.Principal) context.Context {
 // sends empty are accepted and ignored when empty.
 type createRequest struct {
 	Volume *struct {
-		Size             json.RawMessage   `json:"size"`
-		Name             *string           `json:"name"`
-		Description      *string           `json:"description"`
-		Metadata         map[string]string `json:"metadata"`
-		AvailabilityZone *string           `json:"availability_zone"`
-		VolumeType       *string           `json:"volume_type"`
-		SnapshotID       *string           `json:"snapshot_id"`
-		SourceVolID      *string           `json:"source_volid"`
-		ImageRef         *string           `json:"imageRef"`
-		BackupID         *string           `json:"backup_id"`
-		Multiattach      *bool             `json:"multiattach"`
+		Size               json.RawMessage   `json:"size"`
+		Name               *string           `json:"name"`
+		Description        *string           `json:"description"`
+		DisplayName        *string           `json:"display_name"`
+		DisplayDescription *string           `json:"display_description"`
+		Metadata           map[string]string `json:"metadata"`
+		AvailabilityZone   *string           `json:"availability_zone"`
+		VolumeType         *string           `json:"volume_type"`
+		SnapshotID         *string           `json:"snapshot_id"`
+		SourceVolID        *string           `json:"source_volid"`
+		ImageRef           *string           `json:"imageRef"`
+		BackupID           *string           `json:"backup_id"`
+		Multiattach        *bool             `json:"multiattach"`
 	} `json:"volume"`
 }
 
-func decode(r *http.Request, v any) error {
+// decodeStrict decodes a body whose top level may hold only the given
+// keys, as Cinder's schemas say ("additionalProperties": false).
+func decodeStrict(r *http.Request, v any, keys ...string) error {
 	b, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
 	if err != nil {
 		return errdefs.Invalidf("read the request body: %v", err)
@@ -223,10 +232,27 @@ func decode(r *http.Request, v any) error {
 	if len(b) > maxBody {
 		return errdefs.Invalidf("The request body is larger than %d bytes.", maxBody)
 	}
+	var top map[string]json.RawMessage
+	if err := json.Unmarshal(b, &top); err != nil {
+		return errdefs.Invalidf("Malformed request body: %v", err)
+	}
+	for _, k := range slices.Sorted(maps.Keys(top)) {
+		if !slices.Contains(keys, k) {
+			return errdefs.Invalidf("Invalid input for field/attribute %s. Additional properties are not allowed ('%s' was unexpected)", k, k)
+		}
+	}
 	if err := json.Unmarshal(b, v); err != nil {
 		return errdefs.Invalidf("Malformed request body: %v", err)
 	}
 	return nil
+}
+
+// additional words a strict decoder's error as Cinder's validator does.
+func additional(err error) string {
+	if k, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
+		return fmt.Sprintf("Additional properties are not allowed (%s was unexpected)", strings.ReplaceAll(k, `"`, "'"))
+	}
+	return err.Error()
 }
 
 // ParseSize reads a volume size in GiB: a whole number (JSON number or
@@ -245,7 +271,7 @@ func (h *Handler) create(r *http.Request, p auth.Principal) (any, error) {
 		return nil, err
 	}
 	var req createRequest
-	if err := decode(r, &req); err != nil {
+	if err := decodeStrict(r, &req, "volume", "OS-SCH-HNT:scheduler_hints"); err != nil {
 		return nil, err
 	}
 	rv := req.Volume
@@ -272,11 +298,12 @@ func (h *Handler) create(r *http.Request, p auth.Principal) (any, error) {
 		return nil, errdefs.Invalidf("Invalid input received: multiattach volumes are not supported.")
 	}
 	v := &Volume{Size: size, Status: Available, ProjectID: p.ProjectID, UserID: p.UserID, Metadata: rv.Metadata}
-	if rv.Name != nil {
-		v.Name = *rv.Name
+	// Cinder's v1 names still work: name wins over display_name.
+	if n := cmp.Or(rv.Name, rv.DisplayName); n != nil {
+		v.Name = *n
 	}
-	if rv.Description != nil {
-		v.Description = *rv.Description
+	if d := cmp.Or(rv.Description, rv.DisplayDescription); d != nil {
+		v.Description = *d
 	}
 	if len(v.Name) > 255 || len(v.Description) > 255 {
 		return nil, errdefs.Invalidf("Invalid input received: name and description are at most 255 characters.")
@@ -293,19 +320,28 @@ func (h *Handler) update(r *http.Request, p auth.Principal, id string) (any, err
 		return nil, err
 	}
 	var req struct {
-		Volume *struct {
-			Name        *string           `json:"name"`
-			Description *string           `json:"description"`
-			Metadata    map[string]string `json:"metadata"`
-		} `json:"volume"`
+		Volume json.RawMessage `json:"volume"`
 	}
-	if err := decode(r, &req); err != nil {
+	if err := decodeStrict(r, &req, "volume"); err != nil {
 		return nil, err
 	}
-	if req.Volume == nil {
+	if len(req.Volume) == 0 || string(req.Volume) == "null" {
 		return nil, errdefs.Invalidf("Missing required element 'volume' in request body.")
 	}
-	u := req.Volume
+	// Unknown keys of the volume are refused (Cinder's update schema).
+	var u struct {
+		Name               *string           `json:"name"`
+		Description        *string           `json:"description"`
+		DisplayName        *string           `json:"display_name"`
+		DisplayDescription *string           `json:"display_description"`
+		Metadata           map[string]string `json:"metadata"`
+	}
+	dec := json.NewDecoder(bytes.NewReader(req.Volume))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&u); err != nil {
+		return nil, errdefs.Invalidf("Invalid input for field/attribute volume. Value: %s. %s", req.Volume, additional(err))
+	}
+	u.Name, u.Description = cmp.Or(u.Name, u.DisplayName), cmp.Or(u.Description, u.DisplayDescription)
 	if (u.Name != nil && len(*u.Name) > 255) || (u.Description != nil && len(*u.Description) > 255) {
 		return nil, errdefs.Invalidf("Invalid input received: name and description are at most 255 characters.")
 	}
