@@ -153,6 +153,10 @@ var readOnly = []string{"status", "size", "virtual_size", "checksum", "os_hash_a
 var reserved = []string{"id", "name", "visibility", "protected", "os_hidden", "container_format",
 	"disk_format", "min_disk", "min_ram", "tags", "owner"}
 
+// reservedProps are names a property cannot take (Glance's
+// _reserved_properties).
+var reservedProps = []string{"location", "deleted", "deleted_at"}
+
 // setAttr sets attribute k of im from JSON v, as create and patch take it.
 func setAttr(im *Image, k string, v json.RawMessage, p auth.Principal, creating bool) error {
 	if slices.Contains(readOnly, k) {
@@ -234,6 +238,15 @@ func setAttr(im *Image, k string, v json.RawMessage, p auth.Principal, creating 
 			err = errdefs.Invalidf("The owner cannot be empty.")
 		}
 	default:
+		// Glance's RequestDeserializer: reserved names and its own
+		// namespace are refused, and a property name has at most 255
+		// characters.
+		if slices.Contains(reservedProps, k) || strings.HasPrefix(k, "os_glance") {
+			return errdefs.Forbiddenf("Attribute '%s' is reserved.", k)
+		}
+		if len(k) > 255 {
+			return errdefs.Invalidf("Custom property should not be greater than 255 characters.")
+		}
 		if null {
 			delete(im.Properties, k)
 			return nil
@@ -507,6 +520,11 @@ func (h *Handler) list(w http.ResponseWriter, r *http.Request, p auth.Principal)
 	return out, http.StatusOK, nil
 }
 
+// listParams are the list's parameters with a meaning of their own; any
+// other is a filter.
+var listParams = []string{"limit", "marker", "sort", "sort_key", "sort_dir", "member_status", "visibility", "tag",
+	"protected", "os_hidden", "name", "status", "owner", "container_format", "disk_format", "id"}
+
 func listFilter(q url.Values, p auth.Principal) (func(*Image) bool, error) {
 	visibility := q.Get("visibility")
 	switch visibility {
@@ -545,7 +563,71 @@ func listFilter(q url.Values, p auth.Principal) (func(*Image) bool, error) {
 		return want == v
 	}
 	tags := q["tag"]
+	// Every other parameter filters as Glance's database does
+	// (glance/db/sqlalchemy/api.py _make_conditions_from_filters): X_min
+	// and X_max are ranges of a number, an attribute matches exactly, and
+	// a name that is no attribute is a property the image must have with
+	// that value. Time comparisons are not offered: refused, not ignored.
+	type cond struct {
+		key, want string
+		min, max  *int64
+	}
+	var conds []cond
+	for k, vs := range q {
+		if slices.Contains(listParams, k) {
+			continue
+		}
+		v := vs[0]
+		switch {
+		case k == "created_at" || k == "updated_at":
+			return nil, errdefs.Invalidf("Filtering on %s is not supported by this image service.", k)
+		case strings.HasSuffix(k, "_min") || strings.HasSuffix(k, "_max"):
+			n, err := strconv.ParseInt(v, 10, 64)
+			if err != nil {
+				return nil, errdefs.Invalidf("Unable to filter on a range with a non-numeric value.")
+			}
+			c := cond{key: k[:len(k)-4]}
+			if strings.HasSuffix(k, "_min") {
+				c.min = &n
+			} else {
+				c.max = &n
+			}
+			conds = append(conds, c)
+		default:
+			conds = append(conds, cond{key: k, want: v})
+		}
+	}
+	attr := func(im *Image, k string) (string, bool) {
+		switch k {
+		case "size":
+			return strconv.FormatInt(im.Size, 10), true
+		case "min_disk":
+			return strconv.Itoa(im.MinDisk), true
+		case "min_ram":
+			return strconv.Itoa(im.MinRAM), true
+		case "checksum":
+			return im.Checksum, true
+		case "os_hash_value":
+			return im.HashValue, true
+		}
+		v, ok := im.Properties[k]
+		return v, ok
+	}
 	return func(im *Image) bool {
+		for _, c := range conds {
+			v, ok := attr(im, c.key)
+			if !ok {
+				return false
+			}
+			if c.min != nil || c.max != nil {
+				n, err := strconv.ParseInt(v, 10, 64)
+				if err != nil || c.min != nil && n < *c.min || c.max != nil && n > *c.max {
+					return false
+				}
+			} else if v != c.want {
+				return false
+			}
+		}
 		switch {
 		case visibility == "" && im.Visibility == Community && im.Owner != p.ProjectID:
 			return false // community images are listed when asked for
