@@ -93,6 +93,7 @@ func selectFields(q url.Values, v view) view {
 // no attribute is refused, as Neutron's filter validation does.
 func filters(q url.Values, proto view) (func(view) bool, error) {
 	var tests []func(view) bool
+	var invalid []string
 	for k, wants := range q {
 		switch k {
 		case "fields", "sort_key", "sort_dir", "limit", "marker", "page_reverse":
@@ -118,10 +119,15 @@ func filters(q url.Values, proto view) (func(view) bool, error) {
 			tests = append(tests, t)
 		default:
 			if _, ok := proto[k]; !ok {
-				return nil, errdefs.Invalidf("%s is invalid attribute for filtering", k)
+				invalid = append(invalid, k)
+				continue
 			}
 			tests = append(tests, func(v view) bool { return matches(v[k], wants) })
 		}
+	}
+	if len(invalid) > 0 {
+		slices.Sort(invalid)
+		return nil, errdefs.Invalidf("%s is invalid attribute for filtering", pyList(invalid))
 	}
 	return func(v view) bool {
 		for _, t := range tests {
@@ -131,6 +137,16 @@ func filters(q url.Values, proto view) (func(view) bool, error) {
 		}
 		return true
 	}, nil
+}
+
+// pyList writes names as Python writes a list of strings, ['a', 'b'],
+// which is how Neutron's messages name refused filters and sort keys.
+func pyList(names []string) string {
+	quoted := make([]string, len(names))
+	for i, k := range names {
+		quoted[i] = "'" + k + "'"
+	}
+	return "[" + strings.Join(quoted, ", ") + "]"
 }
 
 // matches reports whether an attribute's value is one of wants.
@@ -230,11 +246,7 @@ func sortViews(q url.Values, vs []view, proto view) error {
 	if len(dirs) != 0 && len(dirs) != len(keys) {
 		return errdefs.Invalidf("The number of sort_keys and sort_dirs must be same")
 	}
-	for i, d := range dirs {
-		if d != "asc" && d != "desc" {
-			return errdefs.Invalidf("%s is invalid value for sort_dirs, valid value is 'asc' and 'desc'", dirs[i])
-		}
-	}
+	var absent []string
 	for _, k := range keys {
 		x, ok := proto[k]
 		switch x.(type) {
@@ -243,7 +255,15 @@ func sortViews(q url.Values, vs []view, proto view) error {
 			ok = false
 		}
 		if !ok {
-			return errdefs.Invalidf("%s is invalid attribute for sort_keys", k)
+			absent = append(absent, k)
+		}
+	}
+	if len(absent) > 0 {
+		return errdefs.Invalidf("%s is invalid attribute for sort_keys", pyList(absent))
+	}
+	for i, d := range dirs {
+		if d != "asc" && d != "desc" {
+			return errdefs.Invalidf("%s is invalid value for sort_dirs, valid value is 'asc' and 'desc'", dirs[i])
 		}
 	}
 	slices.SortStableFunc(vs, func(a, b view) int {
