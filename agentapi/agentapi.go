@@ -15,92 +15,36 @@ package agentapi
 import (
 	"crypto/subtle"
 	"encoding/json"
-	"errors"
 	"net/http"
 	"strings"
 
 	"github.com/zun-go/zun/errdefs"
 )
 
-// kinds maps errdefs sentinels to wire names and back.
-var kinds = []struct {
-	name string
-	err  error
-}{
-	{"invalid", errdefs.ErrInvalid},
-	{"unauthorized", errdefs.ErrUnauthorized},
-	{"forbidden", errdefs.ErrForbidden},
-	{"quota", errdefs.ErrQuotaExceeded},
-	{"not_found", errdefs.ErrNotFound},
-	{"conflict", errdefs.ErrConflict},
-	{"not_supported", errdefs.ErrNotSupported},
-	{"unavailable", errdefs.ErrUnavailable},
-}
-
-// wireError is an error as sent.
+// wireError is an error as sent: its message and the errdefs name of its
+// kind ("internal" for none), so the other side gets the same kind back.
 type wireError struct {
 	Kind    string `json:"kind"`
 	Message string `json:"message"`
 }
 
-func statusOf(kind string) int {
-	switch kind {
-	case "invalid":
-		return http.StatusBadRequest
-	case "unauthorized":
-		return http.StatusUnauthorized
-	case "forbidden", "quota":
-		return http.StatusForbidden
-	case "not_found":
-		return http.StatusNotFound
-	case "conflict":
-		return http.StatusConflict
-	case "not_supported":
-		return http.StatusNotImplemented
-	case "unavailable":
-		return http.StatusServiceUnavailable
-	}
-	return http.StatusInternalServerError
-}
-
 // wireErrorOf is err as sent, with its kind.
 func wireErrorOf(err error) *wireError {
-	we := &wireError{Kind: "internal", Message: err.Error()}
-	for _, k := range kinds {
-		if errors.Is(err, k.err) {
-			we.Kind = k.name
-			break
-		}
-	}
-	return we
+	return &wireError{Kind: errdefs.Name(err), Message: err.Error()}
 }
 
-// err is the error received, with its kind.
+// err is the error received, with its kind: a kind this version does not
+// know is an error of none.
 func (we *wireError) err() error {
-	e := &remoteError{msg: we.Message}
-	for _, k := range kinds {
-		if k.name == we.Kind {
-			e.kind = k.err
-		}
-	}
-	return e
+	return errdefs.New(errdefs.Named(we.Kind), we.Message)
 }
 
+// writeError answers err with its kind's status.
 func writeError(w http.ResponseWriter, err error) {
-	we := wireErrorOf(err)
 	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(statusOf(we.Kind))
-	_ = json.NewEncoder(w).Encode(map[string]*wireError{"error": we})
+	w.WriteHeader(errdefs.HTTPStatus(err))
+	_ = json.NewEncoder(w).Encode(map[string]*wireError{"error": wireErrorOf(err)})
 }
-
-// remoteError is an error received over the wire; it keeps its kind.
-type remoteError struct {
-	kind error
-	msg  string
-}
-
-func (e *remoteError) Error() string        { return e.msg }
-func (e *remoteError) Is(target error) bool { return e.kind != nil && target == e.kind }
 
 func decodeError(status int, body []byte) error {
 	var v struct {
@@ -122,7 +66,7 @@ func authorized(r *http.Request, token string) bool {
 func guard(token string, h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !authorized(r, token) {
-			writeError(w, errdefs.ErrUnauthorized)
+			writeError(w, errdefs.Unauthorizedf("agent API: the bearer token is missing or wrong"))
 			return
 		}
 		h.ServeHTTP(w, r)

@@ -34,37 +34,11 @@ func (e *Error) Error() string {
 	return fmt.Sprintf("%d %s", e.Status, http.StatusText(e.Status))
 }
 
-// Is reports whether target is the errdefs sentinel of e's status.
+// Is reports whether target is the errdefs sentinel of e's status, as
+// errdefs.FromHTTPStatus reads it back.
 func (e *Error) Is(target error) bool {
-	kind := kindOf(e.Status)
+	kind := errdefs.FromHTTPStatus(e.Status)
 	return kind != nil && target == kind
-}
-
-// kindOf maps a status to the project's error vocabulary.
-func kindOf(status int) error {
-	switch status {
-	case http.StatusBadRequest:
-		return errdefs.ErrInvalid
-	case http.StatusUnauthorized:
-		return errdefs.ErrUnauthorized
-	case http.StatusForbidden:
-		return errdefs.ErrForbidden
-	case http.StatusNotFound:
-		return errdefs.ErrNotFound
-	case http.StatusNotAcceptable:
-		return errdefs.ErrNotAcceptable
-	case http.StatusConflict:
-		return errdefs.ErrConflict
-	case http.StatusRequestEntityTooLarge:
-		return errdefs.ErrTooLarge
-	case http.StatusUnsupportedMediaType:
-		return errdefs.ErrUnsupported
-	case http.StatusNotImplemented:
-		return errdefs.ErrNotSupported
-	case http.StatusServiceUnavailable:
-		return errdefs.ErrUnavailable
-	}
-	return nil
 }
 
 // maxErrorBody bounds how much of an error answer is read.
