@@ -3,6 +3,7 @@ package store
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/url"
 	"path/filepath"
 	"strings"
@@ -57,6 +58,13 @@ type Config struct {
 	// StartTimeout bounds starting the embedded member, which replays its
 	// log after a crash. Default 1m.
 	StartTimeout time.Duration
+
+	// Logger receives the store's own log (its indexes and watches losing
+	// and regaining etcd, undecodable records). Its level also sets the
+	// embedded member's: debug gives etcd's debug log, error only its
+	// errors, anything else its warnings. Default: the logger carried by
+	// Open's context (logctx), else none.
+	Logger *slog.Logger
 
 	// UnsafeNoFsync makes the embedded member skip fsync: a power loss can
 	// lose or corrupt data. For tests only.

@@ -3,7 +3,6 @@ package store
 import (
 	"cmp"
 	"context"
-	"log/slog"
 	"slices"
 	"strings"
 	"sync"
@@ -46,7 +45,7 @@ func newIndex(closed <-chan struct{}) *index {
 
 // run keeps the index until ctx ends.
 func (x *index) run(ctx context.Context, db *DB) {
-	log := slog.Default().With("component", "store", "index", "containers")
+	log := db.log.With("index", "containers")
 	for attempt := 0; ctx.Err() == nil; attempt++ {
 		items, rev, err := List[container.Container](ctx, db, containersPrefix)
 		if err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -15,6 +16,7 @@ import (
 	"go.etcd.io/etcd/server/v3/embed"
 
 	"github.com/zun-go/zun/errdefs"
+	"github.com/zun-go/zun/internal/logctx"
 )
 
 // DB is a connection to the etcd that holds the state: an embedded member
@@ -25,6 +27,7 @@ type DB struct {
 	lock      *os.File    // held on DataDir while the member runs
 	client    *clientv3.Client
 	endpoints []string
+	log       *slog.Logger
 
 	// ctx ends the background work of the stores built on the DB.
 	ctx    context.Context
@@ -42,7 +45,10 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	db := &DB{cfg: cfg, endpoints: cfg.Endpoints}
+	if cfg.Logger == nil {
+		cfg.Logger = logctx.FromContext(ctx)
+	}
+	db := &DB{cfg: cfg, endpoints: cfg.Endpoints, log: cfg.Logger.With("component", "store")}
 	ccfg := clientv3.Config{DialTimeout: cfg.DialTimeout}
 	if len(cfg.Endpoints) == 0 {
 		lock, err := lockDataDir(cfg.DataDir)
@@ -57,6 +63,7 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 		db.etcd, db.lock = e, lock
 		db.endpoints = []string{clientEndpoint(cfg.ClientURL, e)}
 		ccfg.Logger = e.GetLogger()
+		db.log.Info("embedded etcd ready", "data_dir", cfg.DataDir, "endpoint", db.endpoints[0], "etcd_log", cfg.LogFile)
 	}
 	ccfg.Endpoints = db.endpoints
 	client, err := clientv3.New(ccfg)
@@ -77,6 +84,9 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 		return nil, errdefs.Unavailablef("connect to etcd at %v: %w", db.endpoints, err)
 	}
 	db.client = client
+	if db.etcd == nil {
+		db.log.Info("connected to etcd", "endpoints", db.endpoints)
+	}
 	db.ctx, db.cancel = context.WithCancel(context.Background())
 	return db, nil
 }
@@ -109,7 +119,7 @@ func startEmbedded(ctx context.Context, cfg Config) (*embed.Etcd, error) {
 	ec := embed.NewConfig()
 	ec.Name = "zun"
 	ec.Dir = dir
-	ec.LogLevel = "warn"
+	ec.LogLevel = etcdLogLevel(cfg.Logger)
 	ec.LogOutputs = []string{cfg.LogFile}
 	client, err := url.Parse(cfg.ClientURL)
 	if err != nil {
@@ -144,6 +154,20 @@ func startEmbedded(ctx context.Context, cfg Config) (*embed.Etcd, error) {
 	}
 	e.Close()
 	return nil, fmt.Errorf("embedded etcd in %s (log: %s): %w", dir, cfg.LogFile, err)
+}
+
+// etcdLogLevel is the embedded member's log level for the store's logger:
+// etcd's info log is its own chatter (raft, snapshots), so info and warn
+// both give its warnings.
+func etcdLogLevel(l *slog.Logger) string {
+	ctx := context.Background()
+	switch {
+	case l.Enabled(ctx, slog.LevelDebug):
+		return "debug"
+	case !l.Enabled(ctx, slog.LevelWarn):
+		return "error"
+	}
+	return "warn"
 }
 
 // clientEndpoint is the address clients reach the embedded member at: its

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"log/slog"
 	"slices"
 	"strings"
 	"sync"
@@ -72,7 +71,7 @@ func Hosts(db *DB, cs *ContainerStore, check func(h host.Host, used, delta host.
 }
 
 func (s *HostStore) run(ctx context.Context) {
-	log := slog.Default().With("component", "store", "index", "hosts")
+	log := s.db.log.With("index", "hosts")
 	for attempt := 0; ctx.Err() == nil; attempt++ {
 		hs, rev, err := List[host.Host](ctx, s.db, hostsPrefix)
 		var us []Item[host.Usage]

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"log/slog"
 
 	clientv3 "go.etcd.io/etcd/client/v3"
 
@@ -75,7 +74,7 @@ func listAt[T any](ctx context.Context, db *DB, prefix string, rev int64) ([]Ite
 		for _, kv := range resp.Kvs {
 			it, err := decode[T](db, kv.Key, kv.Value, kv.ModRevision, kv.CreateRevision)
 			if err != nil {
-				slog.Default().Error("skip undecodable record", "key", string(kv.Key), "error", err)
+				db.log.Error("skip undecodable record", "key", string(kv.Key), "error", err)
 				continue
 			}
 			items = append(items, it)

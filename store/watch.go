@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"errors"
-	"log/slog"
 
 	clientv3 "go.etcd.io/etcd/client/v3"
 
@@ -88,7 +87,7 @@ func Watch[T any](ctx context.Context, db *DB, prefix string, from int64) <-chan
 				}
 				if kv == nil || err != nil {
 					if err != nil {
-						slog.Default().Error("undecodable change", "key", string(ev.Kv.Key), "error", err)
+						db.log.Error("undecodable change", "key", string(ev.Kv.Key), "error", err)
 					}
 					if !e.Deleted {
 						continue
