@@ -98,6 +98,7 @@ func (s *Server) createContainer(c *call) (any, error) {
 	now := time.Now().UTC()
 	ct.Schema = container.SchemaVersion
 	ct.UUID = uuid.NewString()
+	c.forContainer(ct.UUID)
 	ct.ProjectID = p.ProjectID
 	ct.UserID = p.UserID
 	generated := ct.Name == ""
@@ -147,12 +148,12 @@ func (s *Server) createContainer(c *call) (any, error) {
 				ct = got
 			}
 		case <-t.C:
-			c.log.Info("container not placed yet", "container", ct.UUID)
+			c.log.Info("container not placed yet")
 		case <-c.ctx.Done():
 		}
 		t.Stop()
 	}
-	c.log.Info("container created", "container", ct.UUID, "host", ct.Host, "run", run)
+	c.log.Info("container created", "host", ct.Host, "run", run)
 	c.w.Header().Set("Location", s.baseURL(c.r)+"/v1/containers/"+ct.UUID)
 	c.status = 202
 	return containerView(ct, c.version, s.hiddenFields(c), s.baseURL(c.r), now), nil
@@ -442,7 +443,7 @@ func (s *Server) deleteContainer(c *call) (any, error) {
 		return nil, s.Containers.Delete(c.ctx, ct.UUID)
 	}
 	if err := s.Actions.StartAction(c.ctx, s.newAction(c, ct, container.ActDelete)); err != nil {
-		c.log.Error("record action", "container", ct.UUID, "error", err)
+		c.log.Error("record action", "error", err)
 	}
 	_, err = s.Containers.Update(c.ctx, ct.UUID, func(x *container.Container) error {
 		if err := container.CheckState(x, check); err != nil {
@@ -476,6 +477,7 @@ func (s *Server) findContainer(c *call, rule, allProjects string) (*container.Co
 	if err := s.authorizeContainer(c, rule, ct); err != nil {
 		return nil, err
 	}
+	c.forContainer(ct.UUID)
 	return ct, nil
 }
 

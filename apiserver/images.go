@@ -13,6 +13,7 @@ import (
 	"github.com/zun-go/zun/driver"
 	"github.com/zun-go/zun/errdefs"
 	"github.com/zun-go/zun/images"
+	"github.com/zun-go/zun/internal/logctx"
 )
 
 // The images API (Zun's /v1/images, admin-only by default): pull an image
@@ -174,6 +175,7 @@ func (s *Server) pullImage(c *call) (any, error) {
 func (s *Server) pullOnHost(ctx context.Context, st images.Store, im images.Image) {
 	ctx, cancel := context.WithTimeout(ctx, pullTimeout)
 	defer cancel()
+	log := logctx.Or(ctx, s.log) // the request's, which outlives it
 	policy := driver.PullPolicy(im.ImagePullPolicy)
 	if policy == "" {
 		policy = driver.PullAlways
@@ -194,7 +196,7 @@ func (s *Server) pullOnHost(ctx context.Context, st images.Store, im images.Imag
 				x.Done, x.Total = p.Done, p.Total
 				return nil
 			}); err != nil && !errors.Is(err, errPullOver) && !errdefs.IsNotFound(err) {
-				s.log.Warn("record a pull's progress", "image", im.UUID, "error", err)
+				log.Warn("record a pull's progress", "image", im.UUID, "error", err)
 			}
 		})
 	}
@@ -208,10 +210,10 @@ func (s *Server) pullOnHost(ctx context.Context, st images.Store, im images.Imag
 		return nil
 	})
 	if uerr != nil {
-		s.log.Warn("record an image pull", "image", im.UUID, "error", uerr)
+		log.Warn("record an image pull", "image", im.UUID, "error", uerr)
 	}
 	if err != nil {
-		s.log.Warn("image pull failed", "image", im.UUID, "ref", im.Ref(), "host", im.Host, "error", err)
+		log.Warn("image pull failed", "image", im.UUID, "ref", im.Ref(), "host", im.Host, "error", err)
 	}
 }
 

@@ -102,7 +102,7 @@ func (s *Server) request(c *call, action string, op container.Op, status contain
 		s.failAction(c, ct.UUID, container.EventName(action), err)
 		return nil, err
 	}
-	c.log.Info("container action requested", "container", ct.UUID, "action", action)
+	c.log.Info("container action requested", "action", action)
 	c.status = 202
 	return nil, nil
 }
@@ -122,11 +122,12 @@ func (s *Server) newAction(c *call, ct *container.Container, action string) *con
 // failAction records an event of the request that no host carries out
 // (cause nil: it succeeded), such as a failure before any host saw it.
 func (s *Server) failAction(c *call, uuid, event string, cause error) {
+	c.forContainer(uuid)
 	if err := s.Actions.StartEvent(c.ctx, uuid, c.requestID, event); err != nil {
-		c.log.Error("record event", "container", uuid, "error", err)
+		c.log.Error("record event", "error", err)
 		return
 	}
 	if err := s.Actions.FinishEvent(c.ctx, uuid, c.requestID, event, cause); err != nil {
-		c.log.Error("record event", "container", uuid, "error", err)
+		c.log.Error("record event", "error", err)
 	}
 }

@@ -34,8 +34,9 @@ func (s *Server) recordAction(c *call, ct *container.Container, action string, e
 	if err != nil {
 		return
 	}
+	c.forContainer(ct.UUID)
 	if rerr := s.Actions.StartAction(c.ctx, s.newAction(c, ct, action)); rerr != nil {
-		c.log.Error("record action", "container", ct.UUID, "error", rerr)
+		c.log.Error("record action", "error", rerr)
 		return
 	}
 	s.failAction(c, ct.UUID, "api__"+action, err)
@@ -119,7 +120,7 @@ func (s *Server) networkAttach(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	c.log.Info("network attached", "container", ct.UUID, "network", req.Network, "port", req.Port)
+	c.log.Info("network attached", "network", req.Network, "port", req.Port)
 	return nil, nil
 }
 

@@ -129,7 +129,7 @@ func (s *Server) execContainer(c *call) (any, error) {
 	defer cancel()
 	res, err := h.Exec(ctx, ct.RuntimeID, cmd)
 	if err != nil && errors.Is(ctx.Err(), context.DeadlineExceeded) {
-		c.log.Info("exec timed out", "container", ct.UUID, "timeout", s.cfg.ExecTimeout, "error", err)
+		c.log.Info("exec timed out", "timeout", s.cfg.ExecTimeout, "error", err)
 		return nil, errdefs.Conflictf("Timeout on executing command: %s (after %s).", strings.Join(cmd, " "), s.cfg.ExecTimeout)
 	}
 	if err != nil {
@@ -220,7 +220,7 @@ func (s *Server) commitContainer(c *call) (any, error) {
 		}
 	}
 	if err := s.Actions.StartAction(c.ctx, s.newAction(c, ct, container.ActCommit)); err != nil {
-		c.log.Error("record action", "container", ct.UUID, "error", err)
+		c.log.Error("record action", "error", err)
 	}
 	event := container.EventName(container.ActCommit)
 	_ = s.Actions.StartEvent(c.ctx, ct.UUID, c.requestID, event)
@@ -248,11 +248,11 @@ func (s *Server) commitContainer(c *call) (any, error) {
 		err := s.uploadCommitted(ctx, h, repo, tag, im.ID)
 		_ = s.Actions.FinishEvent(ctx, ct.UUID, c.requestID, event, err)
 		if err != nil {
-			c.log.Warn("commit failed", "container", ct.UUID, "image", im.ID, "error", err)
+			c.log.Warn("commit failed", "image", im.ID, "error", err)
 			s.dropCommitImage(ctx, c, im.ID)
 			return
 		}
-		c.log.Info("container committed", "container", ct.UUID, "image", im.ID, "duration_ms", time.Since(start).Milliseconds())
+		c.log.Info("container committed", "image", im.ID, "duration_ms", time.Since(start).Milliseconds())
 	}()
 	return map[string]any{"uuid": im.ID}, nil
 }

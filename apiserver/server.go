@@ -20,6 +20,7 @@ import (
 	"github.com/zun-go/zun/glance"
 	"github.com/zun-go/zun/host"
 	"github.com/zun-go/zun/images"
+	"github.com/zun-go/zun/internal/logctx"
 	"github.com/zun-go/zun/policy"
 	"github.com/zun-go/zun/quota"
 	"github.com/zun-go/zun/registry"
@@ -161,7 +162,7 @@ func New(cfg Config, deps Deps) *Server {
 		s.policy = defaults
 	}
 	if s.log == nil {
-		s.log = slog.Default()
+		s.log = logctx.Discard()
 	}
 	s.routes()
 	return s

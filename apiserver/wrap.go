@@ -14,7 +14,9 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/zun-go/zun/api"
+	"github.com/zun-go/zun/auth"
 	"github.com/zun-go/zun/errdefs"
+	"github.com/zun-go/zun/internal/logctx"
 )
 
 // RequestIDHeader is set on every response.
@@ -27,7 +29,11 @@ type call struct {
 	ctx       context.Context
 	version   api.Version
 	requestID string
-	log       *slog.Logger
+	// log is the request's logger, also carried by ctx (logctx): request_id,
+	// project_id and user_id once authenticated, container_id once the
+	// handler has its container (forContainer).
+	log         *slog.Logger
+	containerID string
 	// status of a successful response; 200 unless the handler sets it.
 	status int
 }
@@ -38,8 +44,6 @@ type handler func(c *call) (any, error)
 
 // streamed is returned by handlers that wrote the response themselves.
 var streamed = &struct{}{}
-
-type logKey struct{}
 
 // routeFlags say how wrap treats a route.
 type routeFlags int
@@ -59,7 +63,7 @@ func (s *Server) wrap(flags routeFlags, h handler) http.HandlerFunc {
 		c.requestID = "req-" + uuid.NewString()
 		w.Header().Set(RequestIDHeader, c.requestID)
 		c.log = s.log.With("request_id", c.requestID)
-		c.ctx = context.WithValue(r.Context(), logKey{}, c.log)
+		c.ctx = logctx.WithLogger(r.Context(), c.log)
 		r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes)
 
 		var body any
@@ -76,6 +80,9 @@ func (s *Server) wrap(flags routeFlags, h handler) http.HandlerFunc {
 				var err error
 				if ctx, err = s.authenticate(c.ctx, r); err != nil {
 					return err
+				}
+				if p, ok := auth.FromContext(ctx); ok {
+					ctx, c.log = logctx.With(ctx, "project_id", p.ProjectID, "user_id", p.UserID)
 				}
 			}
 			c.ctx = ctx
@@ -169,6 +176,16 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
 	_ = enc.Encode(v)
+}
+
+// forContainer adds the container's id to the call's logger, in c.log and
+// in c.ctx for the code the handler calls.
+func (c *call) forContainer(id string) {
+	if c.containerID == id {
+		return
+	}
+	c.containerID = id
+	c.ctx, c.log = logctx.With(c.ctx, "container_id", id)
 }
 
 // readBody reads the whole (size-limited) request body.
