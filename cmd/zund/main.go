@@ -35,6 +35,7 @@ import (
 	"github.com/zun-go/zun/identity/keystone"
 	"github.com/zun-go/zun/internal/demoimage"
 	"github.com/zun-go/zun/internal/httpserve"
+	"github.com/zun-go/zun/internal/logctx"
 	"github.com/zun-go/zun/netplane"
 	"github.com/zun-go/zun/network"
 	"github.com/zun-go/zun/placement"
@@ -101,6 +102,7 @@ func main() {
 	fs.StringVar(&cfg.TLS.Key, "tls-key", "", "PEM private key of --tls-cert")
 	fs.StringVar(&cfg.TLS.CA, "tls-ca", "", "PEM CA certificates its peers' certificates must be signed by: the control plane's for an agent, agents' for the control plane (which then refuses agents without one)")
 	logLevel := fs.String("log-level", "info", "debug, info, warn or error")
+	logFormat := fs.String("log-format", "text", `"text" (key=value) or "json" (one object a line) logs on standard error`)
 	if err := fs.Parse(os.Args[1:]); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			os.Exit(0)
@@ -115,7 +117,13 @@ func main() {
 		fmt.Fprintf(os.Stderr, "zund: --log-level: %v\n", err)
 		os.Exit(2)
 	}
-	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+	log, err := newLogger(os.Stderr, *logFormat, level)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "zund: --log-format: %v\n", err)
+		os.Exit(2)
+	}
+	// Libraries that log through the process default reach the same place.
+	slog.SetDefault(log)
 	if cfg.Keystone.Password == "" {
 		cfg.Keystone.Password = os.Getenv("ZUN_KEYSTONE_PASSWORD")
 	}
@@ -125,6 +133,7 @@ func main() {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	ctx = logctx.WithLogger(ctx, log) // for what is not given a logger of its own (the store)
 	runner := run
 	if cfg.Agent {
 		runner = runAgent
