@@ -31,7 +31,7 @@ const scopeKindsText = "system, project, domain, OS-TRUST:trust or unscoped"
 
 // errMethodNotSupported is Keystone's AuthMethodNotSupported: a 401 whose
 // body lists the methods offered.
-var errMethodNotSupported = fmt.Errorf("Attempted to authenticate with an unsupported method.: %w", errdefs.ErrUnauthorized)
+var errMethodNotSupported = errdefs.Unauthorizedf("Attempted to authenticate with an unsupported method.")
 
 // expecting is Keystone's ValidationError (400).
 func expecting(attribute, target string) error {

@@ -62,6 +62,9 @@ func (sc Scope) check() error {
 // ErrThrottled is a login refused because of earlier failures.
 type ErrThrottled struct{ Wait time.Duration }
 
+// Is makes an ErrThrottled an errdefs.ErrThrottled (429).
+func (e *ErrThrottled) Is(target error) bool { return target == errdefs.ErrThrottled }
+
 func (e *ErrThrottled) Error() string {
 	return fmt.Sprintf("Too many failed authentication attempts; retry in %d seconds.", int(e.Wait.Seconds()+0.999))
 }

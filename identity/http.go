@@ -123,7 +123,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		r.URL.Path = "/"
 	}
 	if _, pattern := h.mux.Handler(r); pattern == "" {
-		writeError(w, http.StatusNotFound, "The resource could not be found.")
+		h.fail(w, r, errdefs.NotFoundf("The resource could not be found."))
 		return
 	}
 	h.mux.ServeHTTP(w, r)
@@ -161,51 +161,37 @@ func (h *Handler) wrap(a access, f hfunc) http.Handler {
 	})
 }
 
+// fail answers err as Keystone's error body, with the status errdefs gives
+// its kind. Only the message and headers are Keystone's own.
 func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
+	status := errdefs.HTTPStatus(err)
+	msg := err.Error()
 	var throttled *ErrThrottled
 	var mbe *http.MaxBytesError
-	status := http.StatusInternalServerError
-	msg := err.Error()
 	switch {
 	case errors.As(err, &throttled):
-		status = http.StatusTooManyRequests
 		w.Header().Set("Retry-After", strconv.Itoa(int(throttled.Wait.Seconds()+0.999)))
 	case errors.As(err, &mbe):
-		status = http.StatusRequestEntityTooLarge
 		msg = "Request is too large."
 	case errors.Is(err, errMethodNotSupported):
 		// Keystone's AuthMethodNotSupported names the methods offered.
 		w.Header().Set("WWW-Authenticate", `Keystone uri="`+h.base(r)+`"`)
 		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(http.StatusUnauthorized)
+		w.WriteHeader(status)
 		_ = json.NewEncoder(w).Encode(map[string]any{"error": map[string]any{
-			"code": http.StatusUnauthorized, "title": http.StatusText(http.StatusUnauthorized),
-			"message":  "Attempted to authenticate with an unsupported method.",
+			"code": status, "title": http.StatusText(status),
+			"message":  msg,
 			"identity": map[string]any{"methods": offeredMethods},
 		}})
 		return
-	case errors.Is(err, errdefs.ErrInvalid):
-		status = http.StatusBadRequest
-	case errors.Is(err, errdefs.ErrUnauthorized):
-		status = http.StatusUnauthorized
+	case errdefs.IsUnauthorized(err):
+		// Keystone never says which part of a login was wrong.
 		msg = "The request you have made requires authentication."
-	case errors.Is(err, errdefs.ErrForbidden):
-		status = http.StatusForbidden
-	case errors.Is(err, errdefs.ErrNotFound):
-		status = http.StatusNotFound
-	case errors.Is(err, errdefs.ErrConflict):
-		status = http.StatusConflict
-	case errors.Is(err, errdefs.ErrNotSupported):
-		status = http.StatusNotImplemented
-	case errors.Is(err, errdefs.ErrUnavailable):
-		status = http.StatusServiceUnavailable
+		w.Header().Set("WWW-Authenticate", `Keystone uri="`+h.base(r)+`"`)
 	}
-	if status == http.StatusInternalServerError {
+	if errdefs.KindOf(err) == nil {
 		h.s.log.Error("identity request failed", "method", r.Method, "path", r.URL.Path, "error", err)
 		msg = "An unexpected error prevented the server from fulfilling your request."
-	}
-	if status == http.StatusUnauthorized {
-		w.Header().Set("WWW-Authenticate", `Keystone uri="`+h.base(r)+`"`)
 	}
 	writeError(w, status, msg)
 }
@@ -305,7 +291,7 @@ func (h *Handler) issueToken(r *http.Request, _ *Token) (int, any, error) {
 func (h *Handler) checkToken(r *http.Request, _ *Token) (int, any, error) {
 	t, err := h.s.ValidateToken(r.Context(), r.Header.Get("X-Subject-Token"))
 	if err != nil {
-		return 0, nil, fmt.Errorf("Could not find token: %w", errdefs.ErrNotFound)
+		return 0, nil, errdefs.NotFoundf("Could not find token.")
 	}
 	if _, nocatalog := r.URL.Query()["nocatalog"]; nocatalog {
 		return h.tokenResponse(r, t, http.StatusOK, true)

@@ -2,7 +2,6 @@ package identity
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/zun-go/zun/errdefs"
 	"github.com/zun-go/zun/store"
@@ -131,7 +130,7 @@ func (s *Service) RevocationEvents() []RevocationEvent {
 func (s *Service) Revoke(ctx context.Context, token string) error {
 	t, err := s.ValidateToken(ctx, token)
 	if err != nil {
-		return fmt.Errorf("Could not find token: %w", errdefs.ErrNotFound)
+		return errdefs.NotFoundf("Could not find token.")
 	}
 	r := Revocation{AuditID: t.AuditIDs[0], ExpiresAt: t.ExpiresAt}
 	return s.commit(ctx, s.db.Txn().Put(revokedPrefix+r.AuditID, r))

@@ -162,7 +162,7 @@ func (t *Token) Principal() auth.Principal {
 // unauthorized is every authentication failure's error: it never says
 // which part was wrong.
 func unauthorized() error {
-	return fmt.Errorf("The request you have made requires authentication.: %w", errdefs.ErrUnauthorized)
+	return errdefs.Unauthorizedf("The request you have made requires authentication.")
 }
 
 // Validate implements the container API's Authenticator: the token must
@@ -173,7 +173,7 @@ func (s *Service) Validate(ctx context.Context, token string) (auth.Principal, e
 		return auth.Principal{}, err
 	}
 	if t.Project == nil {
-		return auth.Principal{}, fmt.Errorf("the token is not scoped to a project: %w", errdefs.ErrUnauthorized)
+		return auth.Principal{}, errdefs.Unauthorizedf("The token is not scoped to a project.")
 	}
 	return t.Principal(), nil
 }

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -51,7 +50,7 @@ type tokenBody struct {
 func (b *tokenBody) principal() (auth.Principal, error) {
 	t := b.Token
 	if t.Project == nil || t.Project.ID == "" {
-		return auth.Principal{}, fmt.Errorf("token of user %q is not scoped to a project, and the container API needs a project-scoped token: %w", t.User.Name, errdefs.ErrUnauthorized)
+		return auth.Principal{}, errdefs.Unauthorizedf("token of user %q is not scoped to a project, and the container API needs a project-scoped token", t.User.Name)
 	}
 	p := auth.Principal{
 		UserID:      t.User.ID,
@@ -154,7 +153,7 @@ func (v *Validator) check(ctx context.Context, serviceToken, token string) (auth
 	switch resp.StatusCode {
 	case http.StatusOK:
 	case http.StatusNotFound:
-		return auth.Principal{}, time.Time{}, fmt.Errorf("token is not valid (unknown, expired or revoked): %w", errdefs.ErrUnauthorized)
+		return auth.Principal{}, time.Time{}, errdefs.Unauthorizedf("token is not valid (unknown, expired or revoked)")
 	case http.StatusUnauthorized:
 		return auth.Principal{}, time.Time{}, errServiceTokenRejected
 	case http.StatusForbidden:

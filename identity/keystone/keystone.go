@@ -21,7 +21,6 @@ package keystone
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net/http"
 	"slices"
 	"sync"
@@ -87,7 +86,7 @@ func New(cfg Config) (*Validator, error) {
 // errdefs.ErrUnavailable.
 func (v *Validator) Validate(ctx context.Context, token string) (auth.Principal, error) {
 	if token == "" {
-		return auth.Principal{}, fmt.Errorf("no token: %w", errdefs.ErrUnauthorized)
+		return auth.Principal{}, errdefs.Unauthorizedf("no token")
 	}
 	key := keyOf(token)
 	res, ok := v.cache.get(key, v.now())
