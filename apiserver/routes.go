@@ -12,7 +12,7 @@ type routeTable struct{ s *Server }
 
 func (t routeTable) HandleFunc(pattern string, h http.HandlerFunc) {
 	t.s.patterns = append(t.s.patterns, pattern)
-	t.s.mux.HandleFunc(pattern, h)
+	t.s.mux.HandleFunc(pattern, t.s.withParamCheck(pattern, h))
 }
 
 // Routes returns the patterns of the route table, such as
