@@ -139,7 +139,7 @@ func Check(lim Limits, used, delta Usage) error {
 	if len(overs) == 0 {
 		return nil
 	}
-	return fmt.Errorf("Quota exceeded for resources: %s: %w", strings.Join(overs, ", "), errdefs.ErrQuotaExceeded)
+	return errdefs.QuotaExceededf("Quota exceeded for resources: %s", strings.Join(overs, ", "))
 }
 
 func num(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }

@@ -39,7 +39,7 @@ func Get[T any](ctx context.Context, db *DB, key string) (Item[T], error) {
 		return Item[T]{}, unavailable(err)
 	}
 	if len(resp.Kvs) == 0 {
-		return Item[T]{}, fmt.Errorf("key %s: %w", key, errdefs.ErrNotFound)
+		return Item[T]{}, errdefs.NotFoundf("key %s not found", key)
 	}
 	return decode[T](db, resp.Kvs[0].Key, resp.Kvs[0].Value, resp.Kvs[0].ModRevision, resp.Kvs[0].CreateRevision)
 }
