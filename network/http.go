@@ -9,10 +9,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/google/uuid"
-
 	"github.com/zun-go/zun/auth"
 	"github.com/zun-go/zun/errdefs"
+	"github.com/zun-go/zun/internal/logctx"
 	"github.com/zun-go/zun/internal/weburl"
 )
 
@@ -49,7 +48,7 @@ type apiFunc func(r *http.Request, p auth.Principal) (any, int, error)
 // NewHandler returns the network API over store.
 func NewHandler(store Store, authn Authenticator, opts HandlerOptions) *Handler {
 	if opts.Logger == nil {
-		opts.Logger = slog.New(slog.DiscardHandler)
+		opts.Logger = logctx.Discard()
 	}
 	h := &Handler{store: store, authn: authn, opts: opts, mux: http.NewServeMux()}
 	routes := []struct {
@@ -123,6 +122,7 @@ var errMethod = errors.New("method not allowed")
 
 // ServeHTTP routes "/", "/v2.0" (version discovery) and the route table.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	r, _ = logctx.StartRequest(w, r, h.opts.Logger)
 	switch strings.Trim(r.URL.Path, "/") {
 	case "":
 		h.reply(w, r, h.versions(r), http.StatusOK, nil)
@@ -157,11 +157,12 @@ func (h *Handler) authed(fn apiFunc) http.HandlerFunc {
 			h.reply(w, r, nil, 0, err)
 			return
 		}
-		ctx := auth.WithPrincipal(r.Context(), p)
+		ctx := logctx.WithPrincipal(auth.WithPrincipal(r.Context(), p), p)
 		if p.IsAdmin() {
 			ctx = auth.WithAllProjects(ctx)
 		}
-		body, status, err := fn(r.WithContext(ctx), p)
+		r = r.WithContext(ctx)
+		body, status, err := fn(r, p)
 		h.reply(w, r, body, status, err)
 	}
 }
@@ -202,17 +203,15 @@ func (h *Handler) resources(r *http.Request) any {
 	return map[string]any{"resources": out}
 }
 
-// reply writes body as JSON, or err as Neutron's error document, with a
-// request id.
+// reply writes body as JSON, or err as Neutron's error document, and logs
+// the request with its logger (its id set by ServeHTTP).
 func (h *Handler) reply(w http.ResponseWriter, r *http.Request, body any, status int, err error) {
-	reqID := "req-" + uuid.NewString()
-	w.Header().Set("X-Openstack-Request-Id", reqID)
 	if err != nil {
 		var typ string
 		status, typ = faultOf(err)
 		body = map[string]any{"NeutronError": map[string]any{"type": typ, "message": err.Error(), "detail": ""}}
 	}
-	log := h.opts.Logger.With("request", reqID, "method", r.Method, "path", r.URL.Path, "status", status)
+	log := logctx.Or(r.Context(), h.opts.Logger).With("method", r.Method, "path", r.URL.Path, "status", status)
 	switch {
 	case status >= 500:
 		log.Error("network API", "error", err)
