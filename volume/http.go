@@ -17,6 +17,7 @@ import (
 
 	"github.com/zun-go/zun/auth"
 	"github.com/zun-go/zun/errdefs"
+	"github.com/zun-go/zun/internal/logctx"
 	"github.com/zun-go/zun/internal/weburl"
 )
 
@@ -48,7 +49,7 @@ type Handler struct {
 // NewHandler returns the volume API over store.
 func NewHandler(store Store, authn Authenticator, opts HandlerOptions) *Handler {
 	if opts.Logger == nil {
-		opts.Logger = slog.New(slog.DiscardHandler)
+		opts.Logger = logctx.Discard()
 	}
 	return &Handler{store: store, authn: authn, opts: opts}
 }
@@ -72,6 +73,7 @@ func (h *Handler) Routes() []string {
 
 // ServeHTTP routes /, /v3, and /v3[/{project_id}]/volumes[/detail|/{id}].
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	r, _ = logctx.StartRequest(w, r, h.opts.Logger)
 	path := strings.Trim(r.URL.Path, "/")
 	if path == "" || path == "v3" {
 		h.reply(w, r, h.versions(r), nil, http.StatusOK)
@@ -129,7 +131,7 @@ func (h *Handler) authenticate(r *http.Request) (context.Context, auth.Principal
 	if err != nil {
 		return nil, auth.Principal{}, err
 	}
-	return auth.WithPrincipal(r.Context(), p), p, nil
+	return logctx.WithPrincipal(auth.WithPrincipal(r.Context(), p), p), p, nil
 }
 
 // canWrite is Cinder's default policy for changes: a member (or admin)
@@ -311,7 +313,7 @@ func (h *Handler) create(r *http.Request, p auth.Principal) (any, error) {
 	if err := h.store.Create(r.Context(), v); err != nil {
 		return nil, err
 	}
-	h.opts.Logger.Info("volume created", "volume", v.ID, "size", v.Size, "project", v.ProjectID)
+	h.log(r).Info("volume created", "volume", v.ID, "size", v.Size)
 	return map[string]any{"volume": h.view(r, p, v)}, nil
 }
 
@@ -374,10 +376,10 @@ func (h *Handler) delete(r *http.Request, p auth.Principal, id string) error {
 	if err := h.store.Delete(h.scope(r, p), id); err != nil {
 		return err
 	}
-	h.opts.Logger.Info("volume deleted", "volume", id, "host", v.Host)
+	h.log(r).Info("volume deleted", "volume", id, "host", v.Host)
 	if v.Host != "" && h.opts.RemoveData != nil {
 		if err := h.opts.RemoveData(context.WithoutCancel(r.Context()), v); err != nil {
-			h.opts.Logger.Warn("remove a deleted volume's data; remove it by hand", "volume", id, "host", v.Host, "error", err)
+			h.log(r).Warn("remove a deleted volume's data; remove it by hand", "volume", id, "host", v.Host, "error", err)
 		}
 	}
 	return nil
@@ -423,6 +425,9 @@ func (h *Handler) view(r *http.Request, p auth.Principal, v *Volume) map[string]
 	return out
 }
 
+// log is the request's logger: its id, the caller's project and user.
+func (h *Handler) log(r *http.Request) *slog.Logger { return logctx.Or(r.Context(), h.opts.Logger) }
+
 // reply writes body, or err as a Cinder fault.
 func (h *Handler) reply(w http.ResponseWriter, r *http.Request, body any, err error, status int) {
 	w.Header().Set("Content-Type", "application/json")
@@ -430,7 +435,7 @@ func (h *Handler) reply(w http.ResponseWriter, r *http.Request, body any, err er
 	if err != nil {
 		code, name := faultOf(err)
 		if code >= 500 {
-			h.opts.Logger.Error("volume API", "method", r.Method, "path", r.URL.Path, "error", err)
+			h.log(r).Error("volume API", "method", r.Method, "path", r.URL.Path, "error", err)
 		}
 		w.WriteHeader(code)
 		_ = json.NewEncoder(w).Encode(map[string]any{name: map[string]any{"code": code, "message": err.Error()}})
