@@ -253,6 +253,9 @@ func (r *rig) startOn(drv driver.Driver) *rig {
 		cancel()
 		<-done
 	})
+	// The agent lists the runtime once it has loaded its records: from
+	// then on it sees every change.
+	eventually(r.t, "the agent's first sync", func() bool { return r.rt.count(0, "List")+r.rt.refusedCalls("List") > 0 })
 	return r
 }
 
@@ -321,6 +324,33 @@ func (r *rig) inspections(id string) int {
 		}
 	}
 	return n
+}
+
+// syncs waits until the agent has listed the runtime n more times: n
+// sync passes.
+func (r *rig) syncs(n int) {
+	r.t.Helper()
+	from := r.rt.count(0, "List")
+	eventually(r.t, fmt.Sprintf("%d more sync passes", n), func() bool {
+		return r.rt.count(0, "List") >= from+n
+	})
+}
+
+// waitStatus waits until container uuid's record shows status.
+func (r *rig) waitStatus(uuid string, status container.Status) {
+	r.t.Helper()
+	eventually(r.t, fmt.Sprintf("container %s %s", uuid, status), func() bool {
+		c := r.cp.Get(uuid)
+		return c != nil && c.Status == status
+	})
+}
+
+// must fails the test on err.
+func (r *rig) must(err error) {
+	r.t.Helper()
+	if err != nil {
+		r.t.Fatal(err)
+	}
 }
 
 // opReports returns the reports made for op seq of container uuid.
