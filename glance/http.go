@@ -16,6 +16,7 @@ import (
 
 	"github.com/zun-go/zun/auth"
 	"github.com/zun-go/zun/errdefs"
+	"github.com/zun-go/zun/internal/logctx"
 	"github.com/zun-go/zun/internal/weburl"
 )
 
@@ -46,7 +47,7 @@ type Handler struct {
 // NewHandler returns the image API over svc.
 func NewHandler(svc *Service, authn Authenticator, opts HandlerOptions) *Handler {
 	if opts.Logger == nil {
-		opts.Logger = slog.New(slog.DiscardHandler)
+		opts.Logger = logctx.Discard()
 	}
 	h := &Handler{svc: svc, authn: authn, opts: opts, mux: http.NewServeMux()}
 	handle := func(pattern string, fn func(w http.ResponseWriter, r *http.Request, p auth.Principal) (any, int, error)) {
@@ -76,6 +77,7 @@ const maxBody = 256 << 10
 var errBadMethod = errors.New("method not allowed")
 
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	r, _ = logctx.StartRequest(w, r, h.opts.Logger)
 	switch strings.Trim(r.URL.Path, "/") {
 	case "", "versions", "v2":
 		h.versions(w, r)
@@ -107,11 +109,12 @@ func (h *Handler) authed(fn func(w http.ResponseWriter, r *http.Request, p auth.
 			h.reply(w, r, nil, err, 0)
 			return
 		}
-		ctx := auth.WithPrincipal(r.Context(), p)
+		ctx := logctx.WithPrincipal(auth.WithPrincipal(r.Context(), p), p)
 		if p.IsAdmin() {
 			ctx = auth.WithAllProjects(ctx) // an admin sees and manages every image
 		}
-		body, status, err := fn(w, r.WithContext(ctx), p)
+		r = r.WithContext(ctx)
+		body, status, err := fn(w, r, p)
 		if status == 0 && err == nil {
 			return // fn wrote the answer
 		}
@@ -298,7 +301,7 @@ func (h *Handler) create(w http.ResponseWriter, r *http.Request, p auth.Principa
 	if err := h.svc.Create(r.Context(), im); err != nil {
 		return nil, 0, err
 	}
-	h.opts.Logger.Info("image created", "image", im.ID, "name", im.Name, "project", im.Owner)
+	h.log(r).Info("image created", "image", im.ID, "name", im.Name, "owner", im.Owner)
 	w.Header().Set("Location", h.base(r)+"/v2/images/"+im.ID)
 	return h.view(im), http.StatusCreated, nil
 }
@@ -385,7 +388,7 @@ func (h *Handler) delete(w http.ResponseWriter, r *http.Request, p auth.Principa
 	if err := h.svc.Delete(r.Context(), id); err != nil {
 		return nil, 0, err
 	}
-	h.opts.Logger.Info("image deleted", "image", id)
+	h.log(r).Info("image deleted", "image", id)
 	return nil, http.StatusNoContent, nil
 }
 
@@ -436,7 +439,7 @@ func (h *Handler) upload(w http.ResponseWriter, r *http.Request, p auth.Principa
 	if err != nil {
 		return nil, 0, err
 	}
-	h.opts.Logger.Info("image uploaded", "image", im.ID, "size", im.Size, "duration_ms", time.Since(start).Milliseconds())
+	h.log(r).Info("image uploaded", "image", im.ID, "size", im.Size, "duration_ms", time.Since(start).Milliseconds())
 	return nil, http.StatusNoContent, nil
 }
 
@@ -459,7 +462,7 @@ func (h *Handler) download(w http.ResponseWriter, r *http.Request, p auth.Princi
 	w.Header().Set("Content-MD5", im.Checksum)
 	w.WriteHeader(http.StatusOK)
 	if _, err := io.Copy(w, data); err != nil {
-		h.opts.Logger.Warn("image download cut short", "image", im.ID, "error", err)
+		h.log(r).Warn("image download cut short", "image", im.ID, "error", err)
 	}
 	return nil, 0, nil
 }
@@ -774,12 +777,15 @@ func (h *Handler) view(im *Image) map[string]any {
 	return out
 }
 
+// log is the request's logger: its id, the caller's project and user.
+func (h *Handler) log(r *http.Request) *slog.Logger { return logctx.Or(r.Context(), h.opts.Logger) }
+
 // reply writes body as JSON, or err as Glance's error document.
 func (h *Handler) reply(w http.ResponseWriter, r *http.Request, body any, err error, status int) {
 	if err != nil {
 		status = statusOf(err)
 		if status >= 500 {
-			h.opts.Logger.Error("image API", "method", r.Method, "path", r.URL.Path, "error", err)
+			h.log(r).Error("image API", "method", r.Method, "path", r.URL.Path, "error", err)
 		}
 		body = map[string]any{"code": status, "title": http.StatusText(status), "message": err.Error()}
 	}
