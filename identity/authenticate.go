@@ -10,6 +10,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/zun-go/zun/errdefs"
+	"github.com/zun-go/zun/internal/logctx"
 )
 
 // AuthRequest is a POST /v3/auth/tokens: who (password or an existing
@@ -197,7 +198,7 @@ func (s *Service) checkPassword(ctx context.Context, pc *PasswordCredentials, re
 	if !ok {
 		s.limiter.failed(now, userKey, s.cfg.MaxFailures)
 		s.limiter.failed(now, addrKey, 4*s.cfg.MaxFailures)
-		s.log.Warn("failed login", "user", pc.UserName+pc.UserID, "remote", remote)
+		logctx.Or(ctx, s.log).Warn("failed login", "user", pc.UserName+pc.UserID, "remote", remote)
 		return User{}, unauthorized()
 	}
 	s.limiter.succeeded(userKey)

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/zun-go/zun/errdefs"
+	"github.com/zun-go/zun/internal/logctx"
 )
 
 // HandlerOptions configure the HTTP API.
@@ -119,6 +120,7 @@ func (h *Handler) Routes() []string { return slices.Clone(h.patterns) }
 
 // ServeHTTP serves a request whose path has the prefix stripped.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	r, _ = logctx.StartRequest(w, r, h.s.log)
 	if r.URL.Path == "" {
 		r.URL.Path = "/"
 	}
@@ -190,7 +192,7 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 		w.Header().Set("WWW-Authenticate", `Keystone uri="`+h.base(r)+`"`)
 	}
 	if errdefs.KindOf(err) == nil {
-		h.s.log.Error("identity request failed", "method", r.Method, "path", r.URL.Path, "error", err)
+		logctx.Or(r.Context(), h.s.log).Error("identity request failed", "method", r.Method, "path", r.URL.Path, "error", err)
 		msg = "An unexpected error prevented the server from fulfilling your request."
 	}
 	writeError(w, status, msg)

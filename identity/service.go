@@ -16,6 +16,7 @@ import (
 
 	"github.com/zun-go/zun/auth"
 	"github.com/zun-go/zun/errdefs"
+	"github.com/zun-go/zun/internal/logctx"
 	"github.com/zun-go/zun/store"
 )
 
@@ -92,7 +93,7 @@ func Open(ctx context.Context, db *store.DB, cfg Config, log *slog.Logger) (*Ser
 		return nil, err
 	}
 	if log == nil {
-		log = slog.Default()
+		log = logctx.FromContext(ctx)
 	}
 	rctx, stop := context.WithCancel(context.WithoutCancel(ctx))
 	s := &Service{
