@@ -89,8 +89,6 @@ func readJSON(r *http.Request, v any) error {
 	return nil
 }
 
-var errInvalid = errdefs.ErrInvalid
-
 // unreachable wraps a transport failure: the other side could not be
 // reached or went away.
 func unreachable(err error) error { return errdefs.Unavailablef("agent API: %w", err) }

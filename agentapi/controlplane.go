@@ -17,6 +17,7 @@ import (
 	"github.com/zun-go/zun/compute"
 	"github.com/zun-go/zun/container"
 	"github.com/zun-go/zun/driver"
+	"github.com/zun-go/zun/errdefs"
 )
 
 // ControlPlanePrefix is where NewControlPlaneHandler expects to be mounted.
@@ -178,7 +179,7 @@ func NewControlPlaneHandler(cp compute.ControlPlane, token string) http.Handler 
 			return
 		}
 		if info.Name != r.PathValue("host") {
-			writeError(w, fmt.Errorf("heartbeat of %q sent for host %q: %w", info.Name, r.PathValue("host"), errInvalid))
+			writeError(w, errdefs.Invalidf("heartbeat of %q sent for host %q", info.Name, r.PathValue("host")))
 			return
 		}
 		reply(w, cp.Heartbeat(r.Context(), info))

@@ -521,7 +521,7 @@ func queryBool(c *call, name string, def bool) (bool, error) {
 }
 
 func notInVersion(c *call) error {
-	return fmt.Errorf("The requested API is not supported for this version %s: %w", c.version, errdefs.ErrNotAcceptable)
+	return errdefs.NotAcceptablef("The requested API is not supported for this version %s.", c.version)
 }
 
 var greek = []string{"alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta",

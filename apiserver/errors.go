@@ -1,13 +1,6 @@
 package apiserver
 
-import (
-	"net/http"
-
-	"github.com/zun-go/zun/errdefs"
-)
-
-// statusOf maps an error to its HTTP status, by its kind.
-func statusOf(err error) int { return errdefs.HTTPStatus(err) }
+import "net/http"
 
 // codeOf is the "code" of Zun's error body for a status.
 func codeOf(status int) string {

@@ -17,6 +17,7 @@ import (
 	"github.com/zun-go/zun/apiserver/schema"
 	"github.com/zun-go/zun/auth"
 	"github.com/zun-go/zun/container"
+	"github.com/zun-go/zun/errdefs"
 	"github.com/zun-go/zun/glance"
 	"github.com/zun-go/zun/host"
 	"github.com/zun-go/zun/images"
@@ -252,7 +253,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func notFoundRoute(r *http.Request) error {
-	return fmt.Errorf("the resource could not be found: %s %s: %w", r.Method, r.URL.Path, errNotFound)
+	return errdefs.NotFoundf("the resource could not be found: %s %s", r.Method, r.URL.Path)
 }
 
 // authenticate puts the caller's principal into ctx.
@@ -262,7 +263,7 @@ func (s *Server) authenticate(ctx context.Context, r *http.Request) (context.Con
 	}
 	token := r.Header.Get("X-Auth-Token")
 	if token == "" || s.Auth == nil {
-		return nil, fmt.Errorf("The request you have made requires authentication.: %w", errUnauthorized)
+		return nil, errdefs.Unauthorizedf("The request you have made requires authentication.")
 	}
 	p, err := s.Auth.Validate(ctx, token)
 	if err != nil {

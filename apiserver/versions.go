@@ -1,14 +1,6 @@
 package apiserver
 
-import (
-	"github.com/zun-go/zun/api"
-	"github.com/zun-go/zun/errdefs"
-)
-
-var (
-	errNotFound     = errdefs.ErrNotFound
-	errUnauthorized = errdefs.ErrUnauthorized
-)
+import "github.com/zun-go/zun/api"
 
 func (s *Server) apiVersion(base string) api.APIVersion {
 	return api.APIVersion{

@@ -111,12 +111,12 @@ func negotiate(w http.ResponseWriter, r *http.Request) (api.Version, error) {
 	if raw := r.Header.Get(api.VersionHeader); raw != "" {
 		fields := strings.Fields(raw)
 		if len(fields) != 2 || fields[0] != api.ServiceType {
-			return v, fmt.Errorf("invalid service type for %s header %q: want \"%s X.Y\": %w",
-				api.VersionHeader, raw, api.ServiceType, errdefs.ErrNotAcceptable)
+			return v, errdefs.NotAcceptablef("invalid service type for %s header %q: want \"%s X.Y\"",
+				api.VersionHeader, raw, api.ServiceType)
 		}
 		parsed, err := api.ParseVersion(fields[1])
 		if err != nil {
-			return v, fmt.Errorf("%v: %w", err, errdefs.ErrNotAcceptable)
+			return v, errdefs.NotAcceptablef("%v", err)
 		}
 		v = parsed
 	}
@@ -141,11 +141,11 @@ func (e *versionError) Is(target error) bool { return target == errdefs.ErrNotAc
 func (s *Server) writeError(c *call, err error) int {
 	var mbe *http.MaxBytesError
 	if errors.As(err, &mbe) {
-		err = fmt.Errorf("request body is larger than %d bytes: %w", mbe.Limit, errdefs.ErrTooLarge)
+		err = errdefs.TooLargef("request body is larger than %d bytes", mbe.Limit)
 	}
-	status := statusOf(err)
+	status := errdefs.HTTPStatus(err)
 	msg := err.Error()
-	if status >= 500 && status != http.StatusNotImplemented && status != http.StatusServiceUnavailable {
+	if errdefs.KindOf(err) == nil {
 		c.log.Error("request failed", "error", err)
 		msg = "Your request could not be handled because of a problem in the server. Error Correlation id is: " + c.requestID
 	}
@@ -205,7 +205,7 @@ func (c *call) readBody() ([]byte, error) {
 func (c *call) requireJSON() error {
 	ct := c.r.Header.Get("Content-Type")
 	if ct == "" || !strings.HasPrefix(strings.ToLower(strings.TrimSpace(ct)), "application/json") {
-		return fmt.Errorf("the server could not comply with the request since it is either malformed or otherwise incorrect: Content-Type must be application/json, not %q: %w", ct, errdefs.ErrUnsupported)
+		return errdefs.UnsupportedMediaf("the server could not comply with the request since it is either malformed or otherwise incorrect: Content-Type must be application/json, not %q", ct)
 	}
 	return nil
 }
