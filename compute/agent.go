@@ -26,6 +26,7 @@ import (
 	"github.com/zun-go/zun/auth"
 	"github.com/zun-go/zun/container"
 	"github.com/zun-go/zun/driver"
+	"github.com/zun-go/zun/internal/logctx"
 	"github.com/zun-go/zun/netplane"
 )
 
@@ -108,7 +109,7 @@ func New(cfg Config, drv driver.Driver, cp ControlPlane, log *slog.Logger) *Agen
 		cfg.NetworkInterval = 2 * time.Second
 	}
 	if log == nil {
-		log = slog.Default()
+		log = logctx.Discard()
 	}
 	return &Agent{
 		cfg:     cfg,
@@ -279,7 +280,7 @@ func (a *Agent) sync(ctx context.Context) {
 	}
 	a.mu.Unlock()
 	for _, st := range orphans {
-		a.log.Info("removing orphan runtime container", "runtime_id", st.ID, "container", st.Labels[driver.LabelUUID])
+		a.log.Info("removing orphan runtime container", "runtime_id", st.ID, "container_id", st.Labels[driver.LabelUUID])
 		if err := a.drv.Remove(ctx, st.ID, true); err != nil {
 			a.log.Warn("remove orphan", "runtime_id", st.ID, "error", err)
 		}

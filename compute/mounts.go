@@ -190,12 +190,12 @@ func (a *Agent) dropMounts(rec *container.Container) {
 		return
 	}
 	if err := os.RemoveAll(filepath.Join(a.cfg.StateDir, "files", rec.UUID)); err != nil {
-		a.log.Warn("remove injected files", "container", rec.UUID, "error", err)
+		a.log.Warn("remove injected files", "container_id", rec.UUID, "error", err)
 	}
 	for _, m := range rec.Mounts {
 		if m.Type == container.MountVolume && m.AutoRemove && validVolumeID(m.VolumeID) {
 			if err := a.removeVolumeData(m.VolumeID); err != nil {
-				a.log.Warn("remove the data of the container's own volume", "container", rec.UUID, "volume", m.VolumeID, "error", err)
+				a.log.Warn("remove the data of the container's own volume", "container_id", rec.UUID, "volume", m.VolumeID, "error", err)
 			}
 		}
 	}

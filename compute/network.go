@@ -90,7 +90,7 @@ func (a *Agent) applyNetwork(ctx context.Context) error {
 			continue
 		}
 		if err := a.plugLocked(ctx, rec); err != nil {
-			a.log.Warn("plug ports", "container", uuid, "error", err)
+			a.log.Warn("plug ports", "container_id", uuid, "error", err)
 		}
 	}
 	return nil
@@ -152,7 +152,7 @@ func (a *Agent) plugLocked(ctx context.Context, rec *container.Container) error 
 			if perr = a.cfg.Network.Plug(ctx, id, st.Pid, ifname); !errdefs.IsConflict(perr) {
 				used[ifname] = perr == nil
 				if perr == nil {
-					a.log.Info("port plugged", "container", rec.UUID, "port", id, "interface", ifname)
+					a.log.Info("port plugged", "container_id", rec.UUID, "port", id, "interface", ifname)
 				}
 				break
 			}

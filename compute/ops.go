@@ -28,7 +28,7 @@ var taskOf = map[string]container.TaskState{
 // the outcome reached the control plane; if not, the op is tried again.
 func (a *Agent) execute(ctx context.Context, rec *container.Container) bool {
 	op := rec.Op
-	log := a.log.With("container", rec.UUID, "action", op.Action, "request_id", op.RequestID)
+	log := a.log.With("container_id", rec.UUID, "action", op.Action, "request_id", op.RequestID)
 	event := container.EventName(op.Action)
 	if err := a.cp.StartEvent(ctx, a.cfg.Host, rec.UUID, op.RequestID, event); err != nil {
 		log.Warn("record event start", "error", err)
@@ -84,7 +84,7 @@ func (a *Agent) execute(ctx context.Context, rec *container.Container) bool {
 func (a *Agent) progress(ctx context.Context, rec *container.Container, task container.TaskState) {
 	r := Report{UUID: rec.UUID, Seq: rec.Op.Seq, Task: task, RuntimeID: rec.RuntimeID}
 	if err := a.cp.Report(ctx, a.cfg.Host, r); err != nil {
-		a.log.Warn("report progress", "container", rec.UUID, "error", err)
+		a.log.Warn("report progress", "container_id", rec.UUID, "error", err)
 	}
 }
 
@@ -188,7 +188,7 @@ func (a *Agent) create(ctx context.Context, rec *container.Container) error {
 	id := ""
 	if st, err := a.findRuntime(ctx, rec.UUID); err == nil {
 		id = st.ID
-		a.log.Info("adopting runtime container from an earlier attempt", "container", rec.UUID, "runtime_id", id)
+		a.log.Info("adopting runtime container from an earlier attempt", "container_id", rec.UUID, "runtime_id", id)
 	} else {
 		spec := specOf(rec, a.cfg.Host)
 		spec.Image = ref
@@ -206,7 +206,7 @@ func (a *Agent) create(ctx context.Context, rec *container.Container) error {
 	rec.RuntimeID = id
 	if err := a.cp.Report(ctx, a.cfg.Host, Report{UUID: rec.UUID, Seq: rec.Op.Seq, Status: container.Created,
 		RuntimeID: id, Task: startingTask(rec.Op.Run)}); err != nil {
-		a.log.Warn("report created", "container", rec.UUID, "error", err)
+		a.log.Warn("report created", "container_id", rec.UUID, "error", err)
 	}
 	if !rec.Op.Run {
 		return nil
@@ -304,13 +304,13 @@ func (a *Agent) observe(ctx context.Context, rec *container.Container) {
 		a.vanished(ctx, rec)
 		return
 	case err != nil:
-		a.log.Warn("inspect", "container", rec.UUID, "error", err)
+		a.log.Warn("inspect", "container_id", rec.UUID, "error", err)
 		return
 	}
 	if st.Status == driver.StatusRunning && hasPorts(rec) {
 		// Restarted by its policy: a new namespace to plug.
 		if err := a.plug(ctx, rec); err != nil {
-			a.log.Warn("plug ports", "container", rec.UUID, "error", err)
+			a.log.Warn("plug ports", "container_id", rec.UUID, "error", err)
 		}
 	}
 	r := observation(rec, st)
@@ -323,7 +323,7 @@ func (a *Agent) observe(ctx context.Context, rec *container.Container) {
 		return
 	}
 	if err := a.cp.Report(ctx, a.cfg.Host, r); err != nil {
-		a.log.Warn("report state", "container", rec.UUID, "error", err)
+		a.log.Warn("report state", "container_id", rec.UUID, "error", err)
 	}
 }
 
@@ -335,7 +335,7 @@ func (a *Agent) vanished(ctx context.Context, rec *container.Container) {
 	case rec.AutoRemove && rec.Status == container.Deleted:
 		// Shown as Deleted for one sync; now purge it, as Zun does.
 		if err := a.cp.Forget(ctx, a.cfg.Host, rec.UUID, 0); err != nil && !errdefs.IsNotFound(err) {
-			a.log.Warn("forget auto-removed container", "container", rec.UUID, "error", err)
+			a.log.Warn("forget auto-removed container", "container_id", rec.UUID, "error", err)
 		}
 	case rec.AutoRemove:
 		a.report(ctx, Report{UUID: rec.UUID, Status: container.Deleted, RuntimeID: rec.RuntimeID,
@@ -348,7 +348,7 @@ func (a *Agent) vanished(ctx context.Context, rec *container.Container) {
 
 func (a *Agent) report(ctx context.Context, r Report) {
 	if err := a.cp.Report(ctx, a.cfg.Host, r); err != nil {
-		a.log.Warn("report state", "container", r.UUID, "error", err)
+		a.log.Warn("report state", "container_id", r.UUID, "error", err)
 	}
 }
 

@@ -23,6 +23,7 @@ import (
 	"github.com/zun-go/zun/container"
 	"github.com/zun-go/zun/errdefs"
 	"github.com/zun-go/zun/host"
+	"github.com/zun-go/zun/internal/logctx"
 	"github.com/zun-go/zun/scheduler"
 )
 
@@ -84,7 +85,7 @@ func New(cfg Config, sched Scheduler, src Source, cs container.Store, actions co
 		cfg.ClaimAttempts = 10
 	}
 	if log == nil {
-		log = slog.New(slog.DiscardHandler)
+		log = logctx.Discard()
 	}
 	return &Service{cfg: cfg, sched: sched, src: src, containers: cs, actions: actions, log: log}
 }
