@@ -3,7 +3,6 @@ package glance
 import (
 	"cmp"
 	"encoding/json"
-	"errors"
 	"io"
 	"log/slog"
 	"maps"
@@ -73,9 +72,6 @@ func (h *Handler) Routes() []string { return slices.Clone(h.patterns) }
 // maxBody bounds JSON request bodies.
 const maxBody = 256 << 10
 
-// errBadMethod answers a method a path does not take.
-var errBadMethod = errors.New("method not allowed")
-
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	r, _ = logctx.StartRequest(w, r, h.opts.Logger)
 	switch strings.Trim(r.URL.Path, "/") {
@@ -90,7 +86,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			probe := r.Clone(r.Context())
 			probe.Method = m
 			if _, p := h.mux.Handler(probe); p != "" {
-				h.reply(w, r, nil, errBadMethod, 0)
+				h.reply(w, r, nil, errdefs.MethodNotAllowedf("The method %s is not allowed for this resource.", r.Method), 0)
 				return
 			}
 		}
@@ -783,7 +779,7 @@ func (h *Handler) log(r *http.Request) *slog.Logger { return logctx.Or(r.Context
 // reply writes body as JSON, or err as Glance's error document.
 func (h *Handler) reply(w http.ResponseWriter, r *http.Request, body any, err error, status int) {
 	if err != nil {
-		status = statusOf(err)
+		status = errdefs.HTTPStatus(err)
 		if status >= 500 {
 			h.log(r).Error("image API", "method", r.Method, "path", r.URL.Path, "error", err)
 		}
@@ -796,13 +792,4 @@ func (h *Handler) reply(w http.ResponseWriter, r *http.Request, body any, err er
 	w.Header().Set("Content-Type", "application/json; charset=UTF-8")
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(body)
-}
-
-// statusOf is err's HTTP status: its kind's, or 405 for a method a path
-// does not take.
-func statusOf(err error) int {
-	if errors.Is(err, errBadMethod) {
-		return http.StatusMethodNotAllowed
-	}
-	return errdefs.HTTPStatus(err)
 }
