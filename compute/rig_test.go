@@ -101,6 +101,19 @@ func (r *runtime) changes(mark int) []call {
 	return out
 }
 
+// callsOf returns the calls of method since mark.
+func (r *runtime) callsOf(mark int, method string) []call {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []call
+	for _, c := range r.calls[mark:] {
+		if c.Method == method {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
 // count is how many calls of method reached the runtime since mark.
 func (r *runtime) count(mark int, method string) int {
 	r.mu.Lock()

@@ -69,6 +69,20 @@ func (cp *ControlPlane) SetOp(uuid string, op container.Op) int64 {
 	return c.Op.Seq
 }
 
+// Delete removes container uuid's record, as the API does once a
+// container is gone or moved to another host, and sends the deletion to
+// the watches of its host.
+func (cp *ControlPlane) Delete(uuid string) {
+	cp.mu.Lock()
+	defer cp.mu.Unlock()
+	c, ok := cp.records[uuid]
+	if !ok {
+		return
+	}
+	delete(cp.records, uuid)
+	cp.send(container.Change{Container: c, Deleted: true})
+}
+
 // Replay sends c to the watches of its host as a change, without storing
 // it: a watch delivering an older version of a record.
 func (cp *ControlPlane) Replay(c *container.Container) {
