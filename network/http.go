@@ -117,9 +117,6 @@ func (h *Handler) Routes() []string { return slices.Clone(h.patterns) }
 // maxBody bounds request bodies.
 const maxBody = 64 << 10
 
-// errMethod answers a method a path does not take.
-var errMethod = errors.New("method not allowed")
-
 // ServeHTTP routes "/", "/v2.0" (version discovery) and the route table.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	r, _ = logctx.StartRequest(w, r, h.opts.Logger)
@@ -137,7 +134,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			probe := r.Clone(r.Context())
 			probe.Method = m
 			if _, p := h.mux.Handler(probe); p != "" {
-				h.reply(w, r, nil, 0, errMethod)
+				h.reply(w, r, nil, 0, errdefs.MethodNotAllowedf("The method %s is not allowed for this resource.", r.Method))
 				return
 			}
 		}
@@ -247,40 +244,35 @@ func typed(err error, kind error, typ string) error {
 	return err
 }
 
-// faultOf maps an error to its status and Neutron type: the one place
-// errors become statuses.
+// faultOf is err's status, as errdefs gives it for Neutron, and its
+// Neutron type: the one a handler named (typed), else its kind's.
 func faultOf(err error) (int, string) {
-	var te *typedError
-	named := errors.As(err, &te)
-	pick := func(status int, typ string) (int, string) {
-		if named {
-			return status, te.typ
-		}
+	status := errdefs.Neutron.HTTPStatus(err)
+	if te := (*typedError)(nil); errors.As(err, &te) {
+		return status, te.typ
+	}
+	if typ, ok := neutronTypes[errdefs.KindOf(err)]; ok {
 		return status, typ
 	}
-	switch {
-	case errors.Is(err, errMethod):
-		return http.StatusMethodNotAllowed, "HTTPMethodNotAllowed"
-	case errdefs.IsInvalid(err):
-		return pick(http.StatusBadRequest, "HTTPBadRequest")
-	case errdefs.IsUnauthorized(err):
-		return http.StatusUnauthorized, "HTTPUnauthorized"
-	case errdefs.IsForbidden(err):
-		return pick(http.StatusForbidden, "PolicyNotAuthorized")
-	case errdefs.IsNotFound(err):
-		return pick(http.StatusNotFound, "HTTPNotFound")
-	case errdefs.IsConflict(err):
-		return pick(http.StatusConflict, "Conflict")
-	case errors.Is(err, errdefs.ErrQuotaExceeded):
-		return pick(http.StatusConflict, "OverQuota") // Neutron's status for quotas
-	case errors.Is(err, errdefs.ErrNotSupported):
-		return http.StatusNotImplemented, "HTTPNotImplemented"
-	case errdefs.IsTooLarge(err):
-		return http.StatusRequestEntityTooLarge, "HTTPRequestEntityTooLarge"
-	case errdefs.IsUnavailable(err):
-		return http.StatusServiceUnavailable, "ServiceUnavailable"
-	}
-	return http.StatusInternalServerError, "HTTPInternalServerError"
+	return status, "HTTPInternalServerError"
+}
+
+// neutronTypes are the NeutronError types of the kinds, where a handler
+// names none.
+var neutronTypes = map[error]string{
+	errdefs.ErrInvalid:          "HTTPBadRequest",
+	errdefs.ErrUnauthorized:     "HTTPUnauthorized",
+	errdefs.ErrForbidden:        "PolicyNotAuthorized",
+	errdefs.ErrQuotaExceeded:    "OverQuota",
+	errdefs.ErrNotFound:         "HTTPNotFound",
+	errdefs.ErrMethodNotAllowed: "HTTPMethodNotAllowed",
+	errdefs.ErrNotAcceptable:    "HTTPNotAcceptable",
+	errdefs.ErrConflict:         "Conflict",
+	errdefs.ErrTooLarge:         "HTTPRequestEntityTooLarge",
+	errdefs.ErrUnsupported:      "HTTPUnsupportedMediaType",
+	errdefs.ErrThrottled:        "HTTPTooManyRequests",
+	errdefs.ErrNotSupported:     "HTTPNotImplemented",
+	errdefs.ErrUnavailable:      "ServiceUnavailable",
 }
 
 // neutronTime is the format of Neutron's timestamps.
