@@ -60,7 +60,8 @@ type Config struct {
 	StartTimeout time.Duration
 
 	// Logger receives the store's own log (its indexes and watches losing
-	// and regaining etcd, undecodable records). Its level also sets the
+	// and regaining etcd, undecodable records) and, with an external
+	// cluster, the etcd client's warnings. Its level also sets the
 	// embedded member's: debug gives etcd's debug log, error only its
 	// errors, anything else its warnings. Default: the logger carried by
 	// Open's context (logctx), else none.

@@ -65,6 +65,10 @@ func Open(ctx context.Context, cfg Config) (*DB, error) {
 		ccfg.Logger = e.GetLogger()
 		db.log.Info("embedded etcd ready", "data_dir", cfg.DataDir, "endpoint", db.endpoints[0], "etcd_log", cfg.LogFile)
 	}
+	if ccfg.Logger == nil {
+		// The client of an external cluster logs with the process.
+		ccfg.Logger = zapToSlog(db.log.With("etcd", "client"))
+	}
 	ccfg.Endpoints = db.endpoints
 	client, err := clientv3.New(ccfg)
 	if err == nil {
