@@ -227,3 +227,61 @@ func TestPauseNotSupported(t *testing.T) {
 
 // Interface guards
 var _ driver.Driver = noPause{}
+
+// TestWatchBroken: when the control plane's watch breaks (and Watch fails
+// for a while), the agent watches again and catches up from the new
+// snapshot: an op set meanwhile is carried out, the runtime container of
+// a record deleted meanwhile is removed.
+func TestWatchBroken(t *testing.T) {
+	t.Parallel()
+	r := newRig(t).start()
+	gone, kept := r.add(nil), r.add(nil)
+	r.do(gone, runOp)
+	r.do(kept, runOp)
+	goneID := r.runtimeID(gone)
+
+	r.cp.FailWatch(errdefs.Unavailablef("etcd: no leader"))
+	r.cp.BreakWatches()
+	r.cp.Delete(gone)
+	seq := r.cp.SetOp(kept, stopOp)
+	r.syncs(2)
+	if c := r.cp.Get(kept); c.Op == nil || c.Op.Seq != seq {
+		t.Fatalf("op carried out without a watch: %+v", c.Op)
+	}
+	watches := r.cp.Watches()
+	r.cp.FailWatch(nil)
+	r.waitStatus(kept, container.Stopped)
+	if r.cp.Watches() <= watches {
+		t.Errorf("no new watch")
+	}
+	eventually(t, "the deleted record's runtime container removed", func() bool {
+		_, err := r.rt.Driver.Inspect(t.Context(), goneID)
+		return errdefs.IsNotFound(err)
+	})
+}
+
+// TestEventsAlone: with no periodic sync, runtime events alone bring what
+// a container does to its record, also after the event stream broke (an
+// engine restart) and the agent subscribed again.
+func TestEventsAlone(t *testing.T) {
+	t.Parallel()
+	r := newRig(t)
+	r.cfg.SyncInterval = time.Hour
+	r.start()
+	uuid := r.add(nil)
+	r.do(uuid, runOp)
+	id := r.runtimeID(uuid)
+	r.must(r.rt.Exit(id, 2))
+	r.waitStatus(uuid, container.Stopped)
+
+	r.must(r.rt.Start(t.Context(), id))
+	r.waitStatus(uuid, container.Running)
+	subscribed := len(r.rt.callsOf(0, "Events"))
+	r.rt.BreakEvents(nil)
+	eventually(t, "subscribed again", func() bool { return len(r.rt.callsOf(0, "Events")) > subscribed })
+	r.must(r.rt.Exit(id, 3))
+	eventually(t, "the exit seen through the new stream", func() bool {
+		c := r.cp.Get(uuid)
+		return c.Status == container.Stopped && c.ExitCode != nil && *c.ExitCode == 3
+	})
+}

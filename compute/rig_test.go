@@ -93,7 +93,7 @@ func (r *runtime) changes(mark int) []call {
 	var out []call
 	for _, c := range r.calls[mark:] {
 		switch c.Method {
-		case "Inspect", "List", "PrepareImage":
+		case "Inspect", "List", "PrepareImage", "Events":
 		default:
 			out = append(out, c)
 		}
@@ -202,6 +202,14 @@ func (r *runtime) List(ctx context.Context) ([]driver.State, error) {
 		return nil, err
 	}
 	return r.Driver.List(ctx)
+}
+
+func (r *runtime) Events(ctx context.Context) (<-chan driver.Event, <-chan error) {
+	events, errs := r.Driver.Events(ctx) // subscribed once it returns
+	r.mu.Lock()
+	r.calls = append(r.calls, call{Method: "Events"})
+	r.mu.Unlock()
+	return events, errs
 }
 
 // pinger is the runtime with a Ping that fails while err is set.

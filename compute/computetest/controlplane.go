@@ -38,6 +38,8 @@ type ControlPlane struct {
 	events     []Event
 	forgotten  []string
 	heartbeats []compute.HostInfo
+	watches    int   // Watch calls that succeeded
+	watchErr   error // Watch fails with it while set
 }
 
 // New returns an empty control plane.
@@ -150,9 +152,14 @@ func (cp *ControlPlane) Heartbeats() []compute.HostInfo {
 
 // Watch implements compute.ControlPlane.
 func (cp *ControlPlane) Watch(ctx context.Context, host string) ([]*container.Container, <-chan container.Change, error) {
-	w := &watcher{host: host, wake: make(chan struct{}, 1)}
+	w := &watcher{host: host, wake: make(chan struct{}, 1), broken: make(chan struct{})}
 	out := make(chan container.Change)
 	cp.mu.Lock()
+	if err := cp.watchErr; err != nil {
+		cp.mu.Unlock()
+		return nil, nil, err
+	}
+	cp.watches++
 	var snapshot []*container.Container
 	for _, c := range cp.records {
 		if c.Host == host {
@@ -182,12 +189,39 @@ func (cp *ControlPlane) Watch(ctx context.Context, host string) ([]*container.Co
 			}
 			select {
 			case <-w.wake:
+			case <-w.broken:
+				return
 			case <-ctx.Done():
 				return
 			}
 		}
 	}()
 	return snapshot, out, nil
+}
+
+// BreakWatches closes every open watch, as a control plane that restarts
+// or loses its store would; the changes they had not delivered are lost.
+func (cp *ControlPlane) BreakWatches() {
+	cp.mu.Lock()
+	defer cp.mu.Unlock()
+	for w := range cp.watchers {
+		close(w.broken)
+		delete(cp.watchers, w)
+	}
+}
+
+// FailWatch makes Watch fail with err from now on; nil lets it succeed.
+func (cp *ControlPlane) FailWatch(err error) {
+	cp.mu.Lock()
+	defer cp.mu.Unlock()
+	cp.watchErr = err
+}
+
+// Watches is the number of Watch calls that succeeded.
+func (cp *ControlPlane) Watches() int {
+	cp.mu.Lock()
+	defer cp.mu.Unlock()
+	return cp.watches
 }
 
 // Report implements compute.ControlPlane: r is applied as the real
@@ -289,10 +323,11 @@ func (cp *ControlPlane) send(ch container.Change) {
 // for the agent to read the watch (the agent reports from its workers
 // while its watch loop kicks them).
 type watcher struct {
-	host  string
-	mu    sync.Mutex
-	queue []container.Change
-	wake  chan struct{} // capacity 1
+	host   string
+	mu     sync.Mutex
+	queue  []container.Change
+	wake   chan struct{} // capacity 1
+	broken chan struct{} // closed by BreakWatches
 }
 
 func (w *watcher) push(ch container.Change) {
