@@ -12,11 +12,9 @@ import (
 	"github.com/zun-go/zun/apiserver"
 	"github.com/zun-go/zun/apiserver/apitest"
 	"github.com/zun-go/zun/compute"
+	"github.com/zun-go/zun/controlplane"
 	"github.com/zun-go/zun/driver/fake"
-	"github.com/zun-go/zun/placement"
-	"github.com/zun-go/zun/quota"
 	"github.com/zun-go/zun/scheduler"
-	"github.com/zun-go/zun/store"
 	"github.com/zun-go/zun/store/dbtest"
 )
 
@@ -41,15 +39,10 @@ func newRemoteStack(t *testing.T) (*httptest.Server, *fake.Driver) {
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
 	db := dbtest.Open(t)
-	cs := store.Containers(db, store.ContainerOptions{NameScope: "project"})
-	quotas := store.Quotas(db, cs, quota.DefaultLimits())
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-
-	hosts := apiserver.NewHostService(cs, cs, cs)
-	records := store.Hosts(db, cs, scheduler.Default().ClaimCheck())
-	hosts.UseRegistry(records)
-	hosts.Dial = func(addr string) apiserver.HostAPI { return agentapi.NewHostClient(addr, token, nil) }
-	cp := httptest.NewServer(agentapi.NewControlPlaneHandler(hosts, token))
+	p := startPlane(t, controlplane.Config{Store: db, NameScope: "project", Scheduler: scheduler.Default(), Logger: log,
+		Dial: func(addr string) apiserver.HostAPI { return agentapi.NewHostClient(addr, token, nil) }})
+	cp := httptest.NewServer(agentapi.NewControlPlaneHandler(p.Agents, token))
 	t.Cleanup(cp.Close)
 
 	drv := fake.New(fake.Options{Images: []string{testImage}})
@@ -69,24 +62,9 @@ func newRemoteStack(t *testing.T) (*httptest.Server, *fake.Driver) {
 
 	cfg := apiserver.DefaultConfig()
 	cfg.NoAuth = true
-	sched := scheduler.New(hosts)
-	go placement.New(placement.Config{}, sched, hosts, cs, cs, log).Run(ctx)
-	ts := httptest.NewServer(apiserver.New(cfg, apiserver.Deps{
-		Containers: cs, Actions: cs, Scheduler: sched, Placements: hosts, Hosts: hosts, Quotas: quotas, Logger: log,
-		HostRecords: records, Liveness: hosts, Images: store.Images(db),
-	}))
+	ts := httptest.NewServer(apiserver.New(cfg, p.Deps()))
 	t.Cleanup(ts.Close)
 	// The host exists for the scheduler once it has heartbeaten.
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		states, _ := hosts.HostStates(ctx)
-		if len(states) == 1 && states[0].Up {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("the remote agent never heartbeat")
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	waitUp(t, p, 1)
 	return ts, drv
 }

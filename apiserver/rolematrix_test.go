@@ -18,16 +18,14 @@ import (
 
 	"github.com/zun-go/zun/apiserver"
 	"github.com/zun-go/zun/compute"
+	"github.com/zun-go/zun/controlplane"
 	"github.com/zun-go/zun/driver/fake"
 	"github.com/zun-go/zun/glance"
 	"github.com/zun-go/zun/identity"
 	"github.com/zun-go/zun/network"
-	"github.com/zun-go/zun/placement"
 	"github.com/zun-go/zun/policy"
-	"github.com/zun-go/zun/quota"
 	"github.com/zun-go/zun/registry"
 	"github.com/zun-go/zun/scheduler"
-	"github.com/zun-go/zun/store"
 	"github.com/zun-go/zun/store/dbtest"
 	"github.com/zun-go/zun/volume"
 )
@@ -436,17 +434,10 @@ func newMatrixStack(t *testing.T, profile policy.Profile) *matrixStack {
 	t.Cleanup(cancel)
 	db := dbtest.Open(t)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	cs := store.Containers(db, store.ContainerOptions{NameScope: "project"})
-	quotas := store.Quotas(db, cs, quota.DefaultLimits())
-	volumes := store.Volumes(db, cs)
 	sealer, err := registry.NewSealer(bytes.Repeat([]byte{7}, 32))
 	if err != nil {
 		t.Fatal(err)
 	}
-	registries := store.Registries(db, sealer)
-	images := &glance.Service{Store: store.Glance(db), Dir: t.TempDir()}
-	networks := store.Networks(db, cs)
-	records := store.Hosts(db, cs, scheduler.Default().ClaimCheck())
 
 	icfg := identity.DefaultConfig()
 	icfg.BcryptCost = 4
@@ -459,42 +450,20 @@ func newMatrixStack(t *testing.T, profile policy.Profile) *matrixStack {
 		t.Fatal(err)
 	}
 
-	hosts := apiserver.NewHostService(cs, cs, cs)
-	hosts.UseRegistry(records)
-	hosts.UseRegistries(registries)
-	hosts.UseImageStore(images)
-	hosts.UseNetworks(networks)
 	drv := fake.New(fake.Options{Images: []string{testImage}})
-	agent := compute.New(compute.Config{Host: "host-1", SyncInterval: 200 * time.Millisecond,
-		HeartbeatInterval: 100 * time.Millisecond}, drv, hosts, log)
-	hosts.Attach("host-1", agent)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		_ = agent.Run(ctx)
-	}()
-	sched := scheduler.New(hosts)
-	placed := make(chan struct{})
-	go func() {
-		defer close(placed)
-		placement.New(placement.Config{}, sched, hosts, cs, cs, log).Run(ctx)
-	}()
-	monitored := make(chan struct{})
-	go func() {
-		defer close(monitored)
-		hosts.Monitor(ctx, log)
-	}()
-	t.Cleanup(func() { cancel(); <-done; <-placed; <-monitored })
+	p := startPlane(t, controlplane.Config{Store: db, NameScope: "project", Scheduler: scheduler.Default(),
+		Sealer: sealer, ImageDir: t.TempDir(), Logger: log,
+		Agents: []controlplane.Agent{{Config: compute.Config{Host: "host-1", SyncInterval: 200 * time.Millisecond,
+			HeartbeatInterval: 100 * time.Millisecond}, Driver: drv}}})
+	volumes, images, networks := p.Volumes, p.ImageStore, p.Networks
 
 	rules, err := policy.NewProfile(profile, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	api := apiserver.New(apiserver.DefaultConfig(), apiserver.Deps{
-		Auth: ids, Containers: cs, Actions: cs, Scheduler: sched, Placements: hosts, Hosts: hosts,
-		Policy: rules, Quotas: quotas, HostRecords: records, Liveness: hosts, Volumes: volumes,
-		Registries: registries, Images: store.Images(db), ImageStore: images, Networks: networks, Logger: log,
-	})
+	deps := p.Deps()
+	deps.Auth, deps.Policy = ids, rules
+	api := apiserver.New(apiserver.DefaultConfig(), deps)
 	idh := identity.NewHandler(ids, identity.HandlerOptions{Prefix: "/identity"})
 	volh := volume.NewHandler(volumes, ids, volume.HandlerOptions{Prefix: "/volume", Logger: log})
 	imgh := glance.NewHandler(images, ids, glance.HandlerOptions{Prefix: "/image", Logger: log})
@@ -518,18 +487,6 @@ func newMatrixStack(t *testing.T, profile policy.Profile) *matrixStack {
 	slices.Sort(s.routes)
 	s.people(t, ctx)
 
-	// The compute host is up before anything is placed on it.
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		states, _ := hosts.HostStates(ctx)
-		if len(states) == 1 && states[0].Up {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("the compute host never came up")
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
 	return s
 }
 

@@ -2,7 +2,6 @@ package apiserver_test
 
 import (
 	"context"
-	"io"
 	"log/slog"
 	"net/http/httptest"
 	"testing"
@@ -11,12 +10,12 @@ import (
 	"github.com/zun-go/zun/apiserver"
 	"github.com/zun-go/zun/apiserver/apitest"
 	"github.com/zun-go/zun/compute"
+	"github.com/zun-go/zun/controlplane"
 	"github.com/zun-go/zun/driver"
 	"github.com/zun-go/zun/driver/fake"
-	"github.com/zun-go/zun/placement"
-	"github.com/zun-go/zun/quota"
 	"github.com/zun-go/zun/scheduler"
 	"github.com/zun-go/zun/store"
+	"github.com/zun-go/zun/store/dbtest"
 )
 
 const testImage = "zun/busybox:local"
@@ -85,44 +84,15 @@ func newStackDB(t *testing.T, cfg apiserver.Config, authn apiserver.Authenticato
 	return ts, drv, db
 }
 
-// newStackOn is newStack on the runtime drv.
+// newStackOn is newStack on the runtime drv: the control plane as zund
+// assembles it, with one in-process agent ("host-1").
 func newStackOn(t *testing.T, cfg apiserver.Config, authn apiserver.Authenticator, drv driver.Driver, opts ...func(*apiserver.Deps)) (*httptest.Server, *store.DB) {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(cancel)
-	db, err := store.Open(ctx, store.Config{DataDir: t.TempDir()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	cs := store.Containers(db, store.ContainerOptions{NameScope: "project"})
-	quotas := store.Quotas(db, cs, quota.DefaultLimits())
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	hosts := apiserver.NewHostService(cs, cs, cs)
-	agent := compute.New(compute.Config{Host: "host-1", SyncInterval: 200 * time.Millisecond}, drv, hosts, log)
-	hosts.Attach("host-1", agent)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		_ = agent.Run(ctx)
-	}()
-	sched := scheduler.New(hosts)
-	placed := make(chan struct{})
-	go func() {
-		defer close(placed)
-		placement.New(placement.Config{}, sched, hosts, cs, cs, log).Run(ctx)
-	}()
-	t.Cleanup(func() { cancel(); <-done; <-placed })
-	deps := apiserver.Deps{
-		Auth:       authn,
-		Containers: cs,
-		Actions:    cs,
-		Scheduler:  sched,
-		Placements: hosts,
-		Hosts:      hosts,
-		Quotas:     quotas,
-		Logger:     log,
-	}
+	db := dbtest.Open(t)
+	p := startPlane(t, controlplane.Config{Store: db, NameScope: "project", Scheduler: scheduler.Default(),
+		Agents: []controlplane.Agent{{Config: compute.Config{Host: "host-1", SyncInterval: 200 * time.Millisecond}, Driver: drv}}})
+	deps := p.Deps()
+	deps.Auth = authn
 	for _, o := range opts {
 		o(&deps)
 	}
@@ -130,4 +100,44 @@ func newStackOn(t *testing.T, cfg apiserver.Config, authn apiserver.Authenticato
 	ts := httptest.NewServer(srv)
 	t.Cleanup(ts.Close)
 	return ts, db
+}
+
+// startPlane assembles and starts a control plane until the test ends,
+// and waits until its in-process agents are up for the scheduler.
+func startPlane(t *testing.T, cfg controlplane.Config) *controlplane.Plane {
+	t.Helper()
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	p, err := controlplane.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	p.Start(ctx)
+	t.Cleanup(func() { cancel(); p.Wait() })
+	waitUp(t, p, len(cfg.Agents))
+	return p
+}
+
+// waitUp waits until n hosts are up for the scheduler.
+func waitUp(t *testing.T, p *controlplane.Plane, n int) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		states, _ := p.Agents.HostStates(t.Context())
+		up := 0
+		for _, s := range states {
+			if s.Up {
+				up++
+			}
+		}
+		if up == n {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d of %d hosts up", up, n)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }

@@ -3,7 +3,7 @@
 // facts), what operators set (disabled with a reason, forced down), and
 // what the containers placed on it claim. The store keeps records and
 // claims in etcd; whether a host is up is the heartbeat's business
-// (apiserver.HostService), not the record's.
+// (controlplane.AgentService), not the record's.
 package host
 
 import (

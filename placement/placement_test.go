@@ -9,10 +9,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/zun-go/zun/apiserver"
 	"github.com/zun-go/zun/auth"
 	"github.com/zun-go/zun/compute"
 	"github.com/zun-go/zun/container"
+	"github.com/zun-go/zun/controlplane"
 	"github.com/zun-go/zun/driver"
 	"github.com/zun-go/zun/placement"
 	"github.com/zun-go/zun/scheduler"
@@ -21,23 +21,24 @@ import (
 )
 
 // plane is a control plane process on a shared store: its container and
-// host stores and its host service, which the placement service watches.
+// host stores and its agent service, which the placement service watches.
+// The tests run placement services of their own over its parts.
 type plane struct {
 	db    *store.DB
 	cs    *store.ContainerStore
-	hosts *apiserver.HostService
+	hosts *controlplane.AgentService
 	recs  *store.HostStore
 	sched *scheduler.Scheduler
 }
 
 func newPlane(t *testing.T, db *store.DB) *plane {
-	cs := store.Containers(db, store.ContainerOptions{})
 	cfg := scheduler.Default()
 	cfg.CPUAllocationRatio = 1
-	hs := apiserver.NewHostService(cs, cs, cs)
-	recs := store.Hosts(db, cs, cfg.ClaimCheck())
-	hs.UseRegistry(recs)
-	return &plane{db: db, cs: cs, hosts: hs, recs: recs, sched: scheduler.NewWithConfig(cfg, hs)}
+	p, err := controlplane.New(controlplane.Config{Store: db, Scheduler: cfg})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &plane{db: db, cs: p.Containers, hosts: p.Agents, recs: p.HostRecords, sched: p.Scheduler}
 }
 
 // heartbeat makes the host known and up to this process.

@@ -29,10 +29,10 @@ import (
 	"github.com/zun-go/zun/auth"
 	"github.com/zun-go/zun/compute"
 	"github.com/zun-go/zun/container"
+	"github.com/zun-go/zun/controlplane"
 	"github.com/zun-go/zun/driver"
 	"github.com/zun-go/zun/driver/fake"
 	"github.com/zun-go/zun/errdefs"
-	"github.com/zun-go/zun/placement"
 	"github.com/zun-go/zun/quota"
 	"github.com/zun-go/zun/scheduler"
 	"github.com/zun-go/zun/store"
@@ -94,7 +94,7 @@ type plane struct {
 	cs     *store.ContainerStore
 	url    string
 	cancel context.CancelFunc
-	wg     sync.WaitGroup
+	plane  *controlplane.Plane
 }
 
 func newPlane(nHosts int) (*plane, error) {
@@ -109,13 +109,15 @@ func newPlane(nHosts int) (*plane, error) {
 		return nil, err
 	}
 	p := &plane{db: db, cancel: cancel}
-	p.cs = store.Containers(db, store.ContainerOptions{})
 	unlimited := quota.Limits{quota.Containers: -1, quota.CPU: -1, quota.Memory: -1, quota.Disk: -1}
-	quotas := store.Quotas(db, p.cs, unlimited)
-	sched := scheduler.Default()
-	records := store.Hosts(db, p.cs, sched.ClaimCheck())
-	hs := apiserver.NewHostService(p.cs, p.cs, p.cs)
-	hs.UseRegistry(records)
+	cp, err := controlplane.New(controlplane.Config{Store: db, Quotas: unlimited, Scheduler: scheduler.Default(),
+		Logger: slog.Default()})
+	if err != nil {
+		cancel()
+		db.Close()
+		return nil, err
+	}
+	p.cs, p.plane = cp.Containers, cp
 	facts := driver.HostFacts{CPUs: 64, MemoryMiB: 256 << 10, DiskGiB: 2000, Runtimes: []string{"runc"}}
 	// Hosts join in waves of 500, as a fleet does, not all in one instant.
 	for first := 0; first < nHosts; first += 500 {
@@ -123,17 +125,11 @@ func newPlane(nHosts int) (*plane, error) {
 		for i := first; i < last; i++ {
 			name := fmt.Sprintf("sim-%05d", i)
 			drv := fake.New(fake.Options{Images: []string{image}, HostName: name, Facts: facts})
-			a := compute.New(compute.Config{Host: name, SyncInterval: time.Hour, HeartbeatInterval: 20 * time.Second,
-				DefaultStopTimeout: time.Second}, drv, hs, slog.Default())
-			hs.Attach(name, a)
-			p.wg.Add(1)
-			go func() {
-				defer p.wg.Done()
-				_ = a.Run(auth.System(ctx))
-			}()
+			cp.StartAgent(ctx, controlplane.Agent{Driver: drv, Config: compute.Config{Host: name, SyncInterval: time.Hour,
+				HeartbeatInterval: 20 * time.Second, DefaultStopTimeout: time.Second}})
 		}
 		for deadline := time.Now().Add(2 * time.Minute); ; {
-			states, err := hs.HostStates(ctx)
+			states, err := cp.Agents.HostStates(ctx)
 			up := 0
 			for _, s := range states {
 				if s.Up {
@@ -149,18 +145,10 @@ func newPlane(nHosts int) (*plane, error) {
 			time.Sleep(50 * time.Millisecond)
 		}
 	}
-	s := scheduler.NewWithConfig(sched, hs)
-	placer := placement.New(placement.Config{}, s, hs, p.cs, p.cs, slog.Default())
-	p.wg.Add(1)
-	go func() {
-		defer p.wg.Done()
-		placer.Run(ctx)
-	}()
-	cfg := apiserver.DefaultConfig()
-	srv := httptest.NewServer(apiserver.New(cfg, apiserver.Deps{
-		Auth: tokens{}, Containers: p.cs, Actions: p.cs, Scheduler: s, Placements: hs,
-		Hosts: hs, Quotas: quotas, HostRecords: records, Liveness: hs, Logger: slog.Default(),
-	}))
+	cp.Start(ctx)
+	deps := cp.Deps()
+	deps.Auth = tokens{}
+	srv := httptest.NewServer(apiserver.New(apiserver.DefaultConfig(), deps))
 	p.url = srv.URL
 	return p, nil
 }
@@ -172,7 +160,9 @@ func (p *plane) client(token string) *api.Client {
 
 func (p *plane) close() {
 	p.cancel()
-	p.wg.Wait()
+	if p.plane != nil {
+		p.plane.Wait()
+	}
 	p.db.Close()
 }
 

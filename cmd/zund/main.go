@@ -21,7 +21,6 @@ import (
 	"os/signal"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"time"
 
@@ -29,6 +28,7 @@ import (
 	"github.com/zun-go/zun/apiserver"
 	"github.com/zun-go/zun/auth"
 	"github.com/zun-go/zun/compute"
+	"github.com/zun-go/zun/controlplane"
 	"github.com/zun-go/zun/driver/docker"
 	"github.com/zun-go/zun/glance"
 	"github.com/zun-go/zun/identity"
@@ -38,11 +38,8 @@ import (
 	"github.com/zun-go/zun/internal/logctx"
 	"github.com/zun-go/zun/netplane"
 	"github.com/zun-go/zun/network"
-	"github.com/zun-go/zun/placement"
 	"github.com/zun-go/zun/policy"
-	"github.com/zun-go/zun/quota"
 	"github.com/zun-go/zun/registry"
-	"github.com/zun-go/zun/scheduler"
 	"github.com/zun-go/zun/store"
 	"github.com/zun-go/zun/volume"
 )
@@ -154,32 +151,26 @@ func run(ctx context.Context, cfg Config, log *slog.Logger) error {
 		return fmt.Errorf("open store: %w", err)
 	}
 	defer db.Close()
-	cs := store.Containers(db, store.ContainerOptions{NameScope: cfg.NameScope})
-	quotas := store.Quotas(db, cs, quota.DefaultLimits())
-	volumes := store.Volumes(db, cs)
 	sealer, err := registryKey(cfg)
 	if err != nil {
 		return err
 	}
-	registries := store.Registries(db, sealer)
-	imageDir := cmp.Or(cfg.ImageDir, filepath.Join(cfg.DataDir, "images"))
-	imageStore := &glance.Service{Store: store.Glance(db), Dir: imageDir, SizeCap: cfg.ImageSizeCap}
-	networks := store.Networks(db, cs)
-
 	token, err := internalToken(cfg)
 	if err != nil {
 		return err
 	}
-	hosts := apiserver.NewHostService(cs, cs, cs)
 	var peer *http.Client // calls to agents, with the TLS settings (set below, before any call)
-	hosts.Dial = func(addr string) apiserver.HostAPI { return agentapi.NewHostClient(addr, token, peer) }
-	hosts.DownAfter = cfg.HostDownAfter
-	hostRecords := store.Hosts(db, cs, cfg.Scheduler.ClaimCheck())
-	hosts.UseRegistry(hostRecords)
-	hosts.UseRegistries(registries)
-	hosts.UseImageStore(imageStore)
-	hosts.UseNetworks(networks)
-	var agent *compute.Agent
+	planeCfg := controlplane.Config{
+		Store:         db,
+		NameScope:     cfg.NameScope,
+		Scheduler:     cfg.Scheduler,
+		Sealer:        sealer,
+		ImageDir:      cmp.Or(cfg.ImageDir, filepath.Join(cfg.DataDir, "images")),
+		ImageSizeCap:  cfg.ImageSizeCap,
+		HostDownAfter: cfg.HostDownAfter,
+		Dial:          func(addr string) apiserver.HostAPI { return agentapi.NewHostClient(addr, token, peer) },
+		Logger:        log,
+	}
 	if !cfg.NoCompute {
 		drv, err := docker.Dial(docker.Options{Host: cfg.DockerHost, HostName: cfg.Host, Limits: cfg.ContainerLimits})
 		if err != nil {
@@ -191,8 +182,7 @@ func run(ctx context.Context, cfg Config, log *slog.Logger) error {
 		if cfg.Compute.Network, err = dataPlane(cfg, "", log); err != nil {
 			return err
 		}
-		agent = compute.New(cfg.Compute, drv, hosts, log.With("role", "compute"))
-		hosts.Attach(cfg.Host, agent)
+		planeCfg.Agents = []controlplane.Agent{{Config: cfg.Compute, Driver: drv}}
 	}
 
 	ln, err := net.Listen("tcp", cfg.Listen)
@@ -227,26 +217,13 @@ func run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	}
 	mux := http.NewServeMux()
 	cfg.API.NoAuth = cfg.NoAuth
-	sched := scheduler.NewWithConfig(cfg.Scheduler, hosts)
-	placer := placement.New(placement.Config{Elector: election{db: db, id: endpoint}},
-		sched, hosts, cs, cs, log.With("role", "scheduler"))
-	deps := apiserver.Deps{
-		Containers:  cs,
-		Actions:     cs,
-		Scheduler:   sched,
-		Placements:  hosts,
-		Hosts:       hosts,
-		Policy:      rules,
-		Quotas:      quotas,
-		HostRecords: hostRecords,
-		Volumes:     volumes,
-		Registries:  registries,
-		Images:      store.Images(db),
-		ImageStore:  imageStore,
-		Networks:    networks,
-		Liveness:    hosts,
-		Logger:      log.With("role", "api"),
+	planeCfg.ElectionID = endpoint
+	plane, err := controlplane.New(planeCfg)
+	if err != nil {
+		return err
 	}
+	deps := plane.Deps()
+	deps.Policy = rules
 	if cfg.KeystoneURL != "" && !cfg.NoAuth {
 		v, err := keystone.New(cfg.Keystone)
 		if err != nil {
@@ -276,7 +253,7 @@ func run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	}
 	volOpts := volume.HandlerOptions{Prefix: "/volume", PublicURL: cfg.API.PublicURL, Logger: log.With("role", "volume"),
 		RemoveData: func(ctx context.Context, v *volume.Volume) error {
-			h, err := hosts.Host(v.Host)
+			h, err := plane.Agents.Host(v.Host)
 			if err != nil {
 				return err
 			}
@@ -285,46 +262,29 @@ func run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	if cfg.NoAuth {
 		volOpts.NoAuth = &apiserver.DevPrincipal
 	}
-	volh := http.StripPrefix("/volume", volume.NewHandler(volumes, deps.Auth, volOpts))
+	volh := http.StripPrefix("/volume", volume.NewHandler(plane.Volumes, deps.Auth, volOpts))
 	mux.Handle("/volume/", volh)
 	mux.Handle("/volume", volh)
 	imgOpts := glance.HandlerOptions{Prefix: "/image", PublicURL: cfg.API.PublicURL, Logger: log.With("role", "image")}
 	if cfg.NoAuth {
 		imgOpts.NoAuth = &apiserver.DevPrincipal
 	}
-	imgh := http.StripPrefix("/image", glance.NewHandler(imageStore, deps.Auth, imgOpts))
+	imgh := http.StripPrefix("/image", glance.NewHandler(plane.ImageStore, deps.Auth, imgOpts))
 	mux.Handle("/image/", imgh)
 	mux.Handle("/image", imgh)
 	netOpts := network.HandlerOptions{Prefix: "/network", PublicURL: cfg.API.PublicURL, Logger: log.With("role", "network")}
 	if cfg.NoAuth {
 		netOpts.NoAuth = &apiserver.DevPrincipal
 	}
-	neth := http.StripPrefix("/network", network.NewHandler(networks, deps.Auth, netOpts))
+	neth := http.StripPrefix("/network", network.NewHandler(plane.Networks, deps.Auth, netOpts))
 	mux.Handle("/network/", neth)
 	mux.Handle("/network", neth)
-	mux.Handle(agentapi.ControlPlanePrefix, agentAPIGuard(cfg, agentapi.NewControlPlaneHandler(hosts, token)))
+	mux.Handle(agentapi.ControlPlanePrefix, agentAPIGuard(cfg, agentapi.NewControlPlaneHandler(plane.Agents, token)))
 	mux.Handle("/", apiserver.New(cfg.API, deps))
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		hosts.Monitor(ctx, log.With("role", "hosts"))
-	}()
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		placer.Run(ctx)
-	}()
-	if agent != nil {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			_ = agent.Run(auth.System(ctx))
-		}()
-	}
+	plane.Start(ctx)
 	srv, errc := cfg.HTTP.Serve(ln, mux, serverTLSConfig)
 
 	fmt.Fprintf(os.Stderr, "\nzund is serving the container API at %s/v1 (data in %s)\n", endpoint, cfg.DataDir)
@@ -348,7 +308,7 @@ func run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	defer scancel()
 	_ = srv.Shutdown(sctx)
 	cancel()
-	wg.Wait()
+	plane.Wait()
 	return nil
 }
 
@@ -400,25 +360,6 @@ func startIdentity(ctx context.Context, cfg Config, db *store.DB, endpoint strin
 	}()
 	return ids, nil
 }
-
-// election is the scheduler role's election among the control plane
-// processes on one store; id names this process (its API endpoint).
-type election struct {
-	db *store.DB
-	id string
-}
-
-func (e election) Campaign(ctx context.Context) (placement.Term, error) {
-	t, err := e.db.Campaign(ctx, "scheduler", e.id, schedulerLeaseTTL)
-	if err != nil {
-		return nil, err
-	}
-	return t, nil
-}
-
-// schedulerLeaseTTL is how long a scheduler leader that vanished keeps the
-// role before another process takes over.
-const schedulerLeaseTTL = 10 * time.Second
 
 // advertised is the address clients use for a listener: a wildcard
 // listener is reached on the loopback address.

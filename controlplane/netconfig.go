@@ -1,4 +1,4 @@
-package apiserver
+package controlplane
 
 import (
 	"context"
@@ -16,18 +16,6 @@ import (
 	"github.com/zun-go/zun/netplane"
 	"github.com/zun-go/zun/network"
 )
-
-// NetworkSource is what the host service reads of the network service to
-// tell each host its data plane.
-type NetworkSource interface {
-	ListNetworks(ctx context.Context) ([]*network.Network, error)
-	ListSubnets(ctx context.Context) ([]*network.Subnet, error)
-	ListPorts(ctx context.Context) ([]*network.Port, error)
-	ListSecurityGroups(ctx context.Context) ([]*network.SecurityGroup, error)
-}
-
-// UseNetworks lets agents fetch their hosts' data plane configuration.
-func (h *HostService) UseNetworks(ns NetworkSource) { h.networks = ns }
 
 // netSnapshotTTL is how long one read of the network service serves the
 // hosts asking for their configuration (they poll every few seconds).
@@ -51,31 +39,31 @@ type netCache struct {
 }
 
 // snapshot returns a snapshot at most netSnapshotTTL old.
-func (h *HostService) snapshot(ctx context.Context) (*netSnapshot, error) {
-	h.netCache.mu.Lock()
-	defer h.netCache.mu.Unlock()
-	if s := h.netCache.snap; s != nil && time.Since(s.at) < netSnapshotTTL {
+func (h *AgentService) snapshot(ctx context.Context) (*netSnapshot, error) {
+	h.net.mu.Lock()
+	defer h.net.mu.Unlock()
+	if s := h.net.snap; s != nil && time.Since(s.at) < netSnapshotTTL {
 		return s, nil
 	}
 	ctx = auth.System(ctx)
 	s := &netSnapshot{at: time.Now(), networks: map[string]*network.Network{}, subnets: map[string]*network.Subnet{},
 		ports: map[string]*network.Port{}, groups: map[string]*network.SecurityGroup{}, members: map[string]map[string][]netip.Addr{},
 		tunnels: map[string]netip.Addr{}}
-	nets, err := h.networks.ListNetworks(ctx)
+	nets, err := h.d.Networks.ListNetworks(ctx)
 	if err != nil {
 		return nil, err
 	}
 	for _, n := range nets {
 		s.networks[n.ID] = n
 	}
-	subs, err := h.networks.ListSubnets(ctx)
+	subs, err := h.d.Networks.ListSubnets(ctx)
 	if err != nil {
 		return nil, err
 	}
 	for _, sub := range subs {
 		s.subnets[sub.ID] = sub
 	}
-	ports, err := h.networks.ListPorts(ctx)
+	ports, err := h.d.Networks.ListPorts(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -92,14 +80,14 @@ func (h *HostService) snapshot(ctx context.Context) (*netSnapshot, error) {
 			}
 		}
 	}
-	groups, err := h.networks.ListSecurityGroups(ctx)
+	groups, err := h.d.Networks.ListSecurityGroups(ctx)
 	if err != nil {
 		return nil, err
 	}
 	for _, g := range groups {
 		s.groups[g.ID] = g
 	}
-	all, err := h.containers.List(ctx, container.ListOptions{})
+	all, err := h.d.Containers.List(ctx, container.ListOptions{})
 	if err != nil {
 		return nil, err
 	}
@@ -108,15 +96,13 @@ func (h *HostService) snapshot(ctx context.Context) (*netSnapshot, error) {
 			s.containers = append(s.containers, c)
 		}
 	}
-	if h.registry != nil {
-		hosts, err := h.registry.List(ctx)
-		if err != nil {
-			return nil, err
-		}
-		for _, rec := range hosts {
-			if a, err := netip.ParseAddr(rec.TunnelIP); err == nil {
-				s.tunnels[rec.Name] = a
-			}
+	hosts, err := h.d.Hosts.List(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, rec := range hosts {
+		if a, err := netip.ParseAddr(rec.TunnelIP); err == nil {
+			s.tunnels[rec.Name] = a
 		}
 	}
 	h.mu.Lock()
@@ -126,15 +112,15 @@ func (h *HostService) snapshot(ctx context.Context) (*netSnapshot, error) {
 		}
 	}
 	h.mu.Unlock()
-	h.netCache.snap = s
+	h.net.snap = s
 	return s, nil
 }
 
 // NetConfig implements compute.ControlPlane: the networks, ports and
 // rules of the containers placed on host.
-func (h *HostService) NetConfig(ctx context.Context, host string) (compute.NetConfig, error) {
+func (h *AgentService) NetConfig(ctx context.Context, host string) (compute.NetConfig, error) {
 	out := compute.NetConfig{Containers: map[string][]string{}}
-	if h.networks == nil {
+	if h.d.Networks == nil {
 		return out, nil
 	}
 	s, err := h.snapshot(ctx)
@@ -175,7 +161,7 @@ func (h *HostService) NetConfig(ctx context.Context, host string) (compute.NetCo
 			if n == nil {
 				continue
 			}
-			pp, ok := checkedPort(n, s.planePort(p))
+			pp, ok := checkedPort(h.d.Logger, n, s.planePort(p))
 			if !ok {
 				continue
 			}
@@ -275,7 +261,7 @@ func (s *netSnapshot) planePort(p *network.Port) netplane.Port {
 // checkedPort drops what the data plane would refuse of p (rules, then
 // the port itself) so that one bad record never stops a host's whole
 // configuration; what is dropped is logged.
-func checkedPort(n *network.Network, p netplane.Port) (netplane.Port, bool) {
+func checkedPort(log *slog.Logger, n *network.Network, p netplane.Port) (netplane.Port, bool) {
 	valid := func(p netplane.Port) error {
 		return netplane.Config{Networks: []netplane.Network{{ID: n.ID, VNI: n.VNI, MTU: n.MTU}}, Ports: []netplane.Port{p}}.Validate()
 	}
@@ -288,7 +274,7 @@ func checkedPort(n *network.Network, p netplane.Port) (netplane.Port, bool) {
 			one := p
 			one.Ingress, one.Egress = []netplane.Rule{r}, nil
 			if err := valid(one); err != nil {
-				slog.Warn("a security group rule the data plane refuses is left out", "port", p.ID, "error", err)
+				log.Warn("a security group rule the data plane refuses is left out", "port", p.ID, "error", err)
 				continue
 			}
 			out = append(out, r)
@@ -297,7 +283,7 @@ func checkedPort(n *network.Network, p netplane.Port) (netplane.Port, bool) {
 	}
 	p.Ingress, p.Egress = keep(p.Ingress), keep(p.Egress)
 	if err := valid(p); err != nil {
-		slog.Warn("a port the data plane refuses is left out", "port", p.ID, "error", err)
+		log.Warn("a port the data plane refuses is left out", "port", p.ID, "error", err)
 		return p, false
 	}
 	return p, true

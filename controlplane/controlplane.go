@@ -1,0 +1,218 @@
+// Package controlplane assembles Zun's control plane and owns its side of
+// the compute agents.
+//
+// New builds every part from one Config, on one store: the container,
+// quota, host, volume, registry, image and network stores, the scheduler,
+// the placement service and the agent service (AgentService: what agents
+// watch, report and heartbeat to, the scheduler's view of the hosts and
+// the directory of their direct calls), and hands the API server its
+// Deps. zund, the in-process API tests and zunbench all build their
+// control plane with it.
+package controlplane
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/zun-go/zun/apiserver"
+	"github.com/zun-go/zun/auth"
+	"github.com/zun-go/zun/compute"
+	"github.com/zun-go/zun/driver"
+	"github.com/zun-go/zun/glance"
+	"github.com/zun-go/zun/placement"
+	"github.com/zun-go/zun/quota"
+	"github.com/zun-go/zun/registry"
+	"github.com/zun-go/zun/scheduler"
+	"github.com/zun-go/zun/store"
+)
+
+// Config is everything the control plane is made from.
+type Config struct {
+	// Store is the opened store every part keeps its records in.
+	Store *store.DB
+	// NameScope is where container names are unique: "", "project" or
+	// "global".
+	NameScope string
+	// Quotas are the default quota limits; nil: quota.DefaultLimits().
+	Quotas quota.Limits
+	// Scheduler configures the filters, weighers and claims (start from
+	// scheduler.Default()).
+	Scheduler scheduler.Config
+	// Sealer seals the private registries' passwords; nil: no registries
+	// (the API answers 501).
+	Sealer *registry.Sealer
+	// ImageDir is the directory of the image store's data; "": no image
+	// store.
+	ImageDir string
+	// ImageSizeCap bounds one image of the image store; 0: the default.
+	ImageSizeCap int64
+	// HostDownAfter is how long a host may go without a heartbeat before
+	// it counts as down; 0: DefaultDownAfter.
+	HostDownAfter time.Duration
+	// Dial returns a client of a remote agent's direct calls; nil: only
+	// in-process agents are reachable.
+	Dial func(address string) apiserver.HostAPI
+	// ElectionID names this process in the scheduler role's election
+	// among the control plane processes of one store (its API endpoint);
+	// "": no election, this process always places.
+	ElectionID string
+	// Agents are compute agents run in this process (zund --dev, tests).
+	Agents []Agent
+	// Logger logs; nil: nothing.
+	Logger *slog.Logger
+}
+
+// Agent is a compute agent run in the control plane's process.
+type Agent struct {
+	Config compute.Config
+	Driver driver.Driver
+}
+
+// Plane is an assembled control plane: its parts, for the HTTP handlers
+// and tests. Start runs it.
+type Plane struct {
+	Containers  *store.ContainerStore
+	Quotas      *store.QuotaStore
+	HostRecords *store.HostStore
+	Volumes     *store.VolumeStore
+	// Registries is nil without Config.Sealer.
+	Registries *store.RegistryStore
+	Images     *store.ImageStore
+	// ImageStore is nil without Config.ImageDir.
+	ImageStore *glance.Service
+	Networks   *store.NetworkStore
+	Scheduler  *scheduler.Scheduler
+	Placement  *placement.Service
+	Agents     *AgentService
+
+	log    *slog.Logger
+	agents []Agent
+	wg     sync.WaitGroup
+}
+
+// New assembles the control plane of cfg; Start runs it.
+func New(cfg Config) (*Plane, error) {
+	if cfg.Store == nil {
+		return nil, errors.New("controlplane: no store")
+	}
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	limits := cfg.Quotas
+	if limits == nil {
+		limits = quota.DefaultLimits()
+	}
+	db := cfg.Store
+	p := &Plane{log: log, agents: cfg.Agents}
+	// The quota, host, volume and network stores join the container
+	// store's transactions.
+	p.Containers = store.Containers(db, store.ContainerOptions{NameScope: cfg.NameScope})
+	p.Quotas = store.Quotas(db, p.Containers, limits)
+	p.Volumes = store.Volumes(db, p.Containers)
+	p.Networks = store.Networks(db, p.Containers)
+	p.HostRecords = store.Hosts(db, p.Containers, cfg.Scheduler.ClaimCheck())
+	if cfg.Sealer != nil {
+		p.Registries = store.Registries(db, cfg.Sealer)
+	}
+	p.Images = store.Images(db)
+	deps := AgentDeps{Containers: p.Containers, Watcher: p.Containers, Actions: p.Containers,
+		Hosts: p.HostRecords, Networks: p.Networks, DownAfter: cfg.HostDownAfter, Dial: cfg.Dial,
+		Logger: log.With("role", "hosts")}
+	if p.Registries != nil {
+		deps.Registries = p.Registries
+	}
+	if cfg.ImageDir != "" {
+		p.ImageStore = &glance.Service{Store: store.Glance(db), Dir: cfg.ImageDir, SizeCap: cfg.ImageSizeCap}
+		deps.ImageStore = p.ImageStore
+	}
+	p.Agents = NewAgentService(deps)
+	p.Scheduler = scheduler.NewWithConfig(cfg.Scheduler, p.Agents)
+	var pc placement.Config
+	if cfg.ElectionID != "" {
+		pc.Elector = election{db: db, id: cfg.ElectionID}
+	}
+	p.Placement = placement.New(pc, p.Scheduler, p.Agents, p.Containers, p.Containers, log.With("role", "scheduler"))
+	return p, nil
+}
+
+// Deps are the API server's dependencies on this control plane; the
+// caller adds Auth and Policy.
+func (p *Plane) Deps() apiserver.Deps {
+	d := apiserver.Deps{
+		Containers:  p.Containers,
+		Actions:     p.Containers,
+		Scheduler:   p.Scheduler,
+		Placements:  p.Agents,
+		Hosts:       p.Agents,
+		Quotas:      p.Quotas,
+		HostRecords: p.HostRecords,
+		Volumes:     p.Volumes,
+		Images:      p.Images,
+		Networks:    p.Networks,
+		Liveness:    p.Agents,
+		Logger:      p.log.With("role", "api"),
+	}
+	// Typed nils would look configured.
+	if p.Registries != nil {
+		d.Registries = p.Registries
+	}
+	if p.ImageStore != nil {
+		d.ImageStore = p.ImageStore
+	}
+	return d
+}
+
+// Start runs the host monitor, the placement service and the in-process
+// agents of the config until ctx ends; Wait waits for them.
+func (p *Plane) Start(ctx context.Context) {
+	p.wg.Add(2)
+	go func() {
+		defer p.wg.Done()
+		p.Agents.Monitor(ctx)
+	}()
+	go func() {
+		defer p.wg.Done()
+		p.Placement.Run(ctx)
+	}()
+	for _, a := range p.agents {
+		p.StartAgent(ctx, a)
+	}
+}
+
+// StartAgent runs one more in-process compute agent until ctx ends.
+func (p *Plane) StartAgent(ctx context.Context, a Agent) *compute.Agent {
+	agent := compute.New(a.Config, a.Driver, p.Agents, p.log.With("role", "compute"))
+	p.Agents.Attach(a.Config.Host, agent)
+	p.wg.Add(1)
+	go func() {
+		defer p.wg.Done()
+		_ = agent.Run(auth.System(ctx))
+	}()
+	return agent
+}
+
+// Wait waits until everything Start and StartAgent started has ended.
+func (p *Plane) Wait() { p.wg.Wait() }
+
+// election is the scheduler role's election among the control plane
+// processes on one store; id names this process.
+type election struct {
+	db *store.DB
+	id string
+}
+
+func (e election) Campaign(ctx context.Context) (placement.Term, error) {
+	t, err := e.db.Campaign(ctx, "scheduler", e.id, schedulerLeaseTTL)
+	if err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+// schedulerLeaseTTL is how long a scheduler leader that vanished keeps the
+// role before another process takes over.
+const schedulerLeaseTTL = 10 * time.Second
