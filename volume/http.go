@@ -5,7 +5,6 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -119,12 +118,10 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		err = h.delete(r, p, parts[1])
 		status = http.StatusAccepted
 	default:
-		err = fmt.Errorf("method %s is not allowed here: %w", r.Method, errMethod)
+		err = errdefs.MethodNotAllowedf("The method %s is not allowed for this resource.", r.Method)
 	}
 	h.reply(w, r, body, err, status)
 }
-
-var errMethod = errors.New("method not allowed")
 
 func (h *Handler) authenticate(r *http.Request) (context.Context, auth.Principal, error) {
 	p, err := auth.FromRequest(r, h.authn, h.opts.NoAuth)
@@ -437,6 +434,9 @@ func (h *Handler) reply(w http.ResponseWriter, r *http.Request, body any, err er
 		if code >= 500 {
 			h.log(r).Error("volume API", "method", r.Method, "path", r.URL.Path, "error", err)
 		}
+		if errdefs.IsQuotaExceeded(err) {
+			w.Header().Set("Retry-After", "0") // as Cinder's QuotaError
+		}
 		w.WriteHeader(code)
 		_ = json.NewEncoder(w).Encode(map[string]any{name: map[string]any{"code": code, "message": err.Error()}})
 		return
@@ -449,22 +449,27 @@ func (h *Handler) reply(w http.ResponseWriter, r *http.Request, body any, err er
 	_ = json.NewEncoder(w).Encode(body)
 }
 
+// faultOf is err's status, as errdefs gives it for Cinder (a quota is
+// 413, as Cinder's QuotaError), and the name of Cinder's fault for it.
 func faultOf(err error) (int, string) {
-	switch {
-	case errors.Is(err, errMethod):
-		return http.StatusMethodNotAllowed, "badMethod"
-	case errdefs.IsInvalid(err):
-		return http.StatusBadRequest, "badRequest"
-	case errdefs.IsUnauthorized(err):
-		return http.StatusUnauthorized, "unauthorized"
-	case errdefs.IsForbidden(err):
-		return http.StatusForbidden, "forbidden"
-	case errdefs.IsNotFound(err):
-		return http.StatusNotFound, "itemNotFound"
-	case errdefs.IsConflict(err):
-		return http.StatusConflict, "conflictingRequest"
-	case errdefs.IsUnavailable(err):
-		return http.StatusServiceUnavailable, "serviceUnavailable"
+	status := errdefs.Cinder.HTTPStatus(err)
+	if name, ok := faultNames[status]; ok {
+		return status, name
 	}
-	return http.StatusInternalServerError, "computeFault"
+	return status, "computeFault"
+}
+
+// faultNames are Cinder's fault names by status (its wsgi Fault); any
+// other status is a "computeFault".
+var faultNames = map[int]string{
+	http.StatusBadRequest:            "badRequest",
+	http.StatusUnauthorized:          "unauthorized",
+	http.StatusForbidden:             "forbidden",
+	http.StatusNotFound:              "itemNotFound",
+	http.StatusMethodNotAllowed:      "badMethod",
+	http.StatusConflict:              "conflictingRequest",
+	http.StatusRequestEntityTooLarge: "overLimit",
+	http.StatusUnsupportedMediaType:  "badMediaType",
+	http.StatusNotImplemented:        "notImplemented",
+	http.StatusServiceUnavailable:    "serviceUnavailable",
 }
