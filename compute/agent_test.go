@@ -24,10 +24,13 @@ func TestUnavailableRuntime(t *testing.T) {
 		setup   []container.Op
 		op      container.Op
 		refused string // the call refused while the runtime is down
+		only    bool   // only that call is refused (the runtime went down mid-op)
 		calls   string // the op's call that must reach the runtime once
 		status  container.Status
 	}{
 		{name: "create and run", op: runOp, refused: "PrepareImage", calls: "Create", status: container.Running},
+		{name: "create and run, down between create and start", op: runOp, refused: "Start", only: true,
+			calls: "Create", status: container.Running},
 		{name: "start", setup: []container.Op{createOp}, op: container.Op{Action: container.ActStart, RequestID: "req"},
 			refused: "Start", calls: "Start", status: container.Running},
 		{name: "stop", setup: []container.Op{runOp}, op: stopOp, refused: "Stop", calls: "Stop", status: container.Stopped},
@@ -41,13 +44,19 @@ func TestUnavailableRuntime(t *testing.T) {
 			for _, op := range tc.setup {
 				r.do(uuid, op)
 			}
-			r.rt.setDown(true)
+			if tc.only {
+				r.rt.setDown(true, tc.refused)
+			} else {
+				r.rt.setDown(true)
+			}
 			mark := r.rt.mark()
 			seq := r.cp.SetOp(uuid, tc.op)
 			eventually(t, tc.refused+" refused", func() bool { return r.rt.refusedCalls(tc.refused) > 0 })
-			// A few sync passes (refused too) while it is down.
-			lists := r.rt.refusedCalls("List")
-			eventually(t, "two more sync passes", func() bool { return r.rt.refusedCalls("List") >= lists+2 })
+			// A few sync passes while it is down.
+			lists := r.rt.refusedCalls("List") + r.rt.count(0, "List")
+			eventually(t, "two more sync passes", func() bool {
+				return r.rt.refusedCalls("List")+r.rt.count(0, "List") >= lists+2
+			})
 			for _, rep := range r.opReports(uuid, seq) {
 				if rep.Done {
 					t.Fatalf("op reported done while the runtime is down: %+v", rep)

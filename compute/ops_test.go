@@ -194,6 +194,7 @@ func TestOps(t *testing.T) {
 			if st.Labels[driver.LabelUUID] != uuid {
 				t.Errorf("runtime container labelled %q; want %q", st.Labels[driver.LabelUUID], uuid)
 			}
+			r.atRest(uuid)
 		})
 	}
 }
@@ -274,6 +275,10 @@ func TestFailingOps(t *testing.T) {
 			}
 			if len(causes) != 1 || !strings.Contains(causes[0], tc.reason) {
 				t.Errorf("finished events with causes %q; want one with %q", causes, tc.reason)
+			}
+			r.atRest(uuid)
+			if c := r.cp.Get(uuid); c.Status != tc.status {
+				t.Errorf("status %q at rest; want %q", c.Status, tc.status)
 			}
 		})
 	}

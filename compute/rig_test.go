@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -45,6 +46,7 @@ type runtime struct {
 	mu      sync.Mutex
 	calls   []call
 	down    bool
+	only    []string       // while down, only these methods are refused; nil: all
 	refused map[string]int // calls refused while down, by method
 }
 
@@ -56,7 +58,7 @@ func newRuntime() *runtime {
 func (r *runtime) enter(method, id, arg string) error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.down {
+	if r.down && (r.only == nil || slices.Contains(r.only, method)) {
 		r.refused[method]++
 		return errdefs.Unavailablef("%s %s: cannot reach the runtime", method, id)
 	}
@@ -64,11 +66,12 @@ func (r *runtime) enter(method, id, arg string) error {
 	return nil
 }
 
-// setDown makes the runtime stop (true) or start (false) answering.
-func (r *runtime) setDown(down bool) {
+// setDown makes the runtime stop (true) or start (false) answering:
+// every call, or only those of methods.
+func (r *runtime) setDown(down bool, methods ...string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.down = down
+	r.down, r.only = down, methods
 }
 
 // refusedCalls is how many calls of method were refused while down.
@@ -355,6 +358,22 @@ func (r *rig) syncs(n int) {
 	eventually(r.t, fmt.Sprintf("%d more sync passes", n), func() bool {
 		return r.rt.count(0, "List") >= from+n
 	})
+}
+
+// atRest checks that the agent writes nothing more about container uuid
+// in the next few looks at it: an outcome once reported is not reported
+// again and again.
+func (r *rig) atRest(uuid string) {
+	r.t.Helper()
+	writes, reports := r.cp.Writes(), len(r.cp.Reports(uuid))
+	if c := r.cp.Get(uuid); c != nil && c.RuntimeID != "" {
+		r.passes(c.RuntimeID, 4)
+	} else {
+		r.syncs(4)
+	}
+	if n := r.cp.Writes() - writes; n != 0 {
+		r.t.Errorf("%d records written at rest; want none (reports: %+v)", n, r.cp.Reports(uuid)[reports:])
+	}
 }
 
 // waitStatus waits until container uuid's record shows status.
