@@ -229,8 +229,8 @@ func TestObserveReportsOnlyChanges(t *testing.T) {
 
 // TestVanished: a runtime container that disappears makes its record
 // Error ("No such container", as Zun's sync says), once; an auto_remove
-// container that exits is shown as Deleted and then forgotten; a record
-// that never reached the runtime is left alone.
+// container that exits, by itself or stopped, is shown as Deleted and then
+// forgotten; a record that never reached the runtime is left alone.
 func TestVanished(t *testing.T) {
 	t.Parallel()
 
@@ -277,6 +277,22 @@ func TestVanished(t *testing.T) {
 		}
 		if !slices.Equal(r.cp.Forgotten(), []string{c.UUID}) {
 			t.Errorf("forgotten %q; want %q", r.cp.Forgotten(), c.UUID)
+		}
+	})
+
+	t.Run("auto_remove, stopped by an op", func(t *testing.T) {
+		t.Parallel()
+		r := newRig(t).start()
+		c := r.record(nil)
+		c.AutoRemove = true
+		r.cp.Put(c)
+		r.do(c.UUID, runOp)
+		r.do(c.UUID, stopOp)
+		eventually(t, "the record forgotten", func() bool { return r.cp.Get(c.UUID) == nil })
+		for _, rep := range r.cp.Reports(c.UUID) {
+			if rep.Status == container.Error {
+				t.Errorf("reported Error: %+v", rep)
+			}
 		}
 	})
 
@@ -389,6 +405,52 @@ func TestHeartbeat(t *testing.T) {
 				if h.NotReady != "" && tc.err == nil {
 					t.Errorf("not ready (%q) though the runtime answers", h.NotReady)
 				}
+			}
+		})
+	}
+}
+
+// TestRestartPolicy: a container that crashes and is restarted by its
+// runtime's policy ends up Running, with no exit code, and at rest; one
+// whose policy gives up ends up Stopped with the crash's exit code.
+func TestRestartPolicy(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name     string
+		policy   container.RestartPolicy
+		status   container.Status
+		exitCode int // -1: none
+	}{
+		{name: "always", policy: container.RestartPolicy{Name: "always"}, status: container.Running, exitCode: -1},
+		{name: "on-failure", policy: container.RestartPolicy{Name: "on-failure", MaximumRetryCount: 3}, status: container.Running, exitCode: -1},
+		{name: "no", policy: container.RestartPolicy{Name: "no"}, status: container.Stopped, exitCode: 7},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			r := newRig(t).start()
+			c := r.record(nil)
+			c.RestartPolicy = tc.policy
+			r.cp.Put(c)
+			r.do(c.UUID, runOp)
+			id := r.runtimeID(c.UUID)
+			started := r.cp.Get(c.UUID).StartedAt
+			r.must(r.rt.Exit(id, 7))
+			eventually(t, "restarted by its policy, or stopped", func() bool {
+				st, err := r.rt.Inspect(t.Context(), id)
+				return err == nil && (st.Status == driver.StatusExited || st.StartedAt.After(started))
+			})
+			r.waitStatus(c.UUID, tc.status)
+			r.atRest(c.UUID)
+			got := r.cp.Get(c.UUID)
+			switch {
+			case got.Status != tc.status:
+				t.Errorf("status %q at rest; want %q", got.Status, tc.status)
+			case tc.exitCode < 0 && got.ExitCode != nil:
+				t.Errorf("exit code %d; want none", *got.ExitCode)
+			case tc.exitCode >= 0 && (got.ExitCode == nil || *got.ExitCode != tc.exitCode):
+				t.Errorf("exit code %v; want %d", got.ExitCode, tc.exitCode)
+			case tc.status == container.Running && !got.StartedAt.After(started):
+				t.Errorf("started at %v; want the restart's time, after %v", got.StartedAt, started)
 			}
 		})
 	}
