@@ -11,6 +11,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/zun-go/zun/errdefs"
 )
 
 // Password logs in to a Keystone v3 identity service (the embedded one or
@@ -144,7 +146,8 @@ func (p *Password) login(ctx context.Context) error {
 			} `json:"error"`
 		}
 		_ = json.Unmarshal(body, &e)
-		return fmt.Errorf("identity: log in as %s: %s (HTTP %d)", p.Username+p.UserID, e.Error.Message, res.StatusCode)
+		return errdefs.New(errdefs.FromHTTPStatus(res.StatusCode),
+			fmt.Sprintf("identity: log in as %s: %s (HTTP %d)", p.Username+p.UserID, e.Error.Message, res.StatusCode))
 	}
 	var tok struct {
 		Token struct {

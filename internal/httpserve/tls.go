@@ -7,6 +7,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/json"
 	"encoding/pem"
 	"errors"
 	"fmt"
@@ -17,6 +18,8 @@ import (
 	"path/filepath"
 	"slices"
 	"time"
+
+	"github.com/zun-go/zun/errdefs"
 )
 
 // TLS is a process's TLS identity: its certificate and key, served on its
@@ -108,9 +111,11 @@ func loadPool(file string) (*x509.CertPool, error) {
 func RequireClientCert(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.TLS == nil || len(r.TLS.VerifiedChains) == 0 {
+			// The agents' wire error: its kind and status from errdefs.
+			err := errdefs.Forbiddenf("a client certificate signed by the deployment's CA is required")
 			w.Header().Set("Content-Type", "application/json")
-			w.WriteHeader(http.StatusForbidden)
-			_, _ = w.Write([]byte(`{"error": {"kind": "forbidden", "message": "a client certificate signed by the deployment's CA is required"}}` + "\n"))
+			w.WriteHeader(errdefs.HTTPStatus(err))
+			_ = json.NewEncoder(w).Encode(map[string]any{"error": map[string]string{"kind": errdefs.Name(err), "message": err.Error()}})
 			return
 		}
 		h.ServeHTTP(w, r)
