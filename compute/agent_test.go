@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -454,4 +455,46 @@ func TestRestartPolicy(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestSupersededOp: an op asked for while the agent carries out an older
+// one is carried out next; the older one's outcome, reported after the
+// newer op was set, does not clear it nor set the status.
+func TestSupersededOp(t *testing.T) {
+	t.Parallel()
+	r := newRig(t).start()
+	uuid := r.add(nil)
+	r.do(uuid, runOp)
+	var newerSeq atomic.Int64
+	r.rt.setBefore(func(c call) {
+		if c.Method == "Stop" && newerSeq.Load() == 0 {
+			newerSeq.Store(r.cp.SetOp(uuid, container.Op{Action: container.ActStart, RequestID: "req-start"}))
+		}
+	})
+	mark := r.rt.mark()
+	older := r.cp.SetOp(uuid, stopOp)
+	eventually(t, "both ops done", func() bool {
+		c := r.cp.Get(uuid)
+		return newerSeq.Load() != 0 && c.Op == nil
+	})
+	newer := newerSeq.Load()
+	if stops, starts := r.rt.count(mark, "Stop"), r.rt.count(mark, "Start"); stops != 1 || starts != 1 {
+		t.Errorf("%d stops, %d starts reached the runtime; want one each", stops, starts)
+	}
+	c := r.cp.Get(uuid)
+	if c.Status != container.Running || c.ExitCode != nil || c.TaskState != container.TaskNone {
+		t.Errorf("status %q, exit code %v, task state %q; want Running, none, none", c.Status, c.ExitCode, c.TaskState)
+	}
+	for _, seq := range []int64{older, newer} {
+		done := 0
+		for _, rep := range r.opReports(uuid, seq) {
+			if rep.Done {
+				done++
+			}
+		}
+		if done != 1 {
+			t.Errorf("op %d reported done %d times; want once", seq, done)
+		}
+	}
+	r.atRest(uuid)
 }

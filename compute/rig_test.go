@@ -48,6 +48,9 @@ type runtime struct {
 	down    bool
 	only    []string       // while down, only these methods are refused; nil: all
 	refused map[string]int // calls refused while down, by method
+	// before, when set, runs before each call reaches the fake: a test
+	// does something while the agent is in the middle of an op.
+	before func(c call)
 }
 
 func newRuntime() *runtime {
@@ -63,7 +66,19 @@ func (r *runtime) enter(method, id, arg string) error {
 		return errdefs.Unavailablef("%s %s: cannot reach the runtime", method, id)
 	}
 	r.calls = append(r.calls, call{method, id, arg})
+	if before := r.before; before != nil {
+		r.mu.Unlock()
+		before(call{method, id, arg})
+		r.mu.Lock()
+	}
 	return nil
+}
+
+// setBefore makes f run before each call reaches the fake.
+func (r *runtime) setBefore(f func(c call)) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.before = f
 }
 
 // setDown makes the runtime stop (true) or start (false) answering:
