@@ -23,6 +23,8 @@ func codeOf(status int) string {
 		return "container.request_too_large"
 	case http.StatusUnsupportedMediaType:
 		return "container.unsupported_media_type"
+	case http.StatusTooManyRequests:
+		return "container.too_many_requests"
 	case http.StatusNotImplemented:
 		return "container.not_supported"
 	case http.StatusServiceUnavailable:
