@@ -147,6 +147,7 @@ func (h *Handler) wrap(a access, f hfunc) http.Handler {
 				return
 			}
 			tok = t
+			r = r.WithContext(logctx.WithPrincipal(r.Context(), t.Principal()))
 		}
 		status, body, err := f(r, tok)
 		if err != nil {
