@@ -276,9 +276,10 @@ func TestErrorWritersAskErrdefs(t *testing.T) {
 	}
 }
 
-// TestNoKindInMessages fails when a kind's sentinel is formatted into a
-// message (fmt.Errorf("...: %w", errdefs.ErrX) reads "...: unauthorized"
-// on the wire): use the kind's helper (errdefs.Unauthorizedf...) instead.
+// TestNoKindInMessages fails when a kind's sentinel (or a package's own
+// name for one) is formatted into a message by fmt.Errorf, fmt.Sprintf or
+// an errdefs helper: fmt.Errorf("...: %w", errdefs.ErrX) reads "...:
+// unauthorized" on the wire. Use the kind's helper (errdefs.Unauthorizedf...).
 func TestNoKindInMessages(t *testing.T) {
 	fset, srcs := moduleSources(t)
 	// A package's own names for a sentinel (var errNotFound =
@@ -306,7 +307,14 @@ func TestNoKindInMessages(t *testing.T) {
 		}
 		ast.Inspect(src.file, func(n ast.Node) bool {
 			c, ok := n.(*ast.CallExpr)
-			if !ok || selector(c.Fun) != "fmt.Errorf" {
+			fun := ""
+			if ok {
+				fun = selector(c.Fun)
+			}
+			if fun != "fmt.Errorf" && fun != "fmt.Sprintf" && !(strings.HasPrefix(fun, "errdefs.") && strings.HasSuffix(fun, "f")) {
+				return true
+			}
+			if len(c.Args) < 2 {
 				return true
 			}
 			for _, a := range c.Args[1:] {
@@ -315,7 +323,7 @@ func TestNoKindInMessages(t *testing.T) {
 					s = aliases[filepath.Dir(src.path)+" "+id.Name]
 				}
 				if strings.HasPrefix(s, "errdefs.Err") {
-					t.Errorf("%s: fmt.Errorf formats %s into the message; use its errdefs helper", fset.Position(c.Pos()), s)
+					t.Errorf("%s: %s formats %s into the message; use its errdefs helper", fset.Position(c.Pos()), fun, s)
 				}
 			}
 			return true
