@@ -82,8 +82,8 @@ func TestHTTPFuzz(t *testing.T) {
 		classes = append(classes, fmt.Sprintf("%dxx:%d", c, k))
 	}
 	slices.Sort(classes)
-	t.Logf("%d requests over %d routes in %v (%s); %d refusals checked against the store's revision, %d accepted writes",
-		done, len(fz.routes), elapsed.Round(time.Millisecond), strings.Join(classes, " "), fz.checked, fz.accepted)
+	t.Logf("%d requests over %d routes in %v (%s); %d refusals checked against the store's revision, %d accepted writes; %v waiting for the store to settle after them",
+		done, len(fz.routes), elapsed.Round(time.Millisecond), strings.Join(classes, " "), fz.checked, fz.accepted, fz.settling.Round(time.Millisecond))
 	for r, k := range fz.notImplemented {
 		t.Logf("501 (documented as not offered) %dx: %s", k, r)
 	}
@@ -138,6 +138,7 @@ type fuzzer struct {
 	notImplemented map[string]int
 	checked        int
 	accepted       int
+	settling       time.Duration // spent waiting for the store to settle
 }
 
 func newFuzzer(t *testing.T, d *daemon, rnd *rand.Rand) *fuzzer {
@@ -225,6 +226,12 @@ func newFuzzer(t *testing.T, d *daemon, rnd *rand.Rand) *fuzzer {
 	fz.ids["network:extensions"], fz.ids["network:tags"], fz.ids["image:tags"] = "binding", "fzt", "fzt"
 	fz.ids["container:quotas"], fz.ids["container:quota_classes"], fz.ids["container:services"] = fzProject, "default", "disable"
 	fz.ids["container:hosts"], fz.ids["container:images"] = d.Host, "busybox"
+	// Few containers per project: accepted creates cost a wait for the
+	// scheduler, refused ones (quota) are checked like any refusal.
+	adminProject := idOf(must(200, fz.admin, "GET", "/identity/v3/projects?name=admin", "")["projects"].([]any)[0].(map[string]any), "")
+	for _, p := range []string{fzProject, adminProject} {
+		must(200, fz.admin, "PUT", "/v1/quotas/"+p, `{"containers": 3}`)
+	}
 	fz.quiesce()
 	if out := must(200, fz.member, "GET", "/v1/containers/"+fz.ids["container:containers"]+"/container_actions", ""); out != nil {
 		if acts, _ := out["containerActions"].([]any); len(acts) > 0 {
@@ -299,6 +306,7 @@ func (fz *fuzzer) revision() int64 {
 // scheduler's answer to an accepted create comes within a few ms), at
 // most 5 s.
 func (fz *fuzzer) quiesce() {
+	defer func(start time.Time) { fz.settling += time.Since(start) }(time.Now())
 	rev, still := fz.revision(), time.Now()
 	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); {
 		time.Sleep(20 * time.Millisecond)
@@ -390,14 +398,16 @@ func (fz *fuzzer) one(i int) {
 		}
 	case rt.method != "GET" && rt.method != "HEAD":
 		fz.accepted++
-		if rt.svc == "container" && strings.HasPrefix(rt.path, "/v1/containers") {
-			fz.quiesce() // the scheduler and control plane carry it out
+		if rt.svc == "container" && (rt.method == "POST" && rt.path == "/v1/containers" || rt.method == "DELETE" && rt.path == "/v1/containers/{id}") {
+			fz.quiesce() // the scheduler and control plane carry it out; the others are done when answered
 		}
 		if rt.method == "DELETE" {
 			for _, key := range fixtures {
 				if f := fz.remake[key]; f != nil && strings.Contains(path, fz.ids[key]) {
 					fz.ids[key] = f()
-					fz.quiesce()
+					if key == "container:containers" {
+						fz.quiesce()
+					}
 				}
 			}
 		}
