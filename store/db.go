@@ -225,6 +225,15 @@ func (db *DB) background(f func(ctx context.Context)) {
 	}()
 }
 
+// logFor is the logger of a call: the request's, with its ids, when ctx
+// carries one (logctx), else the store's.
+func (db *DB) logFor(ctx context.Context) *slog.Logger {
+	if l, ok := logctx.Lookup(ctx); ok {
+		return l.With("component", "store")
+	}
+	return db.log
+}
+
 // key is the absolute etcd key of a key relative to the prefix.
 func (db *DB) key(rel string) string { return db.cfg.Prefix + "/" + rel }
 

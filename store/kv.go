@@ -74,7 +74,7 @@ func listAt[T any](ctx context.Context, db *DB, prefix string, rev int64) ([]Ite
 		for _, kv := range resp.Kvs {
 			it, err := decode[T](db, kv.Key, kv.Value, kv.ModRevision, kv.CreateRevision)
 			if err != nil {
-				db.log.Error("skip undecodable record", "key", string(kv.Key), "error", err)
+				db.logFor(ctx).Error("skip undecodable record", "key", string(kv.Key), "error", err)
 				continue
 			}
 			items = append(items, it)

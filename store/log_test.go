@@ -11,6 +11,8 @@ import (
 	"sync"
 	"testing"
 
+	clientv3 "go.etcd.io/etcd/client/v3"
+
 	"github.com/zun-go/zun/internal/logctx"
 	"github.com/zun-go/zun/store"
 	"github.com/zun-go/zun/store/dbtest"
@@ -104,6 +106,70 @@ func TestLogger(t *testing.T) {
 				if levels[l] {
 					t.Errorf("etcd.log has %s lines", l)
 				}
+			}
+		})
+	}
+}
+
+// TestLoggerOfCall checks that a record the store cannot decode is logged
+// with the ids of the request that read it (its context's logger), and
+// with the store's logger otherwise.
+func TestLoggerOfCall(t *testing.T) {
+	shared := dbtest.Open(t)
+	var own syncBuffer
+	db, err := store.Open(context.Background(), store.Config{Endpoints: shared.Endpoints(), Prefix: "/logcall",
+		Logger: slog.New(slog.NewJSONHandler(&own, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	cli, err := clientv3.New(clientv3.Config{Endpoints: shared.Endpoints()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cli.Close()
+	if _, err := cli.Put(context.Background(), "/logcall/things/bad", "not json"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Txn().Put("things/good", host{CPUs: 1}).Commit(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+
+	tests := []struct {
+		name      string
+		inRequest bool
+	}{
+		{name: "in a request", inRequest: true},
+		{name: "outside any", inRequest: false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var req syncBuffer
+			ctx := context.Background()
+			if tt.inRequest {
+				ctx = logctx.WithLogger(ctx, slog.New(slog.NewJSONHandler(&req, nil)).With("request_id", "req-1"))
+			}
+			before := len(own.String())
+			items, _, err := store.List[host](ctx, db, "things/")
+			if err != nil || len(items) != 1 {
+				t.Fatalf("list: %v %v", items, err)
+			}
+			got, other := req.String(), own.String()[before:]
+			if !tt.inRequest {
+				got, other = other, got
+			}
+			var rec map[string]any
+			if err := json.Unmarshal([]byte(got), &rec); err != nil {
+				t.Fatalf("%v: %q", err, got)
+			}
+			if rec["msg"] != "skip undecodable record" || rec["component"] != "store" || rec["key"] != "/logcall/things/bad" {
+				t.Errorf("line %v", rec)
+			}
+			if id, _ := rec["request_id"].(string); (id == "req-1") != tt.inRequest {
+				t.Errorf("request_id %q", id)
+			}
+			if other != "" {
+				t.Errorf("also logged elsewhere: %q", other)
 			}
 		})
 	}

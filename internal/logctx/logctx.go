@@ -31,6 +31,15 @@ func WithLogger(ctx context.Context, l *slog.Logger) context.Context {
 	return context.WithValue(ctx, key{}, l)
 }
 
+// Lookup returns the logger ctx carries, if any.
+func Lookup(ctx context.Context) (*slog.Logger, bool) {
+	if ctx == nil {
+		return nil, false
+	}
+	l, ok := ctx.Value(key{}).(*slog.Logger)
+	return l, ok
+}
+
 // FromContext returns the logger ctx carries, or one that drops everything.
 func FromContext(ctx context.Context) *slog.Logger {
 	return Or(ctx, discard)
@@ -40,10 +49,8 @@ func FromContext(ctx context.Context) *slog.Logger {
 // everything): a component with a logger of its own prefers the request's,
 // which has the request's ids.
 func Or(ctx context.Context, fallback *slog.Logger) *slog.Logger {
-	if ctx != nil {
-		if l, ok := ctx.Value(key{}).(*slog.Logger); ok {
-			return l
-		}
+	if l, ok := Lookup(ctx); ok {
+		return l
 	}
 	if fallback != nil {
 		return fallback
