@@ -400,8 +400,8 @@ func TestHeartbeat(t *testing.T) {
 				return len(hbs) > from && hbs[len(hbs)-1].NotReady == ""
 			})
 			for _, h := range r.cp.Heartbeats() {
-				if h.Name != host || h.Driver != "fake" {
-					t.Errorf("heartbeat of %q, driver %q; want %q, fake", h.Name, h.Driver, host)
+				if h.Name != host || h.Driver != "fake" || h.Facts.CPUs == 0 {
+					t.Errorf("heartbeat of %q, driver %q, %d CPUs; want %q, fake, the runtime's facts", h.Name, h.Driver, h.Facts.CPUs, host)
 				}
 				if h.NotReady != "" && tc.err == nil {
 					t.Errorf("not ready (%q) though the runtime answers", h.NotReady)

@@ -38,8 +38,9 @@ type call struct {
 }
 
 // runtime is the fake runtime with its calls recorded. While down, every
-// call answers errdefs.ErrUnavailable (as the Docker driver does when the
-// engine does not answer) and does not reach the fake.
+// call (or every call of the methods given to setDown) answers
+// errdefs.ErrUnavailable, as the Docker driver does when the engine does
+// not answer, and does not reach the fake.
 type runtime struct {
 	*fake.Driver
 
