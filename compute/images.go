@@ -108,9 +108,9 @@ func (a *Agent) prepareStoreImage(ctx context.Context, rec *container.Container,
 		return "", fmt.Errorf("image %s: loaded as %s: %w", rec.Image, ref, err)
 	}
 	if err := a.writeLoaded(info.ID, loadedImage{Ref: ref, EngineID: loaded.ID}); err != nil {
-		a.log.Warn("remember a loaded image", "image", info.ID, "error", err)
+		a.logOf(ctx).Warn("remember a loaded image", "image", info.ID, "error", err)
 	}
-	a.log.Info("image loaded from the image store", "image", info.ID, "ref", ref, "bytes", info.Size,
+	a.logOf(ctx).Info("image loaded from the image store", "image", info.ID, "ref", ref, "bytes", info.Size,
 		"duration_ms", time.Since(start).Milliseconds())
 	return ref, nil
 }

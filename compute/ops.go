@@ -4,12 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 	"time"
 
 	"github.com/zun-go/zun/container"
 	"github.com/zun-go/zun/driver"
 	"github.com/zun-go/zun/errdefs"
+	"github.com/zun-go/zun/internal/logctx"
 )
 
 // taskOf is the task state shown while an op runs.
@@ -29,6 +31,7 @@ var taskOf = map[string]container.TaskState{
 func (a *Agent) execute(ctx context.Context, rec *container.Container) bool {
 	op := rec.Op
 	log := a.log.With("container_id", rec.UUID, "action", op.Action, "request_id", op.RequestID)
+	ctx = logctx.WithLogger(ctx, log) // what carrying the op out logs names it too
 	event := container.EventName(op.Action)
 	if err := a.cp.StartEvent(ctx, a.cfg.Host, rec.UUID, op.RequestID, event); err != nil {
 		log.Warn("record event start", "error", err)
@@ -79,6 +82,10 @@ func (a *Agent) execute(ctx context.Context, rec *container.Container) bool {
 	}
 	return true
 }
+
+// logOf is the logger of an op being carried out (with the container and
+// the request that asked for it), else the agent's.
+func (a *Agent) logOf(ctx context.Context) *slog.Logger { return logctx.Or(ctx, a.log) }
 
 // progress shows the task state of a running op.
 func (a *Agent) progress(ctx context.Context, rec *container.Container, task container.TaskState) {
@@ -188,7 +195,7 @@ func (a *Agent) create(ctx context.Context, rec *container.Container) error {
 	id := ""
 	if st, err := a.findRuntime(ctx, rec.UUID); err == nil {
 		id = st.ID
-		a.log.Info("adopting runtime container from an earlier attempt", "container_id", rec.UUID, "runtime_id", id)
+		a.logOf(ctx).Info("adopting runtime container from an earlier attempt", "runtime_id", id)
 	} else {
 		spec := specOf(rec, a.cfg.Host)
 		spec.Image = ref
@@ -206,7 +213,7 @@ func (a *Agent) create(ctx context.Context, rec *container.Container) error {
 	rec.RuntimeID = id
 	if err := a.cp.Report(ctx, a.cfg.Host, Report{UUID: rec.UUID, Seq: rec.Op.Seq, Status: container.Created,
 		RuntimeID: id, Task: startingTask(rec.Op.Run)}); err != nil {
-		a.log.Warn("report created", "container_id", rec.UUID, "error", err)
+		a.logOf(ctx).Warn("report created", "error", err)
 	}
 	if !rec.Op.Run {
 		return nil
@@ -271,7 +278,7 @@ func (a *Agent) prepareImage(ctx context.Context, rec *container.Container) (str
 	err := pull(ctx, rec.Image, policy)
 	if err != nil && !explicit && policy == driver.PullAlways {
 		if lerr := a.drv.PrepareImage(ctx, rec.Image, driver.PullNever); lerr == nil {
-			a.log.Warn("image pull failed; using the copy on this host", "image", rec.Image, "error", err)
+			a.logOf(ctx).Warn("image pull failed; using the copy on this host", "image", rec.Image, "error", err)
 			return rec.Image, nil
 		}
 	}
