@@ -85,6 +85,10 @@ type Agent struct {
 	synced  bool                            // records holds a full snapshot
 	workers map[string]*worker
 	done    map[string]int64 // newest op seq carried out and reported, by uuid
+	// postponed is the op seq, by uuid, whose runtime did not answer: it
+	// is tried again at the next sync pass or runtime event, not at the
+	// echoes of its own progress reports.
+	postponed map[string]int64
 
 	net netState
 }
@@ -119,6 +123,8 @@ func New(cfg Config, drv driver.Driver, cp ControlPlane, log *slog.Logger) *Agen
 		records: map[string]*container.Container{},
 		workers: map[string]*worker{},
 		done:    map[string]int64{},
+
+		postponed: map[string]int64{},
 	}
 }
 
@@ -162,11 +168,14 @@ func (a *Agent) watchLoop(ctx context.Context) {
 			if ch.Deleted {
 				delete(a.records, ch.Container.UUID)
 				delete(a.done, ch.Container.UUID)
+				delete(a.postponed, ch.Container.UUID)
 			} else {
 				a.records[ch.Container.UUID] = ch.Container
 			}
+			op := ch.Container.Op
+			echo := !ch.Deleted && op != nil && a.postponed[ch.Container.UUID] == op.Seq
 			a.mu.Unlock()
-			if !ch.Deleted {
+			if !ch.Deleted && !echo {
 				a.kick(ctx, ch.Container.UUID)
 			}
 		}
@@ -337,6 +346,7 @@ func (a *Agent) step(ctx context.Context, uuid string) {
 	if newOp {
 		if a.execute(ctx, rec) {
 			a.mu.Lock()
+			delete(a.postponed, uuid)
 			if a.done[uuid] < rec.Op.Seq {
 				a.done[uuid] = rec.Op.Seq
 			}

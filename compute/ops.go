@@ -46,6 +46,9 @@ func (a *Agent) execute(ctx context.Context, rec *container.Container) bool {
 		// pending and is carried out when it does (the next sync, or the
 		// runtime's event stream coming back), never dropped.
 		log.Warn("action postponed until the runtime answers", "error", err)
+		a.mu.Lock()
+		a.postponed[rec.UUID] = op.Seq
+		a.mu.Unlock()
 		return false
 	}
 	if ferr := a.cp.FinishEvent(ctx, a.cfg.Host, rec.UUID, op.RequestID, event, err); ferr != nil {
