@@ -38,7 +38,7 @@ run: deps build image
 ## binaries, real OpenStack clients)
 test: deps image vet
 	@scripts/ensure-deps.sh python3-openstackclient python3-zunclient
-	$(E2E_ENV) ZUN_TEST_KEYSTONE=1 $(GO) test -count=1 -timeout 25m $(PKGS)
+	$(E2E_ENV) ZUN_TEST_KEYSTONE=1 $(GO) test -count=1 -timeout 45m $(PKGS)
 
 ## test-unit: tests that need neither Docker nor root
 test-unit:
@@ -55,7 +55,7 @@ test-runtime: deps
 ## the real zun and openstack CLIs
 test-e2e: deps image
 	@scripts/ensure-deps.sh python3-openstackclient python3-zunclient
-	$(E2E_ENV) $(GO) test -count=1 -timeout 20m ./test/e2e/...
+	$(E2E_ENV) $(GO) test -count=1 -timeout 40m ./test/e2e/...
 
 ## bench: benchmarks, printed as a table
 bench:
