@@ -216,3 +216,13 @@ func (e election) Campaign(ctx context.Context) (placement.Term, error) {
 // schedulerLeaseTTL is how long a scheduler leader that vanished keeps the
 // role before another process takes over.
 const schedulerLeaseTTL = 10 * time.Second
+
+// Interface guards
+var (
+	_ HostRegistry         = (*store.HostStore)(nil)
+	_ NetworkSource        = (*store.NetworkStore)(nil)
+	_ placement.Source     = (*AgentService)(nil)
+	_ apiserver.Placements = (*AgentService)(nil)
+	_ apiserver.Liveness   = (*AgentService)(nil)
+	_ placement.Elector    = election{}
+)
