@@ -250,17 +250,31 @@ func (db *DB) Revision(ctx context.Context) (int64, error) {
 	return res.Header.Revision, nil
 }
 
-// ChangedSince returns the keys (relative to the prefix) last written
-// after revision rev, for telling what moved a revision.
+// ChangedSince describes the writes after revision rev up to now, one
+// "PUT key@rev" or "DELETE key@rev" each (keys relative to the prefix),
+// for telling what moved a revision. Writes compacted away are not
+// shown.
 func (db *DB) ChangedSince(ctx context.Context, rev int64) ([]string, error) {
-	res, err := db.client.Get(ctx, db.key(""), clientv3.WithPrefix(), clientv3.WithKeysOnly(),
-		clientv3.WithMinModRev(rev+1))
-	if err != nil {
-		return nil, unavailable(err)
+	to, err := db.Revision(ctx)
+	if err != nil || to <= rev {
+		return nil, err
 	}
-	keys := make([]string, 0, len(res.Kvs))
-	for _, kv := range res.Kvs {
-		keys = append(keys, db.rel(kv.Key))
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var writes []string
+	for res := range db.client.Watch(ctx, db.key(""), clientv3.WithPrefix(), clientv3.WithRev(rev+1)) {
+		if err := res.Err(); err != nil {
+			return writes, unavailable(err)
+		}
+		for _, ev := range res.Events {
+			if ev.Kv.ModRevision > to {
+				return writes, nil
+			}
+			writes = append(writes, fmt.Sprintf("%s %s@%d", ev.Type, db.rel(ev.Kv.Key), ev.Kv.ModRevision))
+			if ev.Kv.ModRevision == to {
+				return writes, nil
+			}
+		}
 	}
-	return keys, nil
+	return writes, ctx.Err()
 }

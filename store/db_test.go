@@ -230,3 +230,36 @@ func TestSharedEtcd(t *testing.T) {
 		t.Fatalf("create a name taken through the other DB: got %v, want ErrConflict", err)
 	}
 }
+
+// TestChangedSince: the revision moves with every write, and ChangedSince
+// names the writes after a revision, deletions too; an update that
+// changes nothing moves nothing.
+func TestChangedSince(t *testing.T) {
+	t.Parallel()
+	db := dbtest.Open(t)
+	ctx := t.Context()
+	rev, err := db.Revision(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Txn().Create("k", map[string]int{"v": 1}).Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := store.Update(ctx, db, "k", func(v *map[string]int) error { return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Txn().Delete("k").Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	now, err := db.Revision(ctx)
+	if err != nil || now != rev+2 {
+		t.Fatalf("revision %d → %d (%v), want two writes", rev, now, err)
+	}
+	writes, err := db.ChangedSince(ctx, rev)
+	if err != nil || len(writes) != 2 || !strings.HasPrefix(writes[0], "PUT k@") || !strings.HasPrefix(writes[1], "DELETE k@") {
+		t.Fatalf("writes since %d: %v, %v; want a PUT and a DELETE of k", rev, writes, err)
+	}
+	if writes, err := db.ChangedSince(ctx, now); err != nil || len(writes) != 0 {
+		t.Fatalf("writes since now: %v, %v", writes, err)
+	}
+}

@@ -69,15 +69,15 @@ func testQuiescence(t *testing.T, tg Target) {
 	}
 	// The steps of all sequences, a round at a time.
 	for round := 0; ; round++ {
-		any := false
+		more := false
 		for i, sq := range sequences {
 			if round < len(sq.steps) {
-				any = true
+				more = true
 				s := sq.steps[round]
 				c.must(s.status, s.method, "/v1/containers/"+ids[i]+suffix(s.action), s.body)
 			}
 		}
-		if !any {
+		if !more {
 			break
 		}
 		for i, sq := range sequences {

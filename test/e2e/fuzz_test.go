@@ -17,8 +17,6 @@ import (
 	"testing"
 	"time"
 
-	clientv3 "go.etcd.io/etcd/client/v3"
-
 	"github.com/zun-go/zun/apiserver"
 	"github.com/zun-go/zun/glance"
 	"github.com/zun-go/zun/identity"
@@ -123,7 +121,6 @@ type fuzzer struct {
 	t      *testing.T
 	d      *daemon
 	rnd    *rand.Rand
-	etcd   *clientv3.Client
 	routes []fuzzRoute
 	// tokens of the callers: admin, member (project fz), other (a member
 	// of project fzo), and the victim's, only ever a subject.
@@ -142,12 +139,7 @@ type fuzzer struct {
 }
 
 func newFuzzer(t *testing.T, d *daemon, rnd *rand.Rand) *fuzzer {
-	etcd, err := clientv3.New(clientv3.Config{Endpoints: []string{"unix://" + filepath.Join(d.DataDir, "etcd.sock")}, DialTimeout: 5 * time.Second})
-	if err != nil {
-		t.Fatalf("etcd client: %v", err)
-	}
-	t.Cleanup(func() { etcd.Close() })
-	fz := &fuzzer{t: t, d: d, rnd: rnd, etcd: etcd, routes: fuzzRoutes(), admin: d.adminToken(t),
+	fz := &fuzzer{t: t, d: d, rnd: rnd, routes: fuzzRoutes(), admin: d.adminToken(t),
 		ids: map[string]string{}, remake: map[string]func() string{}, byClass: map[int]int{}, notImplemented: map[string]int{}}
 
 	// Projects and users: fz (the member's), fzo (another project's
@@ -295,11 +287,7 @@ func (fz *fuzzer) send(token, method, path, body string, header http.Header) (in
 // revision is the store's current revision.
 func (fz *fuzzer) revision() int64 {
 	fz.t.Helper()
-	res, err := fz.etcd.Get(context.Background(), "\x00", clientv3.WithFromKey(), clientv3.WithCountOnly())
-	if err != nil {
-		fz.t.Fatalf("etcd revision: %v", err)
-	}
-	return res.Header.Revision
+	return fz.d.revision(fz.t)
 }
 
 // quiesce waits until the store's revision stays put for 150 ms (the
@@ -316,25 +304,6 @@ func (fz *fuzzer) quiesce() {
 			return
 		}
 	}
-}
-
-// changedKeys lists the keys written between two revisions.
-func (fz *fuzzer) changedKeys(from, to int64) []string {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	var keys []string
-	for res := range fz.etcd.Watch(ctx, "\x00", clientv3.WithFromKey(), clientv3.WithRev(from+1)) {
-		for _, ev := range res.Events {
-			if ev.Kv.ModRevision > to {
-				return keys
-			}
-			keys = append(keys, fmt.Sprintf("%s %s@%d", ev.Type, ev.Kv.Key, ev.Kv.ModRevision))
-			if ev.Kv.ModRevision == to {
-				return keys
-			}
-		}
-	}
-	return keys
 }
 
 // one makes the i-th request: a route, a caller, its placeholders filled
@@ -394,7 +363,7 @@ func (fz *fuzzer) one(i int) {
 		fz.checked++
 		if after := fz.revision(); after != before {
 			t.Errorf("%s was refused (%d %s) but the store moved from revision %d to %d: %v",
-				req, code, truncate(string(answer), 300), before, after, fz.changedKeys(before, after))
+				req, code, truncate(string(answer), 300), before, after, fz.d.changedSince(fz.t, before))
 		}
 	case rt.method != "GET" && rt.method != "HEAD":
 		fz.accepted++

@@ -111,6 +111,8 @@ type daemon struct {
 	listen  string
 	log     *os.File
 	extra   []string // more zund flags
+	storeMu sync.Mutex
+	store   *store.DB // a client of its embedded etcd, once asked for
 }
 
 // startZund starts zund --dev on a free port with a fresh data dir; extra
@@ -293,12 +295,17 @@ func dataDir(t *testing.T) string {
 // another process of the deployment would.
 func (d *daemon) db(t *testing.T) *store.DB {
 	t.Helper()
-	db, err := store.Open(t.Context(), store.Config{Endpoints: []string{"unix://" + filepath.Join(d.DataDir, "etcd.sock")}})
-	if err != nil {
-		t.Fatal(err)
+	d.storeMu.Lock()
+	defer d.storeMu.Unlock()
+	if d.store == nil {
+		db, err := store.Open(context.Background(), store.Config{Endpoints: []string{"unix://" + filepath.Join(d.DataDir, "etcd.sock")}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		d.t.Cleanup(func() { db.Close() })
+		d.store = db
 	}
-	t.Cleanup(func() { db.Close() })
-	return db
+	return d.store
 }
 
 // revision is the revision of d's store.
@@ -311,7 +318,7 @@ func (d *daemon) revision(t *testing.T) int64 {
 	return rev
 }
 
-// changedSince lists the keys of d's store written after rev.
+// changedSince describes the writes to d's store after rev.
 func (d *daemon) changedSince(t *testing.T, rev int64) []string {
 	t.Helper()
 	keys, err := d.db(t).ChangedSince(t.Context(), rev)
