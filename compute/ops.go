@@ -151,39 +151,13 @@ func (a *Agent) carryOut(ctx context.Context, rec *container.Container) error {
 				return err
 			}
 		}
-		if err := a.drv.Remove(ctx, id, true); err != nil && !a.awaitGone(ctx, id, errdefs.IsConflict(err)) {
+		if err := a.drv.Remove(ctx, id, true); err != nil {
 			return err
 		}
 		a.dropMounts(rec)
 		return nil
 	}
 	return errdefs.NotSupportedf("unknown action %q", op.Action)
-}
-
-// awaitGone reports whether runtime container id is gone, waiting a while
-// for it when wait is set: a removal refused because another one is
-// under way (an earlier run of this agent's, cut short by a crash) ends
-// with the container gone.
-func (a *Agent) awaitGone(ctx context.Context, id string, wait bool) bool {
-	deadline := time.Now()
-	if wait {
-		deadline = deadline.Add(30 * time.Second)
-	}
-	for {
-		if _, err := a.drv.Inspect(ctx, id); errdefs.IsNotFound(err) {
-			return true
-		} else if err != nil && !errdefs.IsConflict(err) {
-			return false
-		}
-		if time.Now().After(deadline) {
-			return false
-		}
-		select {
-		case <-ctx.Done():
-			return false
-		case <-time.After(200 * time.Millisecond):
-		}
-	}
 }
 
 // create pulls the image and creates (and with run, starts) the runtime

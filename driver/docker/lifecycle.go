@@ -85,13 +85,35 @@ func (d *Driver) Remove(ctx context.Context, id string, force bool) error {
 	case err == nil || kind == errdefs.ErrNotFound:
 		return nil
 	case kind == errdefs.ErrConflict:
-		// Maybe removal is already under way; if so, it is not ours to fail.
+		// Maybe removal is already under way (one that an agent killed
+		// meanwhile started): wait for it to end. A forced removal is only
+		// refused for that; an unforced one also for a running container.
 		st, ierr := d.Inspect(ctx, id)
-		if errdefs.IsNotFound(ierr) || (ierr == nil && st.Status == driver.StatusRemoving) {
+		if errdefs.IsNotFound(ierr) || (ierr == nil && (force || st.Status == driver.StatusRemoving)) && d.awaitGone(ctx, id) {
 			return nil
 		}
 	}
 	return wrap(err, "remove container %q: %w", id)
+}
+
+// awaitGone waits up to 30 s for container id to be gone.
+func (d *Driver) awaitGone(ctx context.Context, id string) bool {
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		if _, err := d.Inspect(ctx, id); errdefs.IsNotFound(err) {
+			return true
+		} else if err != nil && !errdefs.IsConflict(err) {
+			return false
+		}
+		if time.Now().After(deadline) {
+			return false
+		}
+		select {
+		case <-ctx.Done():
+			return false
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
 }
 
 // Pause freezes every process of the container.
