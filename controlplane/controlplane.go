@@ -108,13 +108,14 @@ func New(cfg Config) (*Plane, error) {
 	}
 	db := cfg.Store
 	p := &Plane{log: log, agents: cfg.Agents}
-	// The quota, host, volume and network stores join the container
-	// store's transactions.
 	p.Containers = store.Containers(db, store.ContainerOptions{NameScope: cfg.NameScope})
 	p.Quotas = store.Quotas(db, p.Containers, limits)
-	p.Volumes = store.Volumes(db, p.Containers)
+	p.Volumes = store.Volumes(db)
 	p.Networks = store.Networks(db, p.Containers)
 	p.HostRecords = store.Hosts(db, p.Containers, cfg.Scheduler.ClaimCheck())
+	// Their records change with the containers', in one transaction. The
+	// volumes come first: they set the mounts' ids, part of the record.
+	p.Containers.Join(p.Volumes, p.Networks, p.Quotas, p.HostRecords)
 	if cfg.Sealer != nil {
 		p.Registries = store.Registries(db, cfg.Sealer)
 	}

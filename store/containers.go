@@ -13,7 +13,6 @@ import (
 	"github.com/zun-go/zun/auth"
 	"github.com/zun-go/zun/container"
 	"github.com/zun-go/zun/errdefs"
-	"github.com/zun-go/zun/quota"
 )
 
 // Keys of the container domain, relative to the DB's prefix.
@@ -55,16 +54,31 @@ type ContainerStore struct {
 	// written is the store revision of this store's newest write to a
 	// container record; reads of the index wait until it gets there.
 	written atomic.Int64
-	// quotas, when set (see Quotas), are enforced on every write.
-	quotas *QuotaStore
-	// hosts, when set (see Hosts), get every container's claim.
-	hosts *HostStore
-	// volumes, when set (see Volumes), attach and release the volumes of
-	// containers with their records.
-	volumes *VolumeStore
-	// networks, when set (see Networks), make and release the ports of
-	// containers in the transactions that create and delete them.
-	networks *NetworkStore
+	// parts join the transactions that write the records (see Join).
+	parts []Participant
+}
+
+// A Participant keeps records that change with containers: a project's
+// quota usage, a host's claims, a volume's attachment, a port. Joined to
+// the container store (Join), it adds its own writes to the transaction
+// of every container create, update and delete, so they commit with the
+// record or not at all; an error refuses the write. A conflict on one of
+// its keys retries the whole write with fresh reads.
+type Participant interface {
+	// Creating may set fields of c, the record about to be created (the
+	// ids of the volumes and ports made for it).
+	Creating(ctx context.Context, txn *Txn, c *container.Container) error
+	// Updating sees the stored record old and what it becomes, c.
+	Updating(ctx context.Context, txn *Txn, old, c *container.Container) error
+	// Deleting sees the record about to be deleted.
+	Deleting(ctx context.Context, txn *Txn, c *container.Container) error
+}
+
+// Join adds participants to every later write, called in the order
+// joined: one that sets fields of a record (volumes) comes before one that
+// reads them. Join before the store's first write.
+func (s *ContainerStore) Join(parts ...Participant) {
+	s.parts = append(s.parts, parts...)
 }
 
 // Containers returns the container store of db. Its index is loaded in the
@@ -108,14 +122,8 @@ func (s *ContainerStore) Create(ctx context.Context, c *container.Container, act
 	}
 	for attempt := 0; ; attempt++ {
 		txn := s.db.Txn()
-		// First: it sets the mounts' volume ids, part of the record.
-		if s.volumes != nil {
-			if err := s.volumes.attach(ctx, txn, c); err != nil {
-				return err
-			}
-		}
-		if s.networks != nil {
-			if err := s.networks.attach(ctx, txn, c); err != nil {
+		for _, p := range s.parts {
+			if err := p.Creating(ctx, txn, c); err != nil {
 				return err
 			}
 		}
@@ -129,12 +137,6 @@ func (s *ContainerStore) Create(ctx context.Context, c *container.Container, act
 				stored.StartTime = time.Now().UTC()
 			}
 			txn.Create(actionKey(c.UUID, a.RequestID), stored)
-		}
-		if err := s.reserve(ctx, txn, c.ProjectID, quota.Of(c), true); err != nil {
-			return err
-		}
-		if err := s.claim(ctx, txn, c.Host, claimOf(c), 1); err != nil {
-			return err
 		}
 		rev, err := txn.Commit(ctx)
 		if conflict := (*ConflictError)(nil); errors.As(err, &conflict) {
@@ -261,18 +263,12 @@ func (s *ContainerStore) UpdateWith(ctx context.Context, uuid string, fn func(*c
 		}
 		c.Schema = container.SchemaVersion
 		c.UpdatedAt = time.Now().UTC()
+		for _, p := range s.parts {
+			if err := p.Updating(ctx, txn, old, c); err != nil {
+				return nil, err
+			}
+		}
 		txn.Swap(containerKey(uuid), c, it.Revision)
-		if c.Host != old.Host || claimOf(c) != claimOf(old) {
-			if err := s.reclaim(ctx, txn, old, c); err != nil {
-				return nil, err
-			}
-		}
-		if grown, shrunk := quota.Of(c), quota.Of(old); grown != shrunk {
-			delta := grown.Add(quota.Usage{CPU: -shrunk.CPU, Memory: -shrunk.Memory, Disk: -shrunk.Disk, Containers: -shrunk.Containers})
-			if err := s.reserve(ctx, txn, c.ProjectID, delta, true); err != nil {
-				return nil, err
-			}
-		}
 		newKey := s.nameKey(c)
 		if newKey != s.nameKey(old) {
 			if err := s.releaseName(ctx, txn, old); err != nil {
@@ -316,22 +312,11 @@ func (s *ContainerStore) Delete(ctx context.Context, uuid string) error {
 		txn := s.db.Txn().Require(containerKey(uuid), it.Revision).
 			Delete(containerKey(uuid)).
 			DeletePrefix(containerActionsPrefix(uuid))
-		if err := s.release(ctx, txn, &it.Value); err != nil {
-			return err
-		}
-		if err := s.claim(ctx, txn, it.Value.Host, claimOf(&it.Value), -1); err != nil {
-			return err
-		}
 		if err := s.releaseName(ctx, txn, &it.Value); err != nil {
 			return err
 		}
-		if s.volumes != nil {
-			if err := s.volumes.release(ctx, txn, &it.Value); err != nil {
-				return err
-			}
-		}
-		if s.networks != nil {
-			if err := s.networks.release(ctx, txn, &it.Value); err != nil {
+		for _, p := range s.parts {
+			if err := p.Deleting(ctx, txn, &it.Value); err != nil {
 				return err
 			}
 		}
@@ -358,6 +343,28 @@ func (s *ContainerStore) wrote(rev int64) {
 			return
 		}
 	}
+}
+
+// Each calls fn with every container of project ("": of every project)
+// that the index holds once it has this store's own writes. Participants
+// count from it the records written before they kept a tally of their
+// own. fn must not keep c or call the store.
+func (s *ContainerStore) Each(ctx context.Context, project string, fn func(c *container.Container)) error {
+	if err := s.catchUp(ctx); err != nil {
+		return err
+	}
+	s.idx.mu.RLock()
+	defer s.idx.mu.RUnlock()
+	if project != "" {
+		for _, e := range s.idx.projects[project] {
+			fn(e.c)
+		}
+		return nil
+	}
+	for _, e := range s.idx.all {
+		fn(e.c)
+	}
+	return nil
 }
 
 // catchUp waits until the index holds this store's own writes.

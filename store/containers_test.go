@@ -26,7 +26,7 @@ func TestContainerStoreWithQuotas(t *testing.T) {
 	storetest.Run(t, func(t *testing.T, opts storetest.Options) storetest.Stores {
 		sub := dbtest.Attach(t, db)
 		s := store.Containers(sub, store.ContainerOptions{NameScope: opts.NameScope})
-		store.Quotas(sub, s, quota.Limits{quota.Containers: -1, quota.CPU: -1, quota.Memory: -1, quota.Disk: -1})
+		s.Join(store.Quotas(sub, s, quota.Limits{quota.Containers: -1, quota.CPU: -1, quota.Memory: -1, quota.Disk: -1}))
 		return storetest.Stores{Containers: s, Actions: s, Watcher: s}
 	})
 }

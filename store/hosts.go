@@ -57,15 +57,15 @@ type HostStore struct {
 	leases  map[string]clientv3.LeaseID // the leases this process holds
 }
 
-// Hosts returns the host store of db and turns on claims in cs: from then
-// on, a container's record and its host's usage change in one
-// transaction, and check (when not nil) refuses a claim beyond what the
-// host can give, so concurrent creates never overcommit a host.
+// Hosts returns the host store of db, counting from cs the usage of a host
+// that has no record of it yet. Joined to cs (a Participant), a
+// container's record and its host's usage change in one transaction, and
+// check (when not nil) refuses a claim beyond what the host can give, so
+// concurrent creates never overcommit a host.
 func Hosts(db *DB, cs *ContainerStore, check func(h host.Host, used, delta host.Usage) error) *HostStore {
 	s := &HostStore{db: db, cs: cs, check: check, advanced: make(chan struct{}),
 		hosts: map[string]host.Host{}, usage: map[string]host.Usage{}, alive: map[string]bool{},
 		leases: map[string]clientv3.LeaseID{}}
-	cs.hosts = s
 	db.background(s.run)
 	return s
 }
@@ -382,7 +382,7 @@ func (s *HostStore) Delete(ctx context.Context, name string) error {
 	if _, err := s.Get(ctx, name); err != nil {
 		return err
 	}
-	if u, _, err := s.cs.hostUsage(ctx, name); err != nil {
+	if u, _, err := s.hostUsage(ctx, name); err != nil {
 		return err
 	} else if u.Containers > 0 {
 		return errdefs.Conflictf("Host %s still has %d containers.", name, u.Containers)
@@ -417,7 +417,7 @@ func addUsage(a, b host.Usage, sign int64) host.Usage {
 
 // hostUsage returns a host's usage and its revision, 0 when it has no
 // record yet: then it is counted from the containers on the host.
-func (s *ContainerStore) hostUsage(ctx context.Context, name string) (host.Usage, int64, error) {
+func (s *HostStore) hostUsage(ctx context.Context, name string) (host.Usage, int64, error) {
 	it, err := Get[host.Usage](ctx, s.db, hostUsageKey(name))
 	if err == nil {
 		return it.Value, it.Revision, nil
@@ -425,34 +425,40 @@ func (s *ContainerStore) hostUsage(ctx context.Context, name string) (host.Usage
 	if !errdefs.IsNotFound(err) {
 		return host.Usage{}, 0, err
 	}
-	if err := s.catchUp(ctx); err != nil {
-		return host.Usage{}, 0, err
-	}
 	var u host.Usage
-	s.idx.mu.RLock()
-	for _, e := range s.idx.all {
-		if e.c.Host == name {
-			u = addUsage(u, claimOf(e.c), 1)
+	err = s.cs.Each(ctx, "", func(c *container.Container) {
+		if c.Host == name {
+			u = addUsage(u, claimOf(c), 1)
 		}
-	}
-	s.idx.mu.RUnlock()
-	return u, 0, nil
+	})
+	return u, 0, err
+}
+
+// Creating implements Participant: a container placed at once claims its
+// host's resources.
+func (s *HostStore) Creating(ctx context.Context, txn *Txn, c *container.Container) error {
+	return s.claim(ctx, txn, c.Host, claimOf(c), 1)
+}
+
+// Deleting implements Participant: the container's claim returns.
+func (s *HostStore) Deleting(ctx context.Context, txn *Txn, c *container.Container) error {
+	return s.claim(ctx, txn, c.Host, claimOf(c), -1)
 }
 
 // claim adds to txn a change of a host's usage by delta (sign 1 to claim,
 // -1 to release), checked against the host's capacity when claiming.
-func (s *ContainerStore) claim(ctx context.Context, txn *Txn, name string, delta host.Usage, sign int64) error {
-	if s.hosts == nil || name == "" {
+func (s *HostStore) claim(ctx context.Context, txn *Txn, name string, delta host.Usage, sign int64) error {
+	if name == "" {
 		return nil
 	}
 	used, rev, err := s.hostUsage(ctx, name)
 	if err != nil {
 		return err
 	}
-	if sign > 0 && s.hosts.check != nil {
-		h, err := s.hosts.Get(ctx, name)
+	if sign > 0 && s.check != nil {
+		h, err := s.Get(ctx, name)
 		if err == nil {
-			if err := s.hosts.check(h, used, delta); err != nil {
+			if err := s.check(h, used, delta); err != nil {
 				return err
 			}
 		}
@@ -461,10 +467,10 @@ func (s *ContainerStore) claim(ctx context.Context, txn *Txn, name string, delta
 	return nil
 }
 
-// reclaim adds to txn the change of claims when a container moves to
-// another host or changes its resources.
-func (s *ContainerStore) reclaim(ctx context.Context, txn *Txn, old, c *container.Container) error {
-	if s.hosts == nil {
+// Updating implements Participant: the claims change when a container
+// moves to another host or changes its resources.
+func (s *HostStore) Updating(ctx context.Context, txn *Txn, old, c *container.Container) error {
+	if c.Host == old.Host && claimOf(c) == claimOf(old) {
 		return nil
 	}
 	if old.Host != c.Host {
@@ -482,9 +488,9 @@ func (s *ContainerStore) reclaim(ctx context.Context, txn *Txn, old, c *containe
 	}
 	rest := addUsage(used, claimOf(old), -1)
 	grows := claimOf(c).CPU > claimOf(old).CPU || claimOf(c).MemoryMiB > claimOf(old).MemoryMiB || claimOf(c).DiskGiB > claimOf(old).DiskGiB
-	if grows && s.hosts.check != nil {
-		if h, err := s.hosts.Get(ctx, c.Host); err == nil {
-			if err := s.hosts.check(h, rest, claimOf(c)); err != nil {
+	if grows && s.check != nil {
+		if h, err := s.Get(ctx, c.Host); err == nil {
+			if err := s.check(h, rest, claimOf(c)); err != nil {
 				return err
 			}
 		}
@@ -494,4 +500,7 @@ func (s *ContainerStore) reclaim(ctx context.Context, txn *Txn, old, c *containe
 }
 
 // Interface guards
-var _ host.Store = (*HostStore)(nil)
+var (
+	_ host.Store  = (*HostStore)(nil)
+	_ Participant = (*HostStore)(nil)
+)

@@ -25,6 +25,7 @@ func TestHostClaims(t *testing.T) {
 	cfg := scheduler.Default()
 	cfg.CPUAllocationRatio = 1
 	hs := store.Hosts(db, cs, cfg.ClaimCheck())
+	cs.Join(hs)
 	ctx := auth.WithPrincipal(context.Background(), auth.Principal{ProjectID: "p1", UserID: "u1"})
 	h, err := hs.Report(ctx, hostpkg.Host{Name: "h1", Facts: driver.HostFacts{CPUs: 4, MemoryMiB: 1 << 20}})
 	if err != nil || h.ID == 0 || h.UUID == "" {

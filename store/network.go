@@ -45,15 +45,12 @@ type NetworkStore struct {
 	cs *ContainerStore
 }
 
-// Networks returns the network service's store in db. With cs, it turns
-// on container ports: a container's ports are made in the transaction
-// that creates its record and released in the one that deletes it.
+// Networks returns the network service's store in db; with cs, ports can
+// be attached to and detached from its containers. Joined to cs (a
+// Participant), a container's ports are made in the transaction that
+// creates its record and released in the one that deletes it.
 func Networks(db *DB, cs *ContainerStore) *NetworkStore {
-	s := &NetworkStore{db: db, cs: cs}
-	if cs != nil {
-		cs.networks = s
-	}
-	return s
+	return &NetworkStore{db: db, cs: cs}
 }
 
 func now() time.Time { return time.Now().UTC().Truncate(time.Second) }

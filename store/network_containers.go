@@ -16,13 +16,13 @@ import (
 	"github.com/zun-go/zun/network"
 )
 
-// attach adds to txn the ports of c: one made for each of its nets that
+// Creating implements Participant: it adds to txn the ports of c: one made for each of its nets that
 // names a network, the port named by the others (bound to c and kept
 // when c goes), or one on its project's default network when it names
 // none. Ports made for c get its security groups (names or ids of its
 // project's groups), or a group of its own allowing its exposed_ports in,
 // or the project's default group. c.Addresses says what c got.
-func (s *NetworkStore) attach(ctx context.Context, txn *Txn, c *container.Container) error {
+func (s *NetworkStore) Creating(ctx context.Context, txn *Txn, c *container.Container) error {
 	groups, err := s.containerGroups(ctx, txn, c)
 	if err != nil {
 		return err
@@ -179,10 +179,10 @@ func (s *NetworkStore) findPort(ctx context.Context, ident string) (*network.Por
 		errdefs.Conflictf("Multiple ports exist with name %s. Please use the id instead.", ident))
 }
 
-// release adds to txn the release of c's ports: those made for it are
-// deleted with their addresses, the others unbound; and the group of its
-// exposed ports.
-func (s *NetworkStore) release(ctx context.Context, txn *Txn, c *container.Container) error {
+// Deleting implements Participant: it adds to txn the release of c's
+// ports: those made for it are deleted with their addresses, the others
+// unbound; and the group of its exposed ports.
+func (s *NetworkStore) Deleting(ctx context.Context, txn *Txn, c *container.Container) error {
 	sys := auth.WithAllProjects(ctx)
 	done := map[string]bool{}
 	for _, addrs := range c.Addresses {
@@ -351,7 +351,7 @@ func (s *NetworkStore) DetachNetwork(ctx context.Context, uuid, networkIdent, po
 			netID = n.ID
 		}
 		one := &container.Container{UUID: c.UUID, Addresses: map[string][]container.Address{netID: c.Addresses[netID]}}
-		if err := s.release(ctx, txn, one); err != nil {
+		if err := s.Deleting(ctx, txn, one); err != nil {
 			return err
 		}
 		delete(c.Addresses, netID)
@@ -413,4 +413,11 @@ func (s *NetworkStore) ChangeSecurityGroup(ctx context.Context, uuid, ident stri
 		}
 		return nil
 	})
+}
+
+// Updating implements Participant: ports change with a container's
+// record only through AttachNetwork, DetachNetwork and ChangeSecurityGroup,
+// which write both.
+func (s *NetworkStore) Updating(context.Context, *Txn, *container.Container, *container.Container) error {
+	return nil
 }

@@ -276,6 +276,7 @@ func TestContainerPorts(t *testing.T) {
 	db := dbtest.Open(t)
 	cs := store.Containers(db, store.ContainerOptions{})
 	ns := store.Networks(db, cs)
+	cs.Join(ns)
 	ctx := projectCtx("p1")
 	newContainer := func(nets ...container.NetRequest) *container.Container {
 		return &container.Container{ProjectID: "p1", UserID: "u1", Image: "img", Status: container.Creating, Nets: nets}

@@ -19,23 +19,22 @@ const (
 
 func usageKey(projectID string) string { return quotaUsagePrefix + projectID }
 
-// QuotaStore keeps project and class limits in etcd and reads the usage
-// that the container store keeps. It implements quota.Store.
+// QuotaStore keeps project and class limits and the projects' usage in
+// etcd. It implements quota.Store; joined to the container store (a
+// Participant), every container create, delete and resize changes its
+// project's usage in the same transaction as the record, and a create or
+// resize beyond a limit is refused.
 type QuotaStore struct {
-	db       *DB
+	db *DB
+	// cs counts the usage of a project that has no record of it yet.
 	cs       *ContainerStore
 	defaults quota.Limits
 }
 
-// Quotas returns the quota store of db and turns on quota enforcement in
-// cs: from then on, every container create, delete and resize changes its
-// project's usage in the same transaction as the record, and a create or
-// resize beyond a limit is refused. defaults are the configuration
-// defaults (quota.DefaultLimits).
+// Quotas returns the quota store of db, counting from cs. defaults are the
+// configuration defaults (quota.DefaultLimits).
 func Quotas(db *DB, cs *ContainerStore, defaults quota.Limits) *QuotaStore {
-	qs := &QuotaStore{db: db, cs: cs, defaults: defaults}
-	cs.quotas = qs
-	return qs
+	return &QuotaStore{db: db, cs: cs, defaults: defaults}
 }
 
 func (q *QuotaStore) limits(ctx context.Context, key string) (Limits quota.Limits, rev int64, err error) {
@@ -121,65 +120,65 @@ func (q *QuotaStore) Effective(ctx context.Context, projectID string) (quota.Lim
 
 // Usage implements quota.Store.
 func (q *QuotaStore) Usage(ctx context.Context, projectID string) (quota.Usage, error) {
-	u, _, err := q.cs.usage(ctx, projectID)
+	u, _, err := q.usage(ctx, projectID)
 	return u, err
+}
+
+// Creating implements Participant: c's usage is reserved.
+func (q *QuotaStore) Creating(ctx context.Context, txn *Txn, c *container.Container) error {
+	return q.reserve(ctx, txn, c.ProjectID, quota.Of(c))
+}
+
+// Updating implements Participant: a resize reserves the difference.
+func (q *QuotaStore) Updating(ctx context.Context, txn *Txn, old, c *container.Container) error {
+	grown, shrunk := quota.Of(c), quota.Of(old)
+	if grown == shrunk {
+		return nil
+	}
+	delta := grown.Add(quota.Usage{CPU: -shrunk.CPU, Memory: -shrunk.Memory, Disk: -shrunk.Disk, Containers: -shrunk.Containers})
+	return q.reserve(ctx, txn, c.ProjectID, delta)
 }
 
 // usage returns a project's usage and the revision of its record, 0 when
 // there is none yet: then it is counted from the project's containers
 // (records written before quotas were enforced).
-func (s *ContainerStore) usage(ctx context.Context, projectID string) (quota.Usage, int64, error) {
-	it, err := Get[quota.Usage](ctx, s.db, usageKey(projectID))
+func (q *QuotaStore) usage(ctx context.Context, projectID string) (quota.Usage, int64, error) {
+	it, err := Get[quota.Usage](ctx, q.db, usageKey(projectID))
 	if err == nil {
 		return it.Value, it.Revision, nil
 	}
 	if !errdefs.IsNotFound(err) {
 		return quota.Usage{}, 0, err
 	}
-	if err := s.catchUp(ctx); err != nil {
-		return quota.Usage{}, 0, err
-	}
 	var u quota.Usage
-	s.idx.mu.RLock()
-	for _, e := range s.idx.projects[projectID] {
-		u = u.Add(quota.Of(e.c))
-	}
-	s.idx.mu.RUnlock()
-	return u, 0, nil
+	err = q.cs.Each(ctx, projectID, func(c *container.Container) { u = u.Add(quota.Of(c)) })
+	return u, 0, err
 }
 
 // reserve adds to txn the change of a project's usage by delta, checked
-// against its limits when the delta grows anything. A conflict on the
-// usage key means another write counted first: the caller retries.
-func (s *ContainerStore) reserve(ctx context.Context, txn *Txn, projectID string, delta quota.Usage, check bool) error {
-	if s.quotas == nil {
-		return nil
-	}
-	used, rev, err := s.usage(ctx, projectID)
+// against its limits. A conflict on the usage key means another write
+// counted first: the container store retries.
+func (q *QuotaStore) reserve(ctx context.Context, txn *Txn, projectID string, delta quota.Usage) error {
+	used, rev, err := q.usage(ctx, projectID)
 	if err != nil {
 		return err
 	}
-	if check {
-		lim, err := s.quotas.Effective(auth.System(ctx), projectID)
-		if err != nil {
-			return err
-		}
-		if err := quota.Check(lim, used, delta); err != nil {
-			return err
-		}
+	lim, err := q.Effective(auth.System(ctx), projectID)
+	if err != nil {
+		return err
+	}
+	if err := quota.Check(lim, used, delta); err != nil {
+		return err
 	}
 	txn.Swap(usageKey(projectID), used.Add(delta), rev)
 	return nil
 }
 
-// release adds to txn the return of a deleted container's usage. A
-// project without a usage record yet needs none: it is counted from the
-// records when first needed.
-func (s *ContainerStore) release(ctx context.Context, txn *Txn, c *container.Container) error {
-	if s.quotas == nil {
-		return nil
-	}
-	it, err := Get[quota.Usage](ctx, s.db, usageKey(c.ProjectID))
+// Deleting implements Participant: c's usage returns. A project without a
+// usage record yet needs none: it is counted from the records when first
+// needed.
+func (q *QuotaStore) Deleting(ctx context.Context, txn *Txn, c *container.Container) error {
+	it, err := Get[quota.Usage](ctx, q.db, usageKey(c.ProjectID))
 	if errdefs.IsNotFound(err) {
 		return nil
 	}
@@ -191,4 +190,7 @@ func (s *ContainerStore) release(ctx context.Context, txn *Txn, c *container.Con
 }
 
 // Interface guards
-var _ quota.Store = (*QuotaStore)(nil)
+var (
+	_ quota.Store = (*QuotaStore)(nil)
+	_ Participant = (*QuotaStore)(nil)
+)

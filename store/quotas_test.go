@@ -21,7 +21,9 @@ func quotaStores(t *testing.T) (*store.ContainerStore, *store.QuotaStore, contex
 	t.Helper()
 	db := dbtest.Open(t)
 	cs := store.Containers(db, store.ContainerOptions{NameScope: store.NameScopeProject})
-	return cs, store.Quotas(db, cs, quota.DefaultLimits()), auth.WithPrincipal(context.Background(), auth.Principal{ProjectID: "p1", UserID: "u1"})
+	qs := store.Quotas(db, cs, quota.DefaultLimits())
+	cs.Join(qs)
+	return cs, qs, auth.WithPrincipal(context.Background(), auth.Principal{ProjectID: "p1", UserID: "u1"})
 }
 
 func newRecord(name string, cpu float64, mem int64) *container.Container {
@@ -153,6 +155,7 @@ func TestQuotaCountsOlderRecords(t *testing.T) {
 	}
 	cs := store.Containers(db, store.ContainerOptions{})
 	qs := store.Quotas(db, cs, quota.Limits{quota.Containers: 4})
+	cs.Join(qs)
 	if u, err := qs.Usage(ctx, "p1"); err != nil || u.Containers != 3 {
 		t.Fatalf("usage %+v (%v), want the 3 older records", u, err)
 	}

@@ -18,23 +18,19 @@ const volumesPrefix = "volumes/"
 // VolumeStore implements volume.Store.
 type VolumeStore struct{ db *DB }
 
-// Volumes returns the volume store of db. With cs, it turns on volume
-// mounts in cs: a container's volumes are attached in the transaction
+// Volumes returns the volume store of db. Joined to the container store
+// (a Participant), a container's volumes are attached in the transaction
 // that creates its record (a volume asked for by size is created there)
 // and released in the one that deletes it, so no container holds a volume
 // it does not have and no volume stays in use by a container that is gone.
-func Volumes(db *DB, cs *ContainerStore) *VolumeStore {
-	s := &VolumeStore{db: db}
-	if cs != nil {
-		cs.volumes = s
-	}
-	return s
+func Volumes(db *DB) *VolumeStore {
+	return &VolumeStore{db: db}
 }
 
-// attach adds to txn the attachment of c's volume mounts, creating those
-// asked for by size; it sets their VolumeID. An unknown volume is
-// ErrNotFound, one in use ErrConflict.
-func (s *VolumeStore) attach(ctx context.Context, txn *Txn, c *container.Container) error {
+// Creating implements Participant: it adds to txn the attachment of c's
+// volume mounts, creating those asked for by size, and sets their
+// VolumeID. An unknown volume is ErrNotFound, one in use ErrConflict.
+func (s *VolumeStore) Creating(ctx context.Context, txn *Txn, c *container.Container) error {
 	now := time.Now().UTC()
 	for i := range c.Mounts {
 		m := &c.Mounts[i]
@@ -74,10 +70,16 @@ func (s *VolumeStore) attach(ctx context.Context, txn *Txn, c *container.Contain
 	return nil
 }
 
-// release adds to txn the release of c's volumes: each is available
-// again, on the host that now holds its data, or deleted when it was made
-// for c.
-func (s *VolumeStore) release(ctx context.Context, txn *Txn, c *container.Container) error {
+// Updating implements Participant: a container's volumes change only
+// with its creation and deletion.
+func (s *VolumeStore) Updating(context.Context, *Txn, *container.Container, *container.Container) error {
+	return nil
+}
+
+// Deleting implements Participant: it adds to txn the release of c's
+// volumes: each is available again, on the host that now holds its data,
+// or deleted when it was made for c.
+func (s *VolumeStore) Deleting(ctx context.Context, txn *Txn, c *container.Container) error {
 	for _, m := range c.Mounts {
 		if m.Type != container.MountVolume || m.VolumeID == "" {
 			continue

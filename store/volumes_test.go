@@ -22,7 +22,8 @@ import (
 func TestVolumeMounts(t *testing.T) {
 	db := dbtest.Open(t)
 	cs := store.Containers(db, store.ContainerOptions{})
-	vs := store.Volumes(db, cs)
+	vs := store.Volumes(db)
+	cs.Join(vs)
 	ctx := auth.WithPrincipal(context.Background(), auth.Principal{ProjectID: "p1", UserID: "u1"})
 	sys := auth.System(context.Background())
 

@@ -25,7 +25,7 @@ type env struct {
 }
 
 func newEnv(t *testing.T) *env {
-	vs := store.Volumes(dbtest.Open(t), nil)
+	vs := store.Volumes(dbtest.Open(t))
 	h := http.StripPrefix("/volume", volume.NewHandler(vs, principals, volume.HandlerOptions{Prefix: "/volume"}))
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)

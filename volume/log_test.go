@@ -28,7 +28,7 @@ func TestRequestLog(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			log, out := logtest.New(tt.level)
-			vs := store.Volumes(dbtest.Open(t), nil)
+			vs := store.Volumes(dbtest.Open(t))
 			srv := httptest.NewServer(volume.NewHandler(vs, principals, volume.HandlerOptions{Logger: log}))
 			defer srv.Close()
 			req, _ := http.NewRequest(http.MethodPost, srv.URL+"/v3/volumes", strings.NewReader(`{"volume": {"size": 1}}`))
