@@ -82,3 +82,16 @@ func ScopeFrom(ctx context.Context) (Scope, error) {
 
 // Allows reports whether the scope may see an object of projectID.
 func (s Scope) Allows(projectID string) bool { return s.AllProjects || s.ProjectID == projectID }
+
+// MayCreateIn checks that ctx's scope allows creating an object of kind
+// ("volume", in the message) in project.
+func MayCreateIn(ctx context.Context, project, kind string) error {
+	scope, err := ScopeFrom(ctx)
+	if err != nil {
+		return err
+	}
+	if project == "" || !scope.Allows(project) {
+		return errdefs.Forbiddenf("cannot create a %s in project %q", kind, project)
+	}
+	return nil
+}

@@ -91,7 +91,7 @@ func Containers(db *DB, opts ContainerOptions) *ContainerStore {
 		panic(fmt.Sprintf("store: unknown container name scope %q", opts.NameScope))
 	}
 	s := &ContainerStore{db: db, scope: opts.NameScope, idx: newIndex(db.ctx.Done())}
-	db.background(func(ctx context.Context) { s.idx.run(ctx, db) })
+	db.Go(func(ctx context.Context) { s.idx.run(ctx, db) })
 	return s
 }
 
@@ -144,7 +144,7 @@ func (s *ContainerStore) Create(ctx context.Context, c *container.Container, act
 			case conflict.Has(containerKey(c.UUID)):
 				return errdefs.Conflictf("A container with UUID %s already exists.", c.UUID)
 			case !conflict.Has(s.nameKey(c)) || s.nameKey(c) == "":
-				if err := backoff(ctx, attempt); err != nil {
+				if err := Backoff(ctx, attempt); err != nil {
 					return err
 				}
 				continue // another write counted first
@@ -283,7 +283,7 @@ func (s *ContainerStore) UpdateWith(ctx context.Context, uuid string, fn func(*c
 			if conflict.Has(newKey) {
 				return nil, nameTaken(c.Name)
 			}
-			if err := backoff(ctx, attempt); err != nil {
+			if err := Backoff(ctx, attempt); err != nil {
 				return nil, err
 			}
 			continue
@@ -322,7 +322,7 @@ func (s *ContainerStore) Delete(ctx context.Context, uuid string) error {
 		}
 		rev, err := txn.Commit(ctx)
 		if errors.Is(err, errdefs.ErrConflict) {
-			if err := backoff(ctx, attempt); err != nil {
+			if err := Backoff(ctx, attempt); err != nil {
 				return err
 			}
 			continue

@@ -211,8 +211,9 @@ func (db *DB) Close() error {
 	return err
 }
 
-// background runs f until Close; f must return once its ctx ends.
-func (db *DB) background(f func(ctx context.Context)) {
+// Go runs f in the background until Close, which waits for it; f must
+// return once its ctx ends. Domain stores keep their watch-fed copies with it.
+func (db *DB) Go(f func(ctx context.Context)) {
 	db.mu.Lock()
 	defer db.mu.Unlock()
 	if db.closed {

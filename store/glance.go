@@ -23,12 +23,12 @@ func glanceNotFound(ident string) error {
 	return errdefs.NotFoundf("No image found with ID %s", ident)
 }
 
-func (s *GlanceStore) records() records[glance.Image] {
-	return records[glance.Image]{db: s.db, prefix: glancePrefix, kind: "image", notFound: glanceNotFound,
-		id:      func(im *glance.Image) string { return im.ID },
-		project: func(im *glance.Image) string { return im.Owner },
-		created: func(im *glance.Image) time.Time { return im.CreatedAt },
-		public: func(im *glance.Image) bool {
+func (s *GlanceStore) records() Records[glance.Image] {
+	return Records[glance.Image]{DB: s.db, Prefix: glancePrefix, Kind: "image", NotFound: glanceNotFound,
+		ID:      func(im *glance.Image) string { return im.ID },
+		Project: func(im *glance.Image) string { return im.Owner },
+		Created: func(im *glance.Image) time.Time { return im.CreatedAt },
+		Public: func(im *glance.Image) bool {
 			return im.Visibility == glance.Public || im.Visibility == glance.Community
 		}}
 }
@@ -42,7 +42,7 @@ func (s *GlanceStore) Create(ctx context.Context, im *glance.Image) error {
 	}
 	im.CreatedAt = time.Now().UTC().Truncate(time.Second)
 	im.UpdatedAt = im.CreatedAt
-	_, err := s.records().create(ctx, im)
+	_, err := s.records().Create(ctx, im)
 	if errdefs.IsConflict(err) {
 		return errdefs.Conflictf("Image with identifier %s already exists!", im.ID)
 	}
@@ -51,19 +51,19 @@ func (s *GlanceStore) Create(ctx context.Context, im *glance.Image) error {
 
 // Get implements glance.Store.
 func (s *GlanceStore) Get(ctx context.Context, id string) (*glance.Image, error) {
-	im, _, err := s.records().get(ctx, id)
+	im, _, err := s.records().Get(ctx, id)
 	return im, err
 }
 
 // List implements glance.Store: oldest first.
 func (s *GlanceStore) List(ctx context.Context) ([]*glance.Image, error) {
-	all, _, err := s.records().list(ctx)
+	all, _, err := s.records().List(ctx)
 	return all, err
 }
 
 // Update implements glance.Store.
 func (s *GlanceStore) Update(ctx context.Context, id string, fn func(*glance.Image) error) (*glance.Image, error) {
-	im, _, err := s.records().update(ctx, id, func(im *glance.Image) error {
+	im, _, err := s.records().Update(ctx, id, func(im *glance.Image) error {
 		if err := fn(im); err != nil {
 			return err
 		}
@@ -75,7 +75,7 @@ func (s *GlanceStore) Update(ctx context.Context, id string, fn func(*glance.Ima
 
 // Delete implements glance.Store.
 func (s *GlanceStore) Delete(ctx context.Context, id string, check func(*glance.Image) error) error {
-	return s.records().delete(ctx, id, check)
+	return s.records().Delete(ctx, id, check)
 }
 
 // Interface guard

@@ -4,14 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/google/uuid"
-	"go.etcd.io/etcd/api/v3/v3rpc/rpctypes"
-	clientv3 "go.etcd.io/etcd/client/v3"
 
 	"github.com/zun-go/zun/container"
 	"github.com/zun-go/zun/errdefs"
@@ -54,7 +53,7 @@ type HostStore struct {
 	alive   map[string]bool
 
 	leaseMu sync.Mutex
-	leases  map[string]clientv3.LeaseID // the leases this process holds
+	leases  map[string]Lease // the leases this process holds
 }
 
 // Hosts returns the host store of db, counting from cs the usage of a host
@@ -65,8 +64,8 @@ type HostStore struct {
 func Hosts(db *DB, cs *ContainerStore, check func(h host.Host, used, delta host.Usage) error) *HostStore {
 	s := &HostStore{db: db, cs: cs, check: check, advanced: make(chan struct{}),
 		hosts: map[string]host.Host{}, usage: map[string]host.Usage{}, alive: map[string]bool{},
-		leases: map[string]clientv3.LeaseID{}}
-	db.background(s.run)
+		leases: map[string]Lease{}}
+	db.Go(s.run)
 	return s
 }
 
@@ -77,10 +76,10 @@ func (s *HostStore) run(ctx context.Context) {
 		var us []Item[host.Usage]
 		var alive []Item[json.RawMessage]
 		if err == nil {
-			us, _, err = listAt[host.Usage](ctx, s.db, hostUsagePrefix, rev)
+			us, _, err = ListAt[host.Usage](ctx, s.db, hostUsagePrefix, rev)
 		}
 		if err == nil {
-			alive, _, err = listAt[json.RawMessage](ctx, s.db, hostAlivePrefix, rev)
+			alive, _, err = ListAt[json.RawMessage](ctx, s.db, hostAlivePrefix, rev)
 		}
 		if err != nil {
 			if ctx.Err() == nil {
@@ -225,7 +224,7 @@ func (s *HostStore) Report(ctx context.Context, h host.Host) (host.Host, error) 
 		err = s.commit(ctx, txn)
 		var conflict *ConflictError
 		if errors.As(err, &conflict) {
-			if err := backoff(ctx, attempt); err != nil {
+			if err := Backoff(ctx, attempt); err != nil {
 				return host.Host{}, err
 			}
 			continue
@@ -244,25 +243,24 @@ func (s *HostStore) Report(ctx context.Context, h host.Host) (host.Host, error) 
 func (s *HostStore) KeepAlive(ctx context.Context, name string, ttl time.Duration) error {
 	s.leaseMu.Lock()
 	defer s.leaseMu.Unlock()
-	if id, ok := s.leases[name]; ok {
-		_, err := s.db.client.KeepAliveOnce(ctx, id)
+	if l, ok := s.leases[name]; ok {
+		err := s.db.Renew(ctx, l)
 		if err == nil {
 			return nil
 		}
-		if !errors.Is(err, rpctypes.ErrLeaseNotFound) {
-			return errdefs.Unavailablef("renew the heartbeat lease of host %s: %w", name, err)
+		if !errdefs.IsNotFound(err) {
+			return fmt.Errorf("renew the heartbeat lease of host %s: %w", name, err)
 		}
 		delete(s.leases, name) // expired: the host was down meanwhile
 	}
-	secs := int64((ttl + time.Second - 1) / time.Second)
-	grant, err := s.db.client.Grant(ctx, max(secs, 1))
+	l, err := s.db.Grant(ctx, ttl)
 	if err != nil {
-		return errdefs.Unavailablef("heartbeat lease of host %s: %w", name, err)
+		return fmt.Errorf("heartbeat lease of host %s: %w", name, err)
 	}
-	if _, err := s.db.client.Put(ctx, s.db.key(hostAlivePrefix+name), "{}", clientv3.WithLease(grant.ID)); err != nil {
-		return errdefs.Unavailablef("heartbeat of host %s: %w", name, err)
+	if err := s.db.PutLeased(ctx, hostAlivePrefix+name, struct{}{}, l); err != nil {
+		return fmt.Errorf("heartbeat of host %s: %w", name, err)
 	}
-	s.leases[name] = grant.ID
+	s.leases[name] = l
 	return nil
 }
 
@@ -271,15 +269,11 @@ func (s *HostStore) KeepAlive(ctx context.Context, name string, ttl time.Duratio
 // sees only these keys, so it waits for the newest of them, not for the
 // store's revision.)
 func (s *HostStore) Sync(ctx context.Context) error {
-	resp, err := s.db.client.Get(ctx, s.db.key("host"), clientv3.WithPrefix(), clientv3.WithKeysOnly(),
-		clientv3.WithSort(clientv3.SortByModRevision, clientv3.SortDescend), clientv3.WithLimit(1))
+	rev, err := s.db.NewestRevision(ctx, "host")
 	if err != nil {
-		return errdefs.Unavailablef("read the hosts' revision: %w", err)
+		return fmt.Errorf("read the hosts' revision: %w", err)
 	}
-	if len(resp.Kvs) == 0 {
-		return s.waitFor(ctx, 1) // loaded, whatever it holds
-	}
-	return s.waitFor(ctx, resp.Kvs[0].ModRevision)
+	return s.waitFor(ctx, max(rev, 1)) // 1: loaded, whatever it holds
 }
 
 // Alive reports whether host name has a live heartbeat lease.
@@ -364,7 +358,7 @@ func (s *HostStore) Update(ctx context.Context, name string, fn func(*host.Host)
 		err = s.commit(ctx, s.db.Txn().Swap(hostsPrefix+name, h, it.Revision))
 		var conflict *ConflictError
 		if errors.As(err, &conflict) {
-			if err := backoff(ctx, attempt); err != nil {
+			if err := Backoff(ctx, attempt); err != nil {
 				return host.Host{}, err
 			}
 			continue

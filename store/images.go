@@ -23,11 +23,11 @@ func imageNotFound(ident string) error {
 	return errdefs.NotFoundf("Image %s could not be found.", ident)
 }
 
-func (s *ImageStore) records() records[images.Image] {
-	return records[images.Image]{db: s.db, prefix: imagesPrefix, kind: "image", notFound: imageNotFound,
-		id:      func(im *images.Image) string { return im.UUID },
-		project: func(im *images.Image) string { return im.ProjectID },
-		created: func(im *images.Image) time.Time { return im.CreatedAt }}
+func (s *ImageStore) records() Records[images.Image] {
+	return Records[images.Image]{DB: s.db, Prefix: imagesPrefix, Kind: "image", NotFound: imageNotFound,
+		ID:      func(im *images.Image) string { return im.UUID },
+		Project: func(im *images.Image) string { return im.ProjectID },
+		Created: func(im *images.Image) time.Time { return im.CreatedAt }}
 }
 
 // Create implements images.Store.
@@ -35,25 +35,25 @@ func (s *ImageStore) Create(ctx context.Context, im *images.Image) error {
 	im.Schema = images.SchemaVersion
 	im.UUID = uuid.NewString()
 	im.CreatedAt = time.Now().UTC()
-	_, err := s.records().create(ctx, im)
+	_, err := s.records().Create(ctx, im)
 	return err
 }
 
 // Get implements images.Store.
 func (s *ImageStore) Get(ctx context.Context, id string) (*images.Image, error) {
-	im, _, err := s.records().get(ctx, id)
+	im, _, err := s.records().Get(ctx, id)
 	return im, err
 }
 
 // List implements images.Store: oldest first.
 func (s *ImageStore) List(ctx context.Context) ([]*images.Image, error) {
-	all, _, err := s.records().list(ctx)
+	all, _, err := s.records().List(ctx)
 	return all, err
 }
 
 // Update implements images.Store.
 func (s *ImageStore) Update(ctx context.Context, id string, fn func(*images.Image) error) (*images.Image, error) {
-	im, _, err := s.records().update(ctx, id, func(im *images.Image) error {
+	im, _, err := s.records().Update(ctx, id, func(im *images.Image) error {
 		if err := fn(im); err != nil {
 			return err
 		}
@@ -65,7 +65,7 @@ func (s *ImageStore) Update(ctx context.Context, id string, fn func(*images.Imag
 
 // Delete implements images.Store.
 func (s *ImageStore) Delete(ctx context.Context, id string) error {
-	return s.records().delete(ctx, id, nil)
+	return s.records().Delete(ctx, id, nil)
 }
 
 // Interface guard

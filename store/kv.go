@@ -49,11 +49,11 @@ func Get[T any](ctx context.Context, db *DB, key string) (Item[T], error) {
 // follow every later change. Values that do not decode are logged and
 // skipped, so one bad record cannot hide the others.
 func List[T any](ctx context.Context, db *DB, prefix string) ([]Item[T], int64, error) {
-	return listAt[T](ctx, db, prefix, 0)
+	return ListAt[T](ctx, db, prefix, 0)
 }
 
-// listAt is List as of store revision rev; 0 is the newest.
-func listAt[T any](ctx context.Context, db *DB, prefix string, rev int64) ([]Item[T], int64, error) {
+// ListAt is List as of store revision rev; 0 is the newest.
+func ListAt[T any](ctx context.Context, db *DB, prefix string, rev int64) ([]Item[T], int64, error) {
 	var (
 		items []Item[T]
 		from  = db.key(prefix)
@@ -108,7 +108,7 @@ func Update[T any](ctx context.Context, db *DB, key string, fn func(*T) error) (
 		rev, err := db.Txn().Swap(key, it.Value, it.Revision).Commit(ctx)
 		var conflict *ConflictError
 		if errors.As(err, &conflict) {
-			if err := backoff(ctx, attempt); err != nil {
+			if err := Backoff(ctx, attempt); err != nil {
 				return Item[T]{}, err
 			}
 			continue

@@ -55,38 +55,38 @@ func Networks(db *DB, cs *ContainerStore) *NetworkStore {
 
 func now() time.Time { return time.Now().UTC().Truncate(time.Second) }
 
-func (s *NetworkStore) networks() records[network.Network] {
-	return records[network.Network]{db: s.db, prefix: netNetworksPrefix, kind: "network",
-		notFound: func(id string) error { return errdefs.NotFoundf("Network %s could not be found.", id) },
-		id:       func(n *network.Network) string { return n.ID },
-		project:  func(n *network.Network) string { return n.ProjectID },
-		created:  func(n *network.Network) time.Time { return n.CreatedAt },
-		public:   func(n *network.Network) bool { return n.Shared }}
+func (s *NetworkStore) networks() Records[network.Network] {
+	return Records[network.Network]{DB: s.db, Prefix: netNetworksPrefix, Kind: "network",
+		NotFound: func(id string) error { return errdefs.NotFoundf("Network %s could not be found.", id) },
+		ID:       func(n *network.Network) string { return n.ID },
+		Project:  func(n *network.Network) string { return n.ProjectID },
+		Created:  func(n *network.Network) time.Time { return n.CreatedAt },
+		Public:   func(n *network.Network) bool { return n.Shared }}
 }
 
-func (s *NetworkStore) subnets() records[network.Subnet] {
-	return records[network.Subnet]{db: s.db, prefix: netSubnetsPrefix, kind: "subnet",
-		notFound: func(id string) error { return errdefs.NotFoundf("Subnet %s could not be found.", id) },
-		id:       func(n *network.Subnet) string { return n.ID },
-		project:  func(n *network.Subnet) string { return n.ProjectID },
-		created:  func(n *network.Subnet) time.Time { return n.CreatedAt },
-		public:   func(n *network.Subnet) bool { return n.Shared }}
+func (s *NetworkStore) subnets() Records[network.Subnet] {
+	return Records[network.Subnet]{DB: s.db, Prefix: netSubnetsPrefix, Kind: "subnet",
+		NotFound: func(id string) error { return errdefs.NotFoundf("Subnet %s could not be found.", id) },
+		ID:       func(n *network.Subnet) string { return n.ID },
+		Project:  func(n *network.Subnet) string { return n.ProjectID },
+		Created:  func(n *network.Subnet) time.Time { return n.CreatedAt },
+		Public:   func(n *network.Subnet) bool { return n.Shared }}
 }
 
-func (s *NetworkStore) ports() records[network.Port] {
-	return records[network.Port]{db: s.db, prefix: netPortsPrefix, kind: "port",
-		notFound: func(id string) error { return errdefs.NotFoundf("Port %s could not be found.", id) },
-		id:       func(p *network.Port) string { return p.ID },
-		project:  func(p *network.Port) string { return p.ProjectID },
-		created:  func(p *network.Port) time.Time { return p.CreatedAt }}
+func (s *NetworkStore) ports() Records[network.Port] {
+	return Records[network.Port]{DB: s.db, Prefix: netPortsPrefix, Kind: "port",
+		NotFound: func(id string) error { return errdefs.NotFoundf("Port %s could not be found.", id) },
+		ID:       func(p *network.Port) string { return p.ID },
+		Project:  func(p *network.Port) string { return p.ProjectID },
+		Created:  func(p *network.Port) time.Time { return p.CreatedAt }}
 }
 
-func (s *NetworkStore) groups() records[network.SecurityGroup] {
-	return records[network.SecurityGroup]{db: s.db, prefix: netGroupsPrefix, kind: "security group",
-		notFound: func(id string) error { return errdefs.NotFoundf("Security group %s does not exist", id) },
-		id:       func(g *network.SecurityGroup) string { return g.ID },
-		project:  func(g *network.SecurityGroup) string { return g.ProjectID },
-		created:  func(g *network.SecurityGroup) time.Time { return g.CreatedAt }}
+func (s *NetworkStore) groups() Records[network.SecurityGroup] {
+	return Records[network.SecurityGroup]{DB: s.db, Prefix: netGroupsPrefix, Kind: "security group",
+		NotFound: func(id string) error { return errdefs.NotFoundf("Security group %s does not exist", id) },
+		ID:       func(g *network.SecurityGroup) string { return g.ID },
+		Project:  func(g *network.SecurityGroup) string { return g.ProjectID },
+		Created:  func(g *network.SecurityGroup) time.Time { return g.CreatedAt }}
 }
 
 // guardRev reads the revision of a guard key (0 when absent).
@@ -121,7 +121,7 @@ func retry(ctx context.Context, fn func() error) error {
 		if !errors.As(err, &ce) {
 			return err // a conflict of the request itself, not of a race
 		}
-		if err := backoff(ctx, attempt); err != nil {
+		if err := Backoff(ctx, attempt); err != nil {
 			return err
 		}
 	}
@@ -135,7 +135,7 @@ func (s *NetworkStore) CreateNetwork(ctx context.Context, n *network.Network) er
 	if err := network.ValidateNetwork(n); err != nil {
 		return err
 	}
-	if err := mayCreateIn(ctx, n.ProjectID, "network"); err != nil {
+	if err := auth.MayCreateIn(ctx, n.ProjectID, "network"); err != nil {
 		return err
 	}
 	n.Schema = network.SchemaVersion
@@ -154,13 +154,13 @@ func (s *NetworkStore) CreateNetwork(ctx context.Context, n *network.Network) er
 
 // GetNetwork implements network.Store.
 func (s *NetworkStore) GetNetwork(ctx context.Context, id string) (*network.Network, error) {
-	n, _, err := s.networks().get(ctx, id)
+	n, _, err := s.networks().Get(ctx, id)
 	return n, err
 }
 
 // ListNetworks implements network.Store: oldest first.
 func (s *NetworkStore) ListNetworks(ctx context.Context) ([]*network.Network, error) {
-	all, _, err := s.networks().list(ctx)
+	all, _, err := s.networks().List(ctx)
 	return all, err
 }
 
@@ -169,7 +169,7 @@ func (s *NetworkStore) ListNetworks(ctx context.Context) ([]*network.Network, er
 func (s *NetworkStore) UpdateNetwork(ctx context.Context, id string, fn func(*network.Network) error) (*network.Network, error) {
 	var out *network.Network
 	err := retry(ctx, func() error {
-		n, rev, err := s.networks().owned(ctx, id)
+		n, rev, err := s.networks().Owned(ctx, id)
 		if err != nil {
 			return err
 		}
@@ -221,7 +221,7 @@ func (s *NetworkStore) UpdateNetwork(ctx context.Context, id string, fn func(*ne
 
 // subnetsOf lists the subnets of network id, whatever the scope.
 func (s *NetworkStore) subnetsOf(ctx context.Context, id string) ([]*network.Subnet, []int64, error) {
-	all, revs, err := s.subnets().list(auth.WithAllProjects(ctx))
+	all, revs, err := s.subnets().List(auth.WithAllProjects(ctx))
 	if err != nil {
 		return nil, nil, err
 	}
@@ -237,7 +237,7 @@ func (s *NetworkStore) subnetsOf(ctx context.Context, id string) ([]*network.Sub
 
 // portsWhere lists the ports, whatever the scope, that keep says.
 func (s *NetworkStore) portsWhere(ctx context.Context, keep func(*network.Port) bool) ([]*network.Port, error) {
-	all, _, err := s.ports().list(auth.WithAllProjects(ctx))
+	all, _, err := s.ports().List(auth.WithAllProjects(ctx))
 	if err != nil {
 		return nil, err
 	}
@@ -247,7 +247,7 @@ func (s *NetworkStore) portsWhere(ctx context.Context, keep func(*network.Port) 
 // DeleteNetwork implements network.Store.
 func (s *NetworkStore) DeleteNetwork(ctx context.Context, id string) error {
 	return retry(ctx, func() error {
-		n, rev, err := s.networks().owned(ctx, id)
+		n, rev, err := s.networks().Owned(ctx, id)
 		if err != nil {
 			return err
 		}
@@ -319,7 +319,7 @@ func (s *NetworkStore) DefaultNetwork(ctx context.Context, project string) (*net
 		if err != nil {
 			return err
 		}
-		all, _, err := s.subnets().list(auth.WithAllProjects(ctx))
+		all, _, err := s.subnets().List(auth.WithAllProjects(ctx))
 		if err != nil {
 			return err
 		}
@@ -377,7 +377,7 @@ func (s *NetworkStore) CreateSubnet(ctx context.Context, sub *network.Subnet) er
 	}
 	sub.CreatedAt, sub.UpdatedAt = now(), now()
 	return retry(ctx, func() error {
-		n, nrev, err := s.networks().get(ctx, sub.NetworkID)
+		n, nrev, err := s.networks().Get(ctx, sub.NetworkID)
 		if err != nil {
 			return err
 		}
@@ -385,7 +385,7 @@ func (s *NetworkStore) CreateSubnet(ctx context.Context, sub *network.Subnet) er
 		if !scope.Allows(n.ProjectID) {
 			return errdefs.Forbiddenf("Only the owner of network %s can add subnets to it.", n.ID)
 		}
-		if err := mayCreateIn(ctx, sub.ProjectID, "subnet"); err != nil {
+		if err := auth.MayCreateIn(ctx, sub.ProjectID, "subnet"); err != nil {
 			return err
 		}
 		sub.Shared = n.Shared
@@ -393,7 +393,7 @@ func (s *NetworkStore) CreateSubnet(ctx context.Context, sub *network.Subnet) er
 		if err != nil {
 			return err
 		}
-		all, _, err := s.subnets().list(auth.WithAllProjects(ctx))
+		all, _, err := s.subnets().List(auth.WithAllProjects(ctx))
 		if err != nil {
 			return err
 		}
@@ -414,20 +414,20 @@ func (s *NetworkStore) CreateSubnet(ctx context.Context, sub *network.Subnet) er
 
 // GetSubnet implements network.Store.
 func (s *NetworkStore) GetSubnet(ctx context.Context, id string) (*network.Subnet, error) {
-	sub, _, err := s.subnets().get(ctx, id)
+	sub, _, err := s.subnets().Get(ctx, id)
 	return sub, err
 }
 
 // ListSubnets implements network.Store.
 func (s *NetworkStore) ListSubnets(ctx context.Context) ([]*network.Subnet, error) {
-	all, _, err := s.subnets().list(ctx)
+	all, _, err := s.subnets().List(ctx)
 	return all, err
 }
 
 // UpdateSubnet implements network.Store: the network, CIDR and version
 // stay; a new gateway or pools are checked as on create.
 func (s *NetworkStore) UpdateSubnet(ctx context.Context, id string, fn func(*network.Subnet) error) (*network.Subnet, error) {
-	sub, _, err := s.subnets().update(ctx, id, func(sub *network.Subnet) error {
+	sub, _, err := s.subnets().Update(ctx, id, func(sub *network.Subnet) error {
 		before := *sub
 		if err := fn(sub); err != nil {
 			return err
@@ -444,7 +444,7 @@ func (s *NetworkStore) UpdateSubnet(ctx context.Context, id string, fn func(*net
 // DeleteSubnet implements network.Store.
 func (s *NetworkStore) DeleteSubnet(ctx context.Context, id string) error {
 	return retry(ctx, func() error {
-		sub, rev, err := s.subnets().owned(ctx, id)
+		sub, rev, err := s.subnets().Owned(ctx, id)
 		if err != nil {
 			return err
 		}
@@ -490,14 +490,14 @@ type portPlan struct {
 // must see the network; the groups must be p's project's, or pending (made
 // in the same transaction).
 func (s *NetworkStore) planPort(ctx context.Context, p *network.Port, pending ...string) (*portPlan, error) {
-	n, nrev, err := s.networks().get(ctx, p.NetworkID)
+	n, nrev, err := s.networks().Get(ctx, p.NetworkID)
 	if err != nil {
 		return nil, err
 	}
 	if p.ProjectID == "" {
 		return nil, errdefs.Invalidf("port has no project")
 	}
-	if err := mayCreateIn(ctx, p.ProjectID, "port"); err != nil {
+	if err := auth.MayCreateIn(ctx, p.ProjectID, "port"); err != nil {
 		return nil, err
 	}
 	if n.ProjectID != p.ProjectID && !n.Shared {
@@ -542,7 +542,7 @@ func (s *NetworkStore) planPort(ctx context.Context, p *network.Port, pending ..
 		if slices.Contains(pending, id) {
 			continue
 		}
-		g, rev, err := s.groups().get(auth.WithAllProjects(ctx), id)
+		g, rev, err := s.groups().Get(auth.WithAllProjects(ctx), id)
 		if err != nil || g.ProjectID != p.ProjectID {
 			return nil, errdefs.NotFoundf("Security group %s does not exist", id)
 		}
@@ -706,13 +706,13 @@ func (s *NetworkStore) CreatePort(ctx context.Context, p *network.Port) error {
 
 // GetPort implements network.Store.
 func (s *NetworkStore) GetPort(ctx context.Context, id string) (*network.Port, error) {
-	p, _, err := s.ports().get(ctx, id)
+	p, _, err := s.ports().Get(ctx, id)
 	return p, err
 }
 
 // ListPorts implements network.Store.
 func (s *NetworkStore) ListPorts(ctx context.Context) ([]*network.Port, error) {
-	all, _, err := s.ports().list(ctx)
+	all, _, err := s.ports().List(ctx)
 	return all, err
 }
 
@@ -720,7 +720,7 @@ func (s *NetworkStore) ListPorts(ctx context.Context) ([]*network.Port, error) {
 func (s *NetworkStore) UpdatePort(ctx context.Context, id string, fn func(*network.Port) error) (*network.Port, error) {
 	var out *network.Port
 	err := retry(ctx, func() error {
-		p, rev, err := s.ports().owned(ctx, id)
+		p, rev, err := s.ports().Owned(ctx, id)
 		if err != nil {
 			return err
 		}
@@ -739,7 +739,7 @@ func (s *NetworkStore) UpdatePort(ctx context.Context, id string, fn func(*netwo
 		p.UpdatedAt = now()
 		txn := s.db.Txn().Swap(netPortsPrefix+id, p, rev)
 		for _, g := range p.SecurityGroups {
-			gr, grev, err := s.groups().get(auth.WithAllProjects(ctx), g)
+			gr, grev, err := s.groups().Get(auth.WithAllProjects(ctx), g)
 			if err != nil || gr.ProjectID != p.ProjectID {
 				return errdefs.NotFoundf("Security group %s does not exist", g)
 			}
@@ -772,7 +772,7 @@ func releasePort(txn *Txn, p *network.Port, rev int64) {
 // DeletePort implements network.Store.
 func (s *NetworkStore) DeletePort(ctx context.Context, id string) error {
 	return retry(ctx, func() error {
-		p, rev, err := s.ports().owned(ctx, id)
+		p, rev, err := s.ports().Owned(ctx, id)
 		if err != nil {
 			return err
 		}
@@ -805,7 +805,7 @@ func (s *NetworkStore) CreateSecurityGroup(ctx context.Context, g *network.Secur
 	if g.Name == "default" && !g.Default {
 		return errdefs.Conflictf("Default security group already exists (the name default is the project's own group's).")
 	}
-	if err := mayCreateIn(ctx, g.ProjectID, "security group"); err != nil {
+	if err := auth.MayCreateIn(ctx, g.ProjectID, "security group"); err != nil {
 		return err
 	}
 	g.Schema = network.SchemaVersion
@@ -822,19 +822,19 @@ func (s *NetworkStore) CreateSecurityGroup(ctx context.Context, g *network.Secur
 
 // GetSecurityGroup implements network.Store.
 func (s *NetworkStore) GetSecurityGroup(ctx context.Context, id string) (*network.SecurityGroup, error) {
-	g, _, err := s.groups().get(ctx, id)
+	g, _, err := s.groups().Get(ctx, id)
 	return g, err
 }
 
 // ListSecurityGroups implements network.Store.
 func (s *NetworkStore) ListSecurityGroups(ctx context.Context) ([]*network.SecurityGroup, error) {
-	all, _, err := s.groups().list(ctx)
+	all, _, err := s.groups().List(ctx)
 	return all, err
 }
 
 // UpdateSecurityGroup implements network.Store.
 func (s *NetworkStore) UpdateSecurityGroup(ctx context.Context, id string, fn func(*network.SecurityGroup) error) (*network.SecurityGroup, error) {
-	g, _, err := s.groups().update(ctx, id, func(g *network.SecurityGroup) error {
+	g, _, err := s.groups().Update(ctx, id, func(g *network.SecurityGroup) error {
 		def := g.Default
 		if err := fn(g); err != nil {
 			return err
@@ -856,7 +856,7 @@ func (s *NetworkStore) UpdateSecurityGroup(ctx context.Context, id string, fn fu
 // other groups naming it as their remote group go with it, as in Neutron.
 func (s *NetworkStore) DeleteSecurityGroup(ctx context.Context, id string) error {
 	return retry(ctx, func() error {
-		g, rev, err := s.groups().owned(ctx, id)
+		g, rev, err := s.groups().Owned(ctx, id)
 		if err != nil {
 			return err
 		}
@@ -876,7 +876,7 @@ func (s *NetworkStore) DeleteSecurityGroup(ctx context.Context, id string) error
 		}
 		txn := s.db.Txn().Require(netGroupsPrefix+id, rev).Require(netGuardGroup+id, guard).
 			Delete(netGroupsPrefix + id).Delete(netGuardGroup + id)
-		others, revs, err := s.groups().list(auth.WithAllProjects(ctx))
+		others, revs, err := s.groups().List(auth.WithAllProjects(ctx))
 		if err != nil {
 			return err
 		}
@@ -897,7 +897,7 @@ func (s *NetworkStore) DefaultSecurityGroup(ctx context.Context, project string)
 	sys := auth.WithAllProjects(ctx)
 	for attempt := 0; ; attempt++ {
 		if it, err := Get[string](ctx, s.db, netDefaultGroup+project); err == nil {
-			g, _, err := s.groups().get(sys, it.Value)
+			g, _, err := s.groups().Get(sys, it.Value)
 			return g, err
 		} else if !errdefs.IsNotFound(err) {
 			return nil, err
@@ -924,9 +924,9 @@ func (s *NetworkStore) AddRule(ctx context.Context, group string, r *network.Rul
 	}
 	r.ID = uuid.NewString()
 	r.CreatedAt, r.UpdatedAt = now(), now()
-	_, _, err := s.groups().update(ctx, group, func(g *network.SecurityGroup) error {
+	_, _, err := s.groups().Update(ctx, group, func(g *network.SecurityGroup) error {
 		if r.RemoteGroupID != "" && r.RemoteGroupID != g.ID {
-			if rg, _, err := s.groups().get(auth.WithAllProjects(ctx), r.RemoteGroupID); err != nil || rg.ProjectID != g.ProjectID {
+			if rg, _, err := s.groups().Get(auth.WithAllProjects(ctx), r.RemoteGroupID); err != nil || rg.ProjectID != g.ProjectID {
 				return errdefs.NotFoundf("Security group %s does not exist", r.RemoteGroupID)
 			}
 		}
@@ -964,7 +964,7 @@ func (s *NetworkStore) DeleteRule(ctx context.Context, id string) error {
 	if err != nil {
 		return err
 	}
-	_, _, err = s.groups().update(ctx, g.ID, func(g *network.SecurityGroup) error {
+	_, _, err = s.groups().Update(ctx, g.ID, func(g *network.SecurityGroup) error {
 		n := len(g.Rules)
 		g.Rules = slices.DeleteFunc(g.Rules, func(r network.Rule) bool { return r.ID == id })
 		if len(g.Rules) == n {

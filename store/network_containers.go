@@ -91,7 +91,7 @@ func (s *NetworkStore) containerGroups(ctx context.Context, txn *Txn, c *contain
 	if len(c.SecurityGroups) == 0 {
 		return nil, nil
 	}
-	all, _, err := s.groups().list(auth.WithAllProjects(ctx))
+	all, _, err := s.groups().List(auth.WithAllProjects(ctx))
 	if err != nil {
 		return nil, err
 	}
@@ -168,14 +168,14 @@ func (s *NetworkStore) containerPort(ctx context.Context, txn *Txn, c *container
 // findNetwork finds a network the caller can see by id, else by its
 // unique name.
 func (s *NetworkStore) findNetwork(ctx context.Context, ident string) (*network.Network, error) {
-	n, _, err := s.networks().find(ctx, ident, func(n *network.Network) string { return n.Name },
+	n, _, err := s.networks().Find(ctx, ident, func(n *network.Network) string { return n.Name },
 		errdefs.Conflictf("Multiple networks exist with name %s. Please use the id instead.", ident))
 	return n, err
 }
 
 // findPort finds a port of the caller's by id, else by its unique name.
 func (s *NetworkStore) findPort(ctx context.Context, ident string) (*network.Port, int64, error) {
-	return s.ports().find(ctx, ident, func(p *network.Port) string { return p.Name },
+	return s.ports().Find(ctx, ident, func(p *network.Port) string { return p.Name },
 		errdefs.Conflictf("Multiple ports exist with name %s. Please use the id instead.", ident))
 }
 
@@ -191,7 +191,7 @@ func (s *NetworkStore) Deleting(ctx context.Context, txn *Txn, c *container.Cont
 				continue
 			}
 			done[a.Port] = true
-			p, rev, err := s.ports().get(sys, a.Port)
+			p, rev, err := s.ports().Get(sys, a.Port)
 			if errdefs.IsNotFound(err) {
 				continue
 			}
@@ -239,7 +239,7 @@ func (s *NetworkStore) ContainerPorts(ctx context.Context, c *container.Containe
 				continue
 			}
 			seen[a.Port] = true
-			p, _, err := s.ports().get(auth.WithAllProjects(ctx), a.Port)
+			p, _, err := s.ports().Get(auth.WithAllProjects(ctx), a.Port)
 			if errdefs.IsNotFound(err) {
 				continue
 			}
@@ -382,7 +382,7 @@ func (s *NetworkStore) ChangeSecurityGroup(ctx context.Context, uuid, ident stri
 			if preserved(c, p.ID) || !p.PortSecurity {
 				continue
 			}
-			_, rev, err := s.ports().get(auth.WithAllProjects(ctx), p.ID)
+			_, rev, err := s.ports().Get(auth.WithAllProjects(ctx), p.ID)
 			if err != nil {
 				return err
 			}

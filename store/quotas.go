@@ -60,7 +60,7 @@ func (q *QuotaStore) merge(ctx context.Context, key string, lim quota.Limits) er
 		_, err = q.db.Txn().Swap(key, cur.Over(lim), rev).Commit(ctx)
 		var conflict *ConflictError
 		if errors.As(err, &conflict) {
-			if err := backoff(ctx, attempt); err != nil {
+			if err := Backoff(ctx, attempt); err != nil {
 				return err
 			}
 			continue

@@ -11,101 +11,103 @@ import (
 	"github.com/zun-go/zun/errdefs"
 )
 
-// records is what the volume, registry and image stores share: JSON
-// records under a prefix, keyed by id, each in one project. A caller sees
-// only what its scope allows: another project's record is not found.
-type records[T any] struct {
-	db       *DB
-	prefix   string
-	kind     string // "volume", in messages
-	notFound func(ident string) error
-	id       func(*T) string
-	project  func(*T) string
-	created  func(*T) time.Time
-	// loaded, when set, finishes a record read from the store (opens a
-	// sealed password); saving prepares one to be written (seals it).
-	loaded, saving func(*T) error
-	// public, when set, says a record is readable outside its project
+// Records are a collection of JSON records under a prefix, keyed by id,
+// each in one project: what the domain stores of volumes, networks,
+// registries and images build on. A caller sees only what its scope
+// allows: another project's record is not found. Writes compare and swap;
+// Update and Delete retry a conflict with the newer record.
+type Records[T any] struct {
+	DB       *DB
+	Prefix   string
+	Kind     string // "volume", in messages
+	NotFound func(ident string) error
+	ID       func(*T) string
+	Project  func(*T) string
+	Created  func(*T) time.Time
+	// Loaded, when set, finishes a record read from the store (opens a
+	// sealed password); Saving prepares one to be written (seals it).
+	Loaded, Saving func(*T) error
+	// Public, when set, says a record is readable outside its project
 	// (a public image); changing it still needs its project in scope.
-	public func(*T) bool
+	Public func(*T) bool
 }
 
-// readable reports whether scope may read v.
-func (r records[T]) readable(scope auth.Scope, v *T) bool {
-	return scope.Allows(r.project(v)) || (r.public != nil && r.public(v))
+// Readable reports whether scope may read v.
+func (r Records[T]) Readable(scope auth.Scope, v *T) bool {
+	return scope.Allows(r.Project(v)) || (r.Public != nil && r.Public(v))
 }
 
-// owned reads record id for a change: ErrForbidden when the caller may
+// Owned reads record id for a change: ErrForbidden when the caller may
 // read it but not change it.
-func (r records[T]) owned(ctx context.Context, id string) (*T, int64, error) {
-	v, rev, err := r.get(ctx, id)
-	if err != nil || r.public == nil {
+func (r Records[T]) Owned(ctx context.Context, id string) (*T, int64, error) {
+	v, rev, err := r.Get(ctx, id)
+	if err != nil || r.Public == nil {
 		return v, rev, err
 	}
 	scope, err := auth.ScopeFrom(ctx)
 	if err != nil {
 		return nil, 0, err
 	}
-	if !scope.Allows(r.project(v)) {
-		return nil, 0, errdefs.Forbiddenf("You are not permitted to change %s %s.", r.kind, id)
+	if !scope.Allows(r.Project(v)) {
+		return nil, 0, errdefs.Forbiddenf("You are not permitted to change %s %s.", r.Kind, id)
 	}
 	return v, rev, nil
 }
 
-// create stores v, new, in its project.
-func (r records[T]) create(ctx context.Context, v *T) (int64, error) {
-	if err := mayCreateIn(ctx, r.project(v), r.kind); err != nil {
+// Create stores v, new, in its project.
+func (r Records[T]) Create(ctx context.Context, v *T) (int64, error) {
+	if err := auth.MayCreateIn(ctx, r.Project(v), r.Kind); err != nil {
 		return 0, err
 	}
-	if r.saving != nil {
-		if err := r.saving(v); err != nil {
+	if r.Saving != nil {
+		if err := r.Saving(v); err != nil {
 			return 0, err
 		}
 	}
-	return r.db.Txn().Create(r.prefix+r.id(v), v).Commit(ctx)
+	return r.DB.Txn().Create(r.Prefix+r.ID(v), v).Commit(ctx)
 }
 
-// get reads record id, with its revision.
-func (r records[T]) get(ctx context.Context, id string) (*T, int64, error) {
+// Get reads record id, with its revision.
+func (r Records[T]) Get(ctx context.Context, id string) (*T, int64, error) {
 	scope, err := auth.ScopeFrom(ctx)
 	if err != nil {
 		return nil, 0, err
 	}
 	if id == "" || strings.Contains(id, "/") {
-		return nil, 0, r.notFound(id)
+		return nil, 0, r.NotFound(id)
 	}
-	it, err := Get[T](ctx, r.db, r.prefix+id)
-	if errdefs.IsNotFound(err) || (err == nil && !r.readable(scope, &it.Value)) {
-		return nil, 0, r.notFound(id)
+	it, err := Get[T](ctx, r.DB, r.Prefix+id)
+	if errdefs.IsNotFound(err) || (err == nil && !r.Readable(scope, &it.Value)) {
+		return nil, 0, r.NotFound(id)
 	}
 	if err != nil {
 		return nil, 0, err
 	}
-	if r.loaded != nil {
-		if err := r.loaded(&it.Value); err != nil {
+	if r.Loaded != nil {
+		if err := r.Loaded(&it.Value); err != nil {
 			return nil, 0, err
 		}
 	}
 	return &it.Value, it.Revision, nil
 }
 
-// list returns the records the scope allows, oldest first, each with its
+// List returns the records the scope allows, oldest first, each with its
 // revision.
-func (r records[T]) list(ctx context.Context) ([]*T, []int64, error) {
+func (r Records[T]) List(ctx context.Context) ([]*T, []int64, error) {
 	scope, err := auth.ScopeFrom(ctx)
 	if err != nil {
 		return nil, nil, err
 	}
-	items, _, err := List[T](ctx, r.db, r.prefix)
+	items, _, err := List[T](ctx, r.DB, r.Prefix)
 	if err != nil {
 		return nil, nil, err
 	}
-	items = slices.DeleteFunc(items, func(it Item[T]) bool { return !r.readable(scope, &it.Value) })
-	slices.SortStableFunc(items, func(a, b Item[T]) int { return r.created(&a.Value).Compare(r.created(&b.Value)) })
+	items = slices.DeleteFunc(items, func(it Item[T]) bool { return !r.Readable(scope, &it.Value) })
+	slices.SortStableFunc(items, func(a, b Item[T]) int { return r.Created(&a.Value).Compare(r.Created(&b.Value)) })
 	out, revs := make([]*T, 0, len(items)), make([]int64, 0, len(items))
 	for i := range items {
-		if r.loaded != nil {
-			if err := r.loaded(&items[i].Value); err != nil {
+		if r.Loaded != nil {
+			if err := r.Loaded(&items[i].Value); err != nil {
 				return nil, nil, err
 			}
 		}
@@ -114,13 +116,13 @@ func (r records[T]) list(ctx context.Context) ([]*T, []int64, error) {
 	return out, revs, nil
 }
 
-// find returns record ident, else the one record of that name.
-func (r records[T]) find(ctx context.Context, ident string, name func(*T) string, ambiguous error) (*T, int64, error) {
-	v, rev, err := r.get(ctx, ident)
+// Find returns record ident, else the one record of that name.
+func (r Records[T]) Find(ctx context.Context, ident string, name func(*T) string, ambiguous error) (*T, int64, error) {
+	v, rev, err := r.Get(ctx, ident)
 	if !errdefs.IsNotFound(err) {
 		return v, rev, err
 	}
-	all, revs, err := r.list(ctx)
+	all, revs, err := r.List(ctx)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -135,35 +137,35 @@ func (r records[T]) find(ctx context.Context, ident string, name func(*T) string
 		found = i
 	}
 	if found < 0 {
-		return nil, 0, r.notFound(ident)
+		return nil, 0, r.NotFound(ident)
 	}
 	return all[found], revs[found], nil
 }
 
-// update applies fn to record id and stores it if it did not change in
+// Update applies fn to record id and stores it if it did not change in
 // between, else tries again with the newer record. fn must not change the
 // id or the project.
-func (r records[T]) update(ctx context.Context, id string, fn func(*T) error) (*T, int64, error) {
+func (r Records[T]) Update(ctx context.Context, id string, fn func(*T) error) (*T, int64, error) {
 	for attempt := 0; ; attempt++ {
-		v, rev, err := r.owned(ctx, id)
+		v, rev, err := r.Owned(ctx, id)
 		if err != nil {
 			return nil, 0, err
 		}
-		project := r.project(v)
+		project := r.Project(v)
 		if err := fn(v); err != nil {
 			return nil, 0, err
 		}
-		if r.id(v) != id || r.project(v) != project {
-			return nil, 0, errdefs.Invalidf("%s %s: the id and project cannot change", r.kind, id)
+		if r.ID(v) != id || r.Project(v) != project {
+			return nil, 0, errdefs.Invalidf("%s %s: the id and project cannot change", r.Kind, id)
 		}
-		if r.saving != nil {
-			if err := r.saving(v); err != nil {
+		if r.Saving != nil {
+			if err := r.Saving(v); err != nil {
 				return nil, 0, err
 			}
 		}
-		newRev, err := r.db.Txn().Swap(r.prefix+id, v, rev).Commit(ctx)
+		newRev, err := r.DB.Txn().Swap(r.Prefix+id, v, rev).Commit(ctx)
 		if errors.Is(err, errdefs.ErrConflict) {
-			if err := backoff(ctx, attempt); err != nil {
+			if err := Backoff(ctx, attempt); err != nil {
 				return nil, 0, err
 			}
 			continue
@@ -175,11 +177,11 @@ func (r records[T]) update(ctx context.Context, id string, fn func(*T) error) (*
 	}
 }
 
-// delete removes record id if check (when set) allows it, checked against
+// Delete removes record id if check (when set) allows it, checked against
 // the record as deleted.
-func (r records[T]) delete(ctx context.Context, id string, check func(*T) error) error {
+func (r Records[T]) Delete(ctx context.Context, id string, check func(*T) error) error {
 	for attempt := 0; ; attempt++ {
-		v, rev, err := r.owned(ctx, id)
+		v, rev, err := r.Owned(ctx, id)
 		if err != nil {
 			return err
 		}
@@ -188,26 +190,13 @@ func (r records[T]) delete(ctx context.Context, id string, check func(*T) error)
 				return err
 			}
 		}
-		_, err = r.db.Txn().Require(r.prefix+id, rev).Delete(r.prefix + id).Commit(ctx)
+		_, err = r.DB.Txn().Require(r.Prefix+id, rev).Delete(r.Prefix + id).Commit(ctx)
 		if errors.Is(err, errdefs.ErrConflict) {
-			if err := backoff(ctx, attempt); err != nil {
+			if err := Backoff(ctx, attempt); err != nil {
 				return err
 			}
 			continue
 		}
 		return err
 	}
-}
-
-// mayCreateIn checks that ctx's scope allows creating a record of kind in
-// project.
-func mayCreateIn(ctx context.Context, project, kind string) error {
-	scope, err := auth.ScopeFrom(ctx)
-	if err != nil {
-		return err
-	}
-	if project == "" || !scope.Allows(project) {
-		return errdefs.Forbiddenf("cannot create a %s in project %q", kind, project)
-	}
-	return nil
 }

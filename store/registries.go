@@ -49,12 +49,12 @@ func (s *RegistryStore) open(r *registry.Registry) error {
 	return nil
 }
 
-func (s *RegistryStore) records() records[registry.Registry] {
-	return records[registry.Registry]{db: s.db, prefix: registriesPrefix, kind: "registry", notFound: registryNotFound,
-		id:      func(r *registry.Registry) string { return r.UUID },
-		project: func(r *registry.Registry) string { return r.ProjectID },
-		created: func(r *registry.Registry) time.Time { return r.CreatedAt },
-		loaded:  s.open, saving: s.seal}
+func (s *RegistryStore) records() Records[registry.Registry] {
+	return Records[registry.Registry]{DB: s.db, Prefix: registriesPrefix, Kind: "registry", NotFound: registryNotFound,
+		ID:      func(r *registry.Registry) string { return r.UUID },
+		Project: func(r *registry.Registry) string { return r.ProjectID },
+		Created: func(r *registry.Registry) time.Time { return r.CreatedAt },
+		Loaded:  s.open, Saving: s.seal}
 }
 
 // Create implements registry.Store.
@@ -62,26 +62,26 @@ func (s *RegistryStore) Create(ctx context.Context, r *registry.Registry) error 
 	r.Schema = registry.SchemaVersion
 	r.UUID = uuid.NewString()
 	r.CreatedAt = time.Now().UTC()
-	_, err := s.records().create(ctx, r)
+	_, err := s.records().Create(ctx, r)
 	return err
 }
 
 // Find implements registry.Store.
 func (s *RegistryStore) Find(ctx context.Context, ident string) (*registry.Registry, error) {
-	r, _, err := s.records().find(ctx, ident, func(r *registry.Registry) string { return r.Name },
+	r, _, err := s.records().Find(ctx, ident, func(r *registry.Registry) string { return r.Name },
 		errdefs.Conflictf("Multiple registries exist with same name. Please use the registry uuid instead."))
 	return r, err
 }
 
 // List implements registry.Store: the scope's registries, oldest first.
 func (s *RegistryStore) List(ctx context.Context) ([]*registry.Registry, error) {
-	all, _, err := s.records().list(ctx)
+	all, _, err := s.records().List(ctx)
 	return all, err
 }
 
 // Update implements registry.Store.
 func (s *RegistryStore) Update(ctx context.Context, id string, fn func(*registry.Registry) error) (*registry.Registry, error) {
-	r, _, err := s.records().update(ctx, id, func(r *registry.Registry) error {
+	r, _, err := s.records().Update(ctx, id, func(r *registry.Registry) error {
 		if err := fn(r); err != nil {
 			return err
 		}
@@ -93,7 +93,7 @@ func (s *RegistryStore) Update(ctx context.Context, id string, fn func(*registry
 
 // Delete implements registry.Store.
 func (s *RegistryStore) Delete(ctx context.Context, id string) error {
-	return s.records().delete(ctx, id, nil)
+	return s.records().Delete(ctx, id, nil)
 }
 
 // Interface guard

@@ -136,9 +136,9 @@ func (e *ConflictError) Is(target error) bool { return target == errdefs.ErrConf
 // Has reports whether key's condition failed.
 func (e *ConflictError) Has(key string) bool { return slices.Contains(e.Keys, key) }
 
-// backoff waits a little before retry attempt (0-based) of a conflicting
+// Backoff waits a little before retry attempt (0-based) of a conflicting
 // write, more after each attempt, with jitter so contenders spread out.
-func backoff(ctx context.Context, attempt int) error {
+func Backoff(ctx context.Context, attempt int) error {
 	if attempt == 0 {
 		return ctx.Err()
 	}

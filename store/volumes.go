@@ -113,11 +113,11 @@ func volumeNotFound(ident string) error {
 	return errdefs.NotFoundf("Volume %s could not be found.", ident)
 }
 
-func (s *VolumeStore) records() records[volume.Volume] {
-	return records[volume.Volume]{db: s.db, prefix: volumesPrefix, kind: "volume", notFound: volumeNotFound,
-		id:      func(v *volume.Volume) string { return v.ID },
-		project: func(v *volume.Volume) string { return v.ProjectID },
-		created: func(v *volume.Volume) time.Time { return v.CreatedAt }}
+func (s *VolumeStore) records() Records[volume.Volume] {
+	return Records[volume.Volume]{DB: s.db, Prefix: volumesPrefix, Kind: "volume", NotFound: volumeNotFound,
+		ID:      func(v *volume.Volume) string { return v.ID },
+		Project: func(v *volume.Volume) string { return v.ProjectID },
+		Created: func(v *volume.Volume) time.Time { return v.CreatedAt }}
 }
 
 // withRevision sets v's Revision.
@@ -134,25 +134,25 @@ func (s *VolumeStore) Create(ctx context.Context, v *volume.Volume) error {
 	v.Schema = volume.SchemaVersion
 	v.ID = uuid.NewString()
 	v.CreatedAt = time.Now().UTC()
-	rev, err := s.records().create(ctx, v)
+	rev, err := s.records().Create(ctx, v)
 	v.Revision = rev
 	return err
 }
 
 // Get implements volume.Store.
 func (s *VolumeStore) Get(ctx context.Context, id string) (*volume.Volume, error) {
-	return withRevision(s.records().get(ctx, id))
+	return withRevision(s.records().Get(ctx, id))
 }
 
 // Find implements volume.Store.
 func (s *VolumeStore) Find(ctx context.Context, ident string) (*volume.Volume, error) {
-	return withRevision(s.records().find(ctx, ident, func(v *volume.Volume) string { return v.Name },
+	return withRevision(s.records().Find(ctx, ident, func(v *volume.Volume) string { return v.Name },
 		errdefs.Conflictf("Multiple volumes are named %s; use the volume's ID.", ident)))
 }
 
 // List implements volume.Store.
 func (s *VolumeStore) List(ctx context.Context) ([]*volume.Volume, error) {
-	all, revs, err := s.records().list(ctx)
+	all, revs, err := s.records().List(ctx)
 	for i := range all {
 		all[i].Revision = revs[i]
 	}
@@ -161,7 +161,7 @@ func (s *VolumeStore) List(ctx context.Context) ([]*volume.Volume, error) {
 
 // Update implements volume.Store.
 func (s *VolumeStore) Update(ctx context.Context, id string, fn func(*volume.Volume) error) (*volume.Volume, error) {
-	return withRevision(s.records().update(ctx, id, func(v *volume.Volume) error {
+	return withRevision(s.records().Update(ctx, id, func(v *volume.Volume) error {
 		if err := fn(v); err != nil {
 			return err
 		}
@@ -173,7 +173,7 @@ func (s *VolumeStore) Update(ctx context.Context, id string, fn func(*volume.Vol
 // Delete implements volume.Store: only a volume no container uses goes,
 // checked in the same transaction.
 func (s *VolumeStore) Delete(ctx context.Context, id string) error {
-	return s.records().delete(ctx, id, func(v *volume.Volume) error {
+	return s.records().Delete(ctx, id, func(v *volume.Volume) error {
 		if len(v.Attachments) > 0 {
 			return errdefs.Conflictf("Volume %s is in use by container %s and cannot be deleted.", id, v.Attachments[0].ContainerUUID)
 		}
