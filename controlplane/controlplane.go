@@ -27,6 +27,7 @@ import (
 	"github.com/zun-go/zun/registry"
 	"github.com/zun-go/zun/scheduler"
 	"github.com/zun-go/zun/store"
+	"github.com/zun-go/zun/volume"
 )
 
 // Config is everything the control plane is made from.
@@ -77,7 +78,7 @@ type Plane struct {
 	Containers  *store.ContainerStore
 	Quotas      *store.QuotaStore
 	HostRecords *store.HostStore
-	Volumes     *store.VolumeStore
+	Volumes     *volume.EtcdStore
 	// Registries is nil without Config.Sealer.
 	Registries *store.RegistryStore
 	Images     *store.ImageStore
@@ -110,7 +111,7 @@ func New(cfg Config) (*Plane, error) {
 	p := &Plane{log: log, agents: cfg.Agents}
 	p.Containers = store.Containers(db, store.ContainerOptions{NameScope: cfg.NameScope})
 	p.Quotas = store.Quotas(db, p.Containers, limits)
-	p.Volumes = store.Volumes(db)
+	p.Volumes = volume.NewEtcdStore(db)
 	p.Networks = store.Networks(db, p.Containers)
 	p.HostRecords = store.Hosts(db, p.Containers, cfg.Scheduler.ClaimCheck())
 	// Their records change with the containers', in one transaction. The

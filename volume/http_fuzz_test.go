@@ -8,7 +8,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/zun-go/zun/store"
 	"github.com/zun-go/zun/store/dbtest"
 	"github.com/zun-go/zun/volume"
 )
@@ -18,7 +17,7 @@ import (
 // fuzzed token. Properties: no 5xx; a refusal is a Cinder fault and
 // changes no volume; what a create or update accepts reads back the same.
 func FuzzVolumeRequest(f *testing.F) {
-	vs := store.Volumes(dbtest.Open(f))
+	vs := volume.NewEtcdStore(dbtest.Open(f))
 	h := volume.NewHandler(vs, principals, volume.HandlerOptions{})
 	do := func(token, method, path, body string) *httptest.ResponseRecorder {
 		r := httptest.NewRequest(method, "/", strings.NewReader(body))

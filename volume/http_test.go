@@ -11,7 +11,6 @@ import (
 
 	"github.com/zun-go/zun/auth"
 	"github.com/zun-go/zun/internal/authtest"
-	"github.com/zun-go/zun/store"
 	"github.com/zun-go/zun/store/dbtest"
 	"github.com/zun-go/zun/volume"
 )
@@ -21,11 +20,11 @@ var principals = authtest.Principals
 type env struct {
 	t   *testing.T
 	url string
-	vs  *store.VolumeStore
+	vs  *volume.EtcdStore
 }
 
 func newEnv(t *testing.T) *env {
-	vs := store.Volumes(dbtest.Open(t))
+	vs := volume.NewEtcdStore(dbtest.Open(t))
 	h := http.StripPrefix("/volume", volume.NewHandler(vs, principals, volume.HandlerOptions{Prefix: "/volume"}))
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)

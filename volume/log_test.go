@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	"github.com/zun-go/zun/internal/logctx/logtest"
-	"github.com/zun-go/zun/store"
 	"github.com/zun-go/zun/store/dbtest"
 	"github.com/zun-go/zun/volume"
 )
@@ -28,7 +27,7 @@ func TestRequestLog(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			log, out := logtest.New(tt.level)
-			vs := store.Volumes(dbtest.Open(t))
+			vs := volume.NewEtcdStore(dbtest.Open(t))
 			srv := httptest.NewServer(volume.NewHandler(vs, principals, volume.HandlerOptions{Logger: log}))
 			defer srv.Close()
 			req, _ := http.NewRequest(http.MethodPost, srv.URL+"/v3/volumes", strings.NewReader(`{"volume": {"size": 1}}`))

@@ -1,4 +1,4 @@
-package store_test
+package volume_test
 
 import (
 	"context"
@@ -22,7 +22,7 @@ import (
 func TestVolumeMounts(t *testing.T) {
 	db := dbtest.Open(t)
 	cs := store.Containers(db, store.ContainerOptions{})
-	vs := store.Volumes(db)
+	vs := volume.NewEtcdStore(db)
 	cs.Join(vs)
 	ctx := auth.WithPrincipal(context.Background(), auth.Principal{ProjectID: "p1", UserID: "u1"})
 	sys := auth.System(context.Background())
