@@ -8,14 +8,13 @@ import (
 
 	"github.com/zun-go/zun/apiserver"
 	"github.com/zun-go/zun/registry"
-	"github.com/zun-go/zun/store"
 	"github.com/zun-go/zun/store/dbtest"
 )
 
 func TestRegistriesAPI(t *testing.T) {
 	cfg := apiserver.DefaultConfig()
 	sealer, _ := registry.NewSealer(bytes.Repeat([]byte{1}, 32))
-	rs := store.Registries(dbtest.Open(t), sealer)
+	rs := registry.NewEtcdStore(dbtest.Open(t), sealer)
 	ts, _ := newStack(t, cfg, tokens{"a": alice, "b": bob, "root": root},
 		func(d *apiserver.Deps) { d.Registries = rs })
 	q := func(token, method, path, body string) (int, map[string]any) {

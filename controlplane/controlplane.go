@@ -80,7 +80,7 @@ type Plane struct {
 	HostRecords *store.HostStore
 	Volumes     *volume.EtcdStore
 	// Registries is nil without Config.Sealer.
-	Registries *store.RegistryStore
+	Registries *registry.EtcdStore
 	Images     *store.ImageStore
 	// ImageStore is nil without Config.ImageDir.
 	ImageStore *glance.Service
@@ -118,7 +118,7 @@ func New(cfg Config) (*Plane, error) {
 	// volumes come first: they set the mounts' ids, part of the record.
 	p.Containers.Join(p.Volumes, p.Networks, p.Quotas, p.HostRecords)
 	if cfg.Sealer != nil {
-		p.Registries = store.Registries(db, cfg.Sealer)
+		p.Registries = registry.NewEtcdStore(db, cfg.Sealer)
 	}
 	p.Images = store.Images(db)
 	deps := AgentDeps{Containers: p.Containers, Watcher: p.Containers, Actions: p.Containers,

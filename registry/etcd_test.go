@@ -1,4 +1,4 @@
-package store_test
+package registry_test
 
 import (
 	"bytes"
@@ -10,7 +10,6 @@ import (
 	"github.com/zun-go/zun/auth"
 	"github.com/zun-go/zun/errdefs"
 	"github.com/zun-go/zun/registry"
-	"github.com/zun-go/zun/store"
 	"github.com/zun-go/zun/store/dbtest"
 )
 
@@ -23,7 +22,7 @@ func TestRegistryPasswords(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rs := store.Registries(db, sealer)
+	rs := registry.NewEtcdStore(db, sealer)
 	ctx := auth.WithPrincipal(context.Background(), auth.Principal{ProjectID: "p1", UserID: "u1"})
 	r := &registry.Registry{Name: "priv", Domain: "reg.example:5000", Username: "u", Password: "very-secret-word",
 		ProjectID: "p1", UserID: "u1"}
@@ -58,7 +57,7 @@ func TestRegistryPasswords(t *testing.T) {
 	}
 	// Another key cannot open it.
 	other, _ := registry.NewSealer(bytes.Repeat([]byte{8}, 32))
-	if _, err := store.Registries(db, other).Find(ctx, r.UUID); err == nil {
+	if _, err := registry.NewEtcdStore(db, other).Find(ctx, r.UUID); err == nil {
 		t.Fatal("opened with another key")
 	}
 	// A sealed password is bound to its record.
