@@ -7,7 +7,9 @@
 // watch, report and heartbeat to, the scheduler's view of the hosts and
 // the directory of their direct calls), and hands the API server its
 // Deps. zund, the in-process API tests and zunbench all build their
-// control plane with it.
+// control plane with it. Handler is the process's HTTP surface: the
+// container API and the agent API with the embedded identity, volume,
+// image and network services at their prefixes.
 package controlplane
 
 import (

@@ -2,9 +2,13 @@ package controlplane_test
 
 import (
 	"context"
+	"net/http"
+	"net/http/httptest"
 	"testing"
 	"time"
 
+	"github.com/zun-go/zun/agentapi"
+	"github.com/zun-go/zun/apiserver"
 	"github.com/zun-go/zun/auth"
 	"github.com/zun-go/zun/compute"
 	"github.com/zun-go/zun/container"
@@ -166,5 +170,41 @@ func TestAgentsOnlyOwnContainers(t *testing.T) {
 	got, err := p.Containers.Get(ctx, uuid1)
 	if err != nil || got.Status != container.Running {
 		t.Errorf("after its host's report: %+v, %v", got, err)
+	}
+}
+
+// TestHandler: the process's HTTP surface serves every service at its
+// prefix, and the agent API refuses a caller without the shared secret.
+func TestHandler(t *testing.T) {
+	db := dbtest.Open(t)
+	p, err := controlplane.New(controlplane.Config{Store: db, Scheduler: scheduler.Default(), ImageDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	api := apiserver.DefaultConfig()
+	api.NoAuth = true
+	srv := httptest.NewServer(p.Handler(controlplane.HTTPConfig{API: api, AgentToken: "0123456789abcdef0123"}))
+	t.Cleanup(srv.Close)
+	for _, tc := range []struct {
+		path string
+		want int
+	}{
+		{"/v1/containers", http.StatusOK},
+		{"/volume/v3/" + apiserver.DevPrincipal.ProjectID + "/volumes", http.StatusOK},
+		{"/network/v2.0/networks", http.StatusOK},
+		{"/image/v2/images", http.StatusOK},
+		{"/identity/v3", http.StatusNotFound}, // no embedded identity configured
+		{agentapi.ControlPlanePrefix + "hosts", http.StatusUnauthorized},
+	} {
+		t.Run(tc.path, func(t *testing.T) {
+			resp, err := http.Get(srv.URL + tc.path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != tc.want {
+				t.Errorf("GET %s: %d, want %d", tc.path, resp.StatusCode, tc.want)
+			}
+		})
 	}
 }

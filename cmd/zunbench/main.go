@@ -146,9 +146,7 @@ func newPlane(nHosts int) (*plane, error) {
 		}
 	}
 	cp.Start(ctx)
-	deps := cp.Deps()
-	deps.Auth = tokens{}
-	srv := httptest.NewServer(apiserver.New(apiserver.DefaultConfig(), deps))
+	srv := httptest.NewServer(cp.Handler(controlplane.HTTPConfig{API: apiserver.DefaultConfig(), Auth: tokens{}}))
 	p.url = srv.URL
 	return p, nil
 }

@@ -37,11 +37,9 @@ import (
 	"github.com/zun-go/zun/internal/httpserve"
 	"github.com/zun-go/zun/internal/logctx"
 	"github.com/zun-go/zun/netplane"
-	"github.com/zun-go/zun/network"
 	"github.com/zun-go/zun/policy"
 	"github.com/zun-go/zun/registry"
 	"github.com/zun-go/zun/store"
-	"github.com/zun-go/zun/volume"
 )
 
 func main() {
@@ -215,21 +213,20 @@ func run(ctx context.Context, cfg Config, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	mux := http.NewServeMux()
 	cfg.API.NoAuth = cfg.NoAuth
 	planeCfg.ElectionID = endpoint
 	plane, err := controlplane.New(planeCfg)
 	if err != nil {
 		return err
 	}
-	deps := plane.Deps()
-	deps.Policy = rules
+	web := controlplane.HTTPConfig{API: cfg.API, Policy: rules, AgentToken: token,
+		AgentCerts: cfg.tlsOn() && cfg.TLS.CA != ""}
 	if cfg.KeystoneURL != "" && !cfg.NoAuth {
 		v, err := keystone.New(cfg.Keystone)
 		if err != nil {
 			return fmt.Errorf("keystone: %w", err)
 		}
-		deps.Auth = v
+		web.Auth = v
 		log.Info("authenticating against an external Keystone", "url", cfg.KeystoneURL, "service_user", cfg.Keystone.Username)
 	}
 	if !cfg.NoAuth && cfg.KeystoneURL == "" {
@@ -238,7 +235,7 @@ func run(ctx context.Context, cfg Config, log *slog.Logger) error {
 			return err
 		}
 		defer ids.Close()
-		deps.Auth = ids
+		web.Auth, web.Identity = ids, ids
 		ca := ""
 		if cfg.tlsOn() {
 			ca = cfg.TLS.CA
@@ -246,46 +243,12 @@ func run(ctx context.Context, cfg Config, log *slog.Logger) error {
 		if err := updateClientFiles(cfg.DataDir, endpoint+"/identity/v3", ca); err != nil {
 			return fmt.Errorf("client files: %w", err)
 		}
-		idh := http.StripPrefix("/identity", identity.NewHandler(ids, identity.HandlerOptions{
-			Prefix: "/identity", PublicURL: cfg.API.PublicURL}))
-		mux.Handle("/identity/", idh)
-		mux.Handle("/identity", idh)
 	}
-	volOpts := volume.HandlerOptions{Prefix: "/volume", PublicURL: cfg.API.PublicURL, Logger: log.With("role", "volume"),
-		RemoveData: func(ctx context.Context, v *volume.Volume) error {
-			h, err := plane.Agents.Host(v.Host)
-			if err != nil {
-				return err
-			}
-			return h.RemoveVolume(ctx, v.ID)
-		}}
-	if cfg.NoAuth {
-		volOpts.NoAuth = &apiserver.DevPrincipal
-	}
-	volh := http.StripPrefix("/volume", volume.NewHandler(plane.Volumes, deps.Auth, volOpts))
-	mux.Handle("/volume/", volh)
-	mux.Handle("/volume", volh)
-	imgOpts := glance.HandlerOptions{Prefix: "/image", PublicURL: cfg.API.PublicURL, Logger: log.With("role", "image")}
-	if cfg.NoAuth {
-		imgOpts.NoAuth = &apiserver.DevPrincipal
-	}
-	imgh := http.StripPrefix("/image", glance.NewHandler(plane.ImageStore, deps.Auth, imgOpts))
-	mux.Handle("/image/", imgh)
-	mux.Handle("/image", imgh)
-	netOpts := network.HandlerOptions{Prefix: "/network", PublicURL: cfg.API.PublicURL, Logger: log.With("role", "network")}
-	if cfg.NoAuth {
-		netOpts.NoAuth = &apiserver.DevPrincipal
-	}
-	neth := http.StripPrefix("/network", network.NewHandler(plane.Networks, deps.Auth, netOpts))
-	mux.Handle("/network/", neth)
-	mux.Handle("/network", neth)
-	mux.Handle(agentapi.ControlPlanePrefix, agentAPIGuard(cfg, agentapi.NewControlPlaneHandler(plane.Agents, token)))
-	mux.Handle("/", apiserver.New(cfg.API, deps))
 
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	plane.Start(ctx)
-	srv, errc := cfg.HTTP.Serve(ln, mux, serverTLSConfig)
+	srv, errc := cfg.HTTP.Serve(ln, plane.Handler(web), serverTLSConfig)
 
 	fmt.Fprintf(os.Stderr, "\nzund is serving the container API at %s/v1 (data in %s)\n", endpoint, cfg.DataDir)
 	if cfg.NoAuth {

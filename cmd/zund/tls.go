@@ -77,14 +77,6 @@ func serverTLS(cfg Config, agentListener bool) (*tls.Config, error) {
 	return cfg.TLS.ServerConfig(agentListener && cfg.TLS.CA != "")
 }
 
-// agentAPIGuard requires a verified client certificate of agents calling
-// the control plane's agent API, when the listener has TLS and a CA.
-func agentAPIGuard(cfg Config, h http.Handler) http.Handler {
-	if !cfg.tlsOn() || cfg.TLS.CA == "" {
-		return h
-	}
-	return httpserve.RequireClientCert(h)
-}
 
 // updateClientFiles keeps DATA/openrc and DATA/clouds.yaml (written by the
 // identity service on first start) pointing at this start's auth URL,
