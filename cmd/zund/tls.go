@@ -77,7 +77,6 @@ func serverTLS(cfg Config, agentListener bool) (*tls.Config, error) {
 	return cfg.TLS.ServerConfig(agentListener && cfg.TLS.CA != "")
 }
 
-
 // updateClientFiles keeps DATA/openrc and DATA/clouds.yaml (written by the
 // identity service on first start) pointing at this start's auth URL,
 // with OS_CACERT and cacert set to ca when the listener has TLS (so the
