@@ -462,10 +462,9 @@ var (
 	_ compute.ControlPlane    = (*AgentService)(nil)
 	_ apiserver.HostDirectory = (*AgentService)(nil)
 	_ scheduler.HostSource    = (*AgentService)(nil)
-	_ scheduler.HintResolver  = (*AgentService)(nil)
 )
 
-// HostsOf implements scheduler.HintResolver: the hosts of the containers a
+// HostsOf implements scheduler.HostSource: the hosts of the containers a
 // same_host or different_host hint names, looked up in the caller's scope
 // (ctx), so a hint cannot name, or probe for, another project's container.
 func (h *AgentService) HostsOf(ctx context.Context, ids []string) ([]string, error) {

@@ -28,16 +28,12 @@ import (
 	"github.com/zun-go/zun/errdefs"
 )
 
-// HostSource lists the compute hosts.
+// HostSource lists the compute hosts and resolves the same_host and
+// different_host scheduler hints.
 type HostSource interface {
 	HostStates(ctx context.Context) ([]HostState, error)
-}
-
-// HintResolver is implemented by a HostSource that can resolve the
-// same_host and different_host scheduler hints: it returns the hosts of the
-// named containers (those not placed yet have none). Without it, Schedule
-// ignores these hints.
-type HintResolver interface {
+	// HostsOf returns the hosts of the named containers (those not placed
+	// yet have none).
 	HostsOf(ctx context.Context, containerIDs []string) ([]string, error)
 }
 
@@ -248,8 +244,8 @@ const (
 	HintDifferentHost = "different_host"
 )
 
-// request builds c's Request, resolving its hints through the host source
-// if it can.
+// request builds c's Request, resolving its hints through the host
+// source.
 func (s *Scheduler) request(ctx context.Context, c *container.Container) (Request, error) {
 	req := Request{
 		CPU:              c.CPU,
@@ -261,21 +257,17 @@ func (s *Scheduler) request(ctx context.Context, c *container.Container) (Reques
 		Labels:           LabelsFromHints(c.Hints),
 		ProjectID:        c.ProjectID,
 	}
-	r, ok := s.hosts.(HintResolver)
-	if !ok {
-		return req, nil
-	}
 	var err error
-	if req.SameHost, err = resolveHint(ctx, r, c.Hints[HintSameHost]); err != nil {
+	if req.SameHost, err = s.resolveHint(ctx, c.Hints[HintSameHost]); err != nil {
 		return req, err
 	}
-	if req.DifferentHost, err = resolveHint(ctx, r, c.Hints[HintDifferentHost]); err != nil {
+	if req.DifferentHost, err = s.resolveHint(ctx, c.Hints[HintDifferentHost]); err != nil {
 		return req, err
 	}
 	return req, nil
 }
 
-func resolveHint(ctx context.Context, r HintResolver, hint string) ([]string, error) {
+func (s *Scheduler) resolveHint(ctx context.Context, hint string) ([]string, error) {
 	var ids []string
 	for id := range strings.SplitSeq(hint, ",") {
 		if id = strings.TrimSpace(id); id != "" {
@@ -285,7 +277,7 @@ func resolveHint(ctx context.Context, r HintResolver, hint string) ([]string, er
 	if len(ids) == 0 {
 		return nil, nil
 	}
-	hosts, err := r.HostsOf(ctx, ids)
+	hosts, err := s.hosts.HostsOf(ctx, ids)
 	if err != nil {
 		return nil, err
 	}

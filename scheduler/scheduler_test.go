@@ -208,7 +208,7 @@ func TestConfig(t *testing.T) {
 	}
 }
 
-// source is a HostSource that can resolve hints.
+// source is a HostSource.
 type source struct {
 	hosts []HostState
 	of    map[string]string // container UUID → host
@@ -223,11 +223,6 @@ func (s source) HostsOf(_ context.Context, ids []string) ([]string, error) {
 	}
 	return out, nil
 }
-
-// plainSource cannot resolve hints.
-type plainSource struct{ hosts []HostState }
-
-func (s plainSource) HostStates(context.Context) ([]HostState, error) { return s.hosts, nil }
 
 func TestSchedule(t *testing.T) {
 	t.Parallel()
@@ -258,7 +253,6 @@ func TestSchedule(t *testing.T) {
 		{"same host", hinted, container.Container{Hints: map[string]string{"same_host": "u1, u2"}}, "b", nil},
 		{"same host unplaced", hinted, container.Container{Hints: map[string]string{"same_host": "u2"}}, "a", nil},
 		{"different host", hinted, container.Container{Hints: map[string]string{"different_host": "u3"}}, "b", nil},
-		{"hints ignored without resolver", plainSource{hosts}, container.Container{Hints: map[string]string{"same_host": "u1"}}, "a", nil},
 		{"requested host", hinted, container.Container{RequestedHost: "b"}, "b", nil},
 		{"requested host down", hinted, container.Container{RequestedHost: "c"}, "", errdefs.ErrUnavailable},
 		{"requested host unknown", hinted, container.Container{RequestedHost: "x"}, "", errdefs.ErrNotFound},
