@@ -25,6 +25,9 @@ func TestContainerCreateRejectsBody(t *testing.T) {
 		{"no image", `{}`, "'image' is a required property"},
 		{"unknown field", `{"image":"busybox","colour":"red"}`, "'colour' was unexpected"},
 		{"near miss", `{"image":"busybox","security_group":["a"]}`, "'security_group' was unexpected"},
+		{"pids limit not a number", `{"image":"busybox","labels":{"io.zun.pids-limit":"lots"}}`, "io.zun.pids-limit must be a number"},
+		{"pids limit zero", `{"image":"busybox","labels":{"io.zun.pids-limit":0}}`, "io.zun.pids-limit must be a number"},
+		{"pids limit negative", `{"image":"busybox","labels":{"io.zun.pids-limit":"-5"}}`, "io.zun.pids-limit must be a number"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -4,9 +4,11 @@ import (
 	"encoding/json"
 	"math"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/zun-go/zun/api"
+	"github.com/zun-go/zun/driver"
 )
 
 // The create body's fields of the container itself: image, command,
@@ -234,8 +236,19 @@ func parseEnvironment(c *creator, v any) error {
 
 func parseLabels(c *creator, v any) error {
 	m, err := stringMap("labels", v)
+	if err != nil {
+		return err
+	}
+	// The one label the service reads itself: a host refuses a limit
+	// above its maximum when it places the container, but one that is no
+	// limit at all is a mistake of the request.
+	if raw, ok := m[driver.LabelPidsLimit]; ok {
+		if n, err := strconv.ParseInt(strings.TrimSpace(raw), 10, 64); err != nil || n < 1 {
+			return fieldError("labels", v, "Label %s must be a number of processes of at least 1.", driver.LabelPidsLimit)
+		}
+	}
 	c.c.Labels = m
-	return err
+	return nil
 }
 
 func parseHints(c *creator, v any) error {
