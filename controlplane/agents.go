@@ -200,7 +200,7 @@ func (h *AgentService) state(r *host.Host, u host.Usage) scheduler.HostState {
 		Name: r.Name, AvailabilityZone: r.Zone(), Runtimes: r.Facts.Runtimes, Labels: r.Labels,
 		OS: r.Facts.OS, Arch: r.Facts.Architecture,
 		Disabled: r.Disabled, DisabledReason: r.DisabledReason, NotReady: r.NotReady,
-		CPUs: float64(r.Facts.CPUs), MemoryMiB: r.Facts.MemoryMiB, DiskGiB: r.Facts.DiskGiB,
+		CPUs: float64(r.Facts.CPUs), MemoryMiB: r.Facts.MemoryMiB, DiskGiB: r.Facts.DiskGiB, DiskQuota: r.Facts.DiskQuota,
 		UsedCPU: u.CPU, UsedMemoryMiB: u.MemoryMiB, UsedDiskGiB: u.DiskGiB, Containers: int(u.Containers),
 	}
 	st.Up = !r.ForcedDown && h.up(r.Name, h.hosts[r.Name])

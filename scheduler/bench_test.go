@@ -19,6 +19,7 @@ func benchHosts(n int) []HostState {
 			CPUs:             32,
 			MemoryMiB:        131072,
 			DiskGiB:          2000,
+			DiskQuota:        i%7 != 0,
 			UsedCPU:          float64(i % 64),
 			UsedMemoryMiB:    int64(i%100) * 1500,
 			UsedDiskGiB:      int64(i % 2000),

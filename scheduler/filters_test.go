@@ -7,7 +7,7 @@ import (
 // up is a host that is up, with 4 CPUs, 8 GiB of memory and 100 GiB of
 // disk, none of it used.
 func up(name string) HostState {
-	return HostState{Name: name, Up: true, CPUs: 4, MemoryMiB: 8192, DiskGiB: 100}
+	return HostState{Name: name, Up: true, CPUs: 4, MemoryMiB: 8192, DiskGiB: 100, DiskQuota: true}
 }
 
 func with(h HostState, f func(*HostState)) HostState { f(&h); return h }
@@ -50,6 +50,7 @@ func TestFilters(t *testing.T) {
 
 		{"disk fits", DiskFilter{AllocationRatio: d.DiskAllocationRatio}, Request{DiskGiB: 100}, up("h"), true, true, ""},
 		{"disk too much", DiskFilter{AllocationRatio: d.DiskAllocationRatio}, Request{DiskGiB: 101}, up("h"), true, false, "2 hosts lack 101 GiB of free disk"},
+		{"disk without quota", DiskFilter{AllocationRatio: d.DiskAllocationRatio}, Request{DiskGiB: 1}, with(up("h"), func(h *HostState) { h.DiskQuota = false }), true, false, "2 hosts cannot cap a container's disk (disk_quota_supported is false)"},
 		{"disk reserve below 1", DiskFilter{AllocationRatio: 0.9}, Request{DiskGiB: 91}, up("h"), true, false, "2 hosts lack 91 GiB of free disk"},
 
 		{"runtime none asked", RuntimeFilter{}, Request{}, up("h"), false, true, ""},

@@ -23,6 +23,10 @@ type HostState struct {
 	CPUs      float64
 	MemoryMiB int64
 	DiskGiB   int64
+	// DiskQuota says the host can cap a container's root filesystem
+	// (Zun's disk_quota_supported): only such hosts take a container
+	// that asks for disk.
+	DiskQuota bool
 
 	// What the containers placed on the host claim.
 	UsedCPU       float64
