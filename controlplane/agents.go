@@ -40,7 +40,7 @@ type AgentService struct {
 // HostRegistry keeps the host records where every control plane process
 // finds them, with the hosts' liveness (a lease per host, whichever
 // process hears the heartbeats) and a cached view the scheduler reads on
-// every placement without copies (store.HostStore).
+// every placement without copies (host.EtcdStore).
 type HostRegistry interface {
 	host.Store
 	// KeepAlive marks host name alive for ttl.

@@ -24,6 +24,7 @@ import (
 	"github.com/zun-go/zun/compute"
 	"github.com/zun-go/zun/driver"
 	"github.com/zun-go/zun/glance"
+	"github.com/zun-go/zun/host"
 	"github.com/zun-go/zun/placement"
 	"github.com/zun-go/zun/quota"
 	"github.com/zun-go/zun/registry"
@@ -79,7 +80,7 @@ type Agent struct {
 type Plane struct {
 	Containers  *store.ContainerStore
 	Quotas      *store.QuotaStore
-	HostRecords *store.HostStore
+	HostRecords *host.EtcdStore
 	Volumes     *volume.EtcdStore
 	// Registries is nil without Config.Sealer.
 	Registries *registry.EtcdStore
@@ -115,7 +116,7 @@ func New(cfg Config) (*Plane, error) {
 	p.Quotas = store.Quotas(db, p.Containers, limits)
 	p.Volumes = volume.NewEtcdStore(db)
 	p.Networks = store.Networks(db, p.Containers)
-	p.HostRecords = store.Hosts(db, p.Containers, cfg.Scheduler.ClaimCheck())
+	p.HostRecords = host.NewEtcdStore(db, p.Containers, cfg.Scheduler.ClaimCheck())
 	// Their records change with the containers', in one transaction. The
 	// volumes come first: they set the mounts' ids, part of the record.
 	p.Containers.Join(p.Volumes, p.Networks, p.Quotas, p.HostRecords)
@@ -223,7 +224,7 @@ const schedulerLeaseTTL = 10 * time.Second
 
 // Interface guards
 var (
-	_ HostRegistry         = (*store.HostStore)(nil)
+	_ HostRegistry         = (*host.EtcdStore)(nil)
 	_ NetworkSource        = (*store.NetworkStore)(nil)
 	_ placement.Source     = (*AgentService)(nil)
 	_ apiserver.Placements = (*AgentService)(nil)

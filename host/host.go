@@ -1,9 +1,15 @@
 // Package host is the record of a compute host as the control plane keeps
 // it: what the host's agent reports (address, zone, labels, the runtime's
 // facts), what operators set (disabled with a reason, forced down), and
-// what the containers placed on it claim. The store keeps records and
-// claims in etcd; whether a host is up is the heartbeat's business
-// (controlplane.AgentService), not the record's.
+// what the containers placed on it claim. Whether a host is up is the
+// heartbeat's business (controlplane.AgentService), not the record's.
+//
+// EtcdStore keeps them in etcd, relative to the store's prefix:
+// hosts/NAME (a Host), host-usage/NAME (its Usage, the sum of its
+// containers' claims) and host-alive/NAME (present while a heartbeat
+// lease lives). Joined to the container store as a store.Participant, a
+// claim changes in the container's own transaction, checked against the
+// host's capacity; reads come from a copy in memory fed by a watch.
 package host
 
 import (

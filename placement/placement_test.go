@@ -14,6 +14,7 @@ import (
 	"github.com/zun-go/zun/container"
 	"github.com/zun-go/zun/controlplane"
 	"github.com/zun-go/zun/driver"
+	"github.com/zun-go/zun/host"
 	"github.com/zun-go/zun/placement"
 	"github.com/zun-go/zun/scheduler"
 	"github.com/zun-go/zun/store"
@@ -27,7 +28,7 @@ type plane struct {
 	db    *store.DB
 	cs    *store.ContainerStore
 	hosts *controlplane.AgentService
-	recs  *store.HostStore
+	recs  *host.EtcdStore
 	sched *scheduler.Scheduler
 }
 

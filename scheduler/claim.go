@@ -7,9 +7,9 @@ import (
 )
 
 // ClaimCheck returns the check the store applies to every claim on a host
-// (store.Hosts): the same capacity rules as the CPU, RAM and Disk filters,
-// with the same ratios, so that what the scheduler chose from a slightly
-// old view is refused if the room has gone in the meantime.
+// (host.NewEtcdStore): the same capacity rules as the CPU, RAM and Disk
+// filters, with the same ratios, so that what the scheduler chose from a
+// slightly old view is refused if the room has gone in the meantime.
 func (c Config) ClaimCheck() func(h host.Host, used, delta host.Usage) error {
 	c = c.withDefaults()
 	return func(h host.Host, used, delta host.Usage) error {

@@ -1,4 +1,4 @@
-package store
+package host
 
 import (
 	"context"
@@ -14,14 +14,14 @@ import (
 
 	"github.com/zun-go/zun/container"
 	"github.com/zun-go/zun/errdefs"
-	"github.com/zun-go/zun/host"
 	"github.com/zun-go/zun/quota"
+	"github.com/zun-go/zun/store"
 )
 
 // Keys of compute hosts, relative to the DB's prefix.
 const (
-	hostsPrefix     = "hosts/"      // hosts/<name>: host.Host
-	hostUsagePrefix = "host-usage/" // host-usage/<name>: host.Usage
+	hostsPrefix     = "hosts/"      // hosts/<name>: Host
+	hostUsagePrefix = "host-usage/" // host-usage/<name>: Usage
 	// host-alive/<name> exists while a control plane process hears the
 	// host's heartbeats: it is attached to a lease that each heartbeat
 	// renews and that etcd expires when they stop.
@@ -30,20 +30,20 @@ const (
 
 func hostUsageKey(name string) string { return hostUsagePrefix + name }
 
-// HostStore keeps compute host records and the claims of the containers
+// EtcdStore keeps compute host records and the claims of the containers
 // placed on them. Reads come from a watch-fed copy in memory, so the
 // scheduler can look at every host for every placement.
-type HostStore struct {
-	db *DB
-	cs *ContainerStore
+type EtcdStore struct {
+	db *store.DB
+	cs *store.ContainerStore
 	// check refuses a claim beyond a host's capacity; nil: no check.
-	check func(h host.Host, used, delta host.Usage) error
+	check func(h Host, used, delta Usage) error
 
 	mu       sync.RWMutex
 	rev      int64
 	advanced chan struct{}
-	hosts    map[string]host.Host
-	usage    map[string]host.Usage
+	hosts    map[string]Host
+	usage    map[string]Usage
 	// hostsRev changes whenever a host record does (not its usage).
 	hostsRev int64
 	// alive are the hosts with a live heartbeat lease, whoever holds it.
@@ -53,33 +53,33 @@ type HostStore struct {
 	alive   map[string]bool
 
 	leaseMu sync.Mutex
-	leases  map[string]Lease // the leases this process holds
+	leases  map[string]store.Lease // the leases this process holds
 }
 
-// Hosts returns the host store of db, counting from cs the usage of a host
-// that has no record of it yet. Joined to cs (a Participant), a
-// container's record and its host's usage change in one transaction, and
-// check (when not nil) refuses a claim beyond what the host can give, so
-// concurrent creates never overcommit a host.
-func Hosts(db *DB, cs *ContainerStore, check func(h host.Host, used, delta host.Usage) error) *HostStore {
-	s := &HostStore{db: db, cs: cs, check: check, advanced: make(chan struct{}),
-		hosts: map[string]host.Host{}, usage: map[string]host.Usage{}, alive: map[string]bool{},
-		leases: map[string]Lease{}}
+// NewEtcdStore returns the host store of db, counting from cs the usage of
+// a host that has no record of it yet. Joined to cs (a store.Participant),
+// a container's record and its host's usage change in one transaction,
+// and check (when not nil) refuses a claim beyond what the host can give,
+// so concurrent creates never overcommit a host.
+func NewEtcdStore(db *store.DB, cs *store.ContainerStore, check func(h Host, used, delta Usage) error) *EtcdStore {
+	s := &EtcdStore{db: db, cs: cs, check: check, advanced: make(chan struct{}),
+		hosts: map[string]Host{}, usage: map[string]Usage{}, alive: map[string]bool{},
+		leases: map[string]store.Lease{}}
 	db.Go(s.run)
 	return s
 }
 
-func (s *HostStore) run(ctx context.Context) {
-	log := s.db.log.With("index", "hosts")
+func (s *EtcdStore) run(ctx context.Context) {
+	log := s.db.Logger().With("index", "hosts")
 	for attempt := 0; ctx.Err() == nil; attempt++ {
-		hs, rev, err := List[host.Host](ctx, s.db, hostsPrefix)
-		var us []Item[host.Usage]
-		var alive []Item[json.RawMessage]
+		hs, rev, err := store.List[Host](ctx, s.db, hostsPrefix)
+		var us []store.Item[Usage]
+		var alive []store.Item[json.RawMessage]
 		if err == nil {
-			us, _, err = ListAt[host.Usage](ctx, s.db, hostUsagePrefix, rev)
+			us, _, err = store.ListAt[Usage](ctx, s.db, hostUsagePrefix, rev)
 		}
 		if err == nil {
-			alive, _, err = ListAt[json.RawMessage](ctx, s.db, hostAlivePrefix, rev)
+			alive, _, err = store.ListAt[json.RawMessage](ctx, s.db, hostAlivePrefix, rev)
 		}
 		if err != nil {
 			if ctx.Err() == nil {
@@ -90,7 +90,7 @@ func (s *HostStore) run(ctx context.Context) {
 		}
 		attempt = 0
 		s.mu.Lock()
-		s.hosts, s.usage = map[string]host.Host{}, map[string]host.Usage{}
+		s.hosts, s.usage = map[string]Host{}, map[string]Usage{}
 		for _, it := range hs {
 			it.Value.ID = it.CreateRevision
 			s.hosts[it.Value.Name] = it.Value
@@ -107,7 +107,7 @@ func (s *HostStore) run(ctx context.Context) {
 		s.aliveMu.Unlock()
 		s.advance(rev)
 		s.mu.Unlock()
-		hw := Watch[json.RawMessage](ctx, s.db, "host", rev+1) // hosts/ and host-usage/
+		hw := store.Watch[json.RawMessage](ctx, s.db, "host", rev+1) // hosts/ and host-usage/
 		for b := range hw {
 			if b.Err != nil {
 				log.Warn("host watch ended; reloading", "error", b.Err)
@@ -124,12 +124,12 @@ func (s *HostStore) run(ctx context.Context) {
 	}
 }
 
-func (s *HostStore) apply(ev Event[json.RawMessage]) {
+func (s *EtcdStore) apply(ev store.Event[json.RawMessage]) {
 	k := ev.Item.Key
 	switch {
 	case strings.HasPrefix(k, hostsPrefix):
 		name := strings.TrimPrefix(k, hostsPrefix)
-		var h host.Host
+		var h Host
 		if ev.Deleted || json.Unmarshal(ev.Item.Value, &h) != nil {
 			delete(s.hosts, name)
 			s.hostsRev++
@@ -149,7 +149,7 @@ func (s *HostStore) apply(ev Event[json.RawMessage]) {
 		s.aliveMu.Unlock()
 	case strings.HasPrefix(k, hostUsagePrefix):
 		name := strings.TrimPrefix(k, hostUsagePrefix)
-		var u host.Usage
+		var u Usage
 		if ev.Deleted || json.Unmarshal(ev.Item.Value, &u) != nil {
 			delete(s.usage, name)
 			return
@@ -158,7 +158,7 @@ func (s *HostStore) apply(ev Event[json.RawMessage]) {
 	}
 }
 
-func (s *HostStore) advance(rev int64) {
+func (s *EtcdStore) advance(rev int64) {
 	if rev > s.rev {
 		s.rev = rev
 		close(s.advanced)
@@ -167,7 +167,7 @@ func (s *HostStore) advance(rev int64) {
 }
 
 // waitFor waits until the copy reflects rev.
-func (s *HostStore) waitFor(ctx context.Context, rev int64) error {
+func (s *EtcdStore) waitFor(ctx context.Context, rev int64) error {
 	for {
 		s.mu.RLock()
 		ok, advanced := s.rev > 0 && s.rev >= rev, s.advanced
@@ -183,7 +183,7 @@ func (s *HostStore) waitFor(ctx context.Context, rev int64) error {
 	}
 }
 
-func (s *HostStore) commit(ctx context.Context, txn *Txn) error {
+func (s *EtcdStore) commit(ctx context.Context, txn *store.Txn) error {
 	rev, err := txn.Commit(ctx)
 	if err != nil {
 		return err
@@ -191,15 +191,15 @@ func (s *HostStore) commit(ctx context.Context, txn *Txn) error {
 	return s.waitFor(ctx, rev)
 }
 
-// Report implements host.Store.
-func (s *HostStore) Report(ctx context.Context, h host.Host) (host.Host, error) {
+// Report implements Store.
+func (s *EtcdStore) Report(ctx context.Context, h Host) (Host, error) {
 	if h.Name == "" || strings.Contains(h.Name, "/") {
-		return host.Host{}, errdefs.Invalidf("invalid host name %q", h.Name)
+		return Host{}, errdefs.Invalidf("invalid host name %q", h.Name)
 	}
 	for attempt := 0; ; attempt++ {
-		it, err := Get[host.Host](ctx, s.db, hostsPrefix+h.Name)
+		it, err := store.Get[Host](ctx, s.db, hostsPrefix+h.Name)
 		now := time.Now().UTC()
-		var txn *Txn
+		var txn *store.Txn
 		switch {
 		case errdefs.IsNotFound(err):
 			h.ID = 0 // the key's create revision, set when read
@@ -208,29 +208,29 @@ func (s *HostStore) Report(ctx context.Context, h host.Host) (host.Host, error) 
 			h.Disabled, h.DisabledReason, h.ForcedDown = false, "", false
 			txn = s.db.Txn().Create(hostsPrefix+h.Name, h)
 		case err != nil:
-			return host.Host{}, err
+			return Host{}, err
 		default:
 			old := it.Value
 			old.ID = it.CreateRevision
 			h.UUID, h.CreatedAt = old.UUID, old.CreatedAt
 			h.Disabled, h.DisabledReason, h.ForcedDown = old.Disabled, old.DisabledReason, old.ForcedDown
 			h.UpdatedAt = old.UpdatedAt
-			if host.SameReport(old, h) {
+			if SameReport(old, h) {
 				return old, nil
 			}
 			h.UpdatedAt = now
 			txn = s.db.Txn().Swap(hostsPrefix+h.Name, h, it.Revision)
 		}
 		err = s.commit(ctx, txn)
-		var conflict *ConflictError
+		var conflict *store.ConflictError
 		if errors.As(err, &conflict) {
-			if err := Backoff(ctx, attempt); err != nil {
-				return host.Host{}, err
+			if err := store.Backoff(ctx, attempt); err != nil {
+				return Host{}, err
 			}
 			continue
 		}
 		if err != nil {
-			return host.Host{}, err
+			return Host{}, err
 		}
 		return s.Get(ctx, h.Name)
 	}
@@ -240,7 +240,7 @@ func (s *HostStore) Report(ctx context.Context, h host.Host) (host.Host, error) 
 // plane process sees it Alive until ttl passes without another KeepAlive
 // (from this process or another). etcd rounds ttl up to whole seconds and
 // to its minimum lease (about 2s).
-func (s *HostStore) KeepAlive(ctx context.Context, name string, ttl time.Duration) error {
+func (s *EtcdStore) KeepAlive(ctx context.Context, name string, ttl time.Duration) error {
 	s.leaseMu.Lock()
 	defer s.leaseMu.Unlock()
 	if l, ok := s.leases[name]; ok {
@@ -268,7 +268,7 @@ func (s *HostStore) KeepAlive(ctx context.Context, name string, ttl time.Duratio
 // heartbeat lease written before the call, whoever wrote it. (Its watch
 // sees only these keys, so it waits for the newest of them, not for the
 // store's revision.)
-func (s *HostStore) Sync(ctx context.Context) error {
+func (s *EtcdStore) Sync(ctx context.Context) error {
 	rev, err := s.db.NewestRevision(ctx, "host")
 	if err != nil {
 		return fmt.Errorf("read the hosts' revision: %w", err)
@@ -277,14 +277,14 @@ func (s *HostStore) Sync(ctx context.Context) error {
 }
 
 // Alive reports whether host name has a live heartbeat lease.
-func (s *HostStore) Alive(name string) bool {
+func (s *EtcdStore) Alive(name string) bool {
 	s.aliveMu.RLock()
 	defer s.aliveMu.RUnlock()
 	return s.alive[name]
 }
 
-// Get implements host.Store.
-func (s *HostStore) Get(ctx context.Context, ident string) (host.Host, error) {
+// Get implements Store.
+func (s *EtcdStore) Get(ctx context.Context, ident string) (Host, error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	if h, ok := s.hosts[ident]; ok {
@@ -295,25 +295,25 @@ func (s *HostStore) Get(ctx context.Context, ident string) (host.Host, error) {
 			return h, nil
 		}
 	}
-	return host.Host{}, errdefs.NotFoundf("Host %s could not be found.", ident)
+	return Host{}, errdefs.NotFoundf("Host %s could not be found.", ident)
 }
 
-// List implements host.Store.
-func (s *HostStore) List(ctx context.Context) ([]host.Host, error) {
+// List implements Store.
+func (s *EtcdStore) List(ctx context.Context) ([]Host, error) {
 	s.mu.RLock()
-	out := make([]host.Host, 0, len(s.hosts))
+	out := make([]Host, 0, len(s.hosts))
 	for _, h := range s.hosts {
 		out = append(out, h)
 	}
 	s.mu.RUnlock()
-	slices.SortFunc(out, func(a, b host.Host) int { return strings.Compare(a.Name, b.Name) })
+	slices.SortFunc(out, func(a, b Host) int { return strings.Compare(a.Name, b.Name) })
 	return out, nil
 }
 
 // Each calls fn for every host with its usage, in no order, under the
 // index's read lock: the scheduler's view without copying or sorting ten
 // thousand records per placement. fn must not keep h.
-func (s *HostStore) Each(fn func(h *host.Host, u host.Usage)) {
+func (s *EtcdStore) Each(fn func(h *Host, u Usage)) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	for name := range s.hosts {
@@ -324,14 +324,14 @@ func (s *HostStore) Each(fn func(h *host.Host, u host.Usage)) {
 
 // HostsRevision changes whenever a host record does, not when its usage
 // does: views built from the records stay good while it stays the same.
-func (s *HostStore) HostsRevision() int64 {
+func (s *EtcdStore) HostsRevision() int64 {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	return s.hostsRev
 }
 
 // EachUsage calls fn for every host's usage, under the read lock.
-func (s *HostStore) EachUsage(fn func(name string, u host.Usage)) {
+func (s *EtcdStore) EachUsage(fn func(name string, u Usage)) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	for name, u := range s.usage {
@@ -339,40 +339,40 @@ func (s *HostStore) EachUsage(fn func(name string, u host.Usage)) {
 	}
 }
 
-// Update implements host.Store.
-func (s *HostStore) Update(ctx context.Context, name string, fn func(*host.Host) error) (host.Host, error) {
+// Update implements Store.
+func (s *EtcdStore) Update(ctx context.Context, name string, fn func(*Host) error) (Host, error) {
 	for attempt := 0; ; attempt++ {
-		it, err := Get[host.Host](ctx, s.db, hostsPrefix+name)
+		it, err := store.Get[Host](ctx, s.db, hostsPrefix+name)
 		if errdefs.IsNotFound(err) {
-			return host.Host{}, errdefs.NotFoundf("Host %s could not be found.", name)
+			return Host{}, errdefs.NotFoundf("Host %s could not be found.", name)
 		}
 		if err != nil {
-			return host.Host{}, err
+			return Host{}, err
 		}
 		h := it.Value
 		if err := fn(&h); err != nil {
-			return host.Host{}, err
+			return Host{}, err
 		}
 		h.Name, h.ID, h.UUID = it.Value.Name, 0, it.Value.UUID
 		h.UpdatedAt = time.Now().UTC()
 		err = s.commit(ctx, s.db.Txn().Swap(hostsPrefix+name, h, it.Revision))
-		var conflict *ConflictError
+		var conflict *store.ConflictError
 		if errors.As(err, &conflict) {
-			if err := Backoff(ctx, attempt); err != nil {
-				return host.Host{}, err
+			if err := store.Backoff(ctx, attempt); err != nil {
+				return Host{}, err
 			}
 			continue
 		}
 		if err != nil {
-			return host.Host{}, err
+			return Host{}, err
 		}
 		return s.Get(ctx, name)
 	}
 }
 
-// Delete implements host.Store. A host that still has containers cannot
+// Delete implements Store. A host that still has containers cannot
 // be deleted.
-func (s *HostStore) Delete(ctx context.Context, name string) error {
+func (s *EtcdStore) Delete(ctx context.Context, name string) error {
 	if _, err := s.Get(ctx, name); err != nil {
 		return err
 	}
@@ -384,24 +384,24 @@ func (s *HostStore) Delete(ctx context.Context, name string) error {
 	return s.commit(ctx, s.db.Txn().Delete(hostsPrefix+name).Delete(hostUsageKey(name)).Delete(hostAlivePrefix+name))
 }
 
-// Usage implements host.Store.
-func (s *HostStore) Usage(ctx context.Context) (map[string]host.Usage, error) {
+// Usage implements Store.
+func (s *EtcdStore) Usage(ctx context.Context) (map[string]Usage, error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	out := make(map[string]host.Usage, len(s.usage))
+	out := make(map[string]Usage, len(s.usage))
 	for k, v := range s.usage {
 		out[k] = v
 	}
 	return out, nil
 }
 
-func claimOf(c *container.Container) host.Usage {
+func claimOf(c *container.Container) Usage {
 	q := quota.Of(c)
-	return host.Usage{Containers: q.Containers, CPU: q.CPU, MemoryMiB: q.Memory, DiskGiB: q.Disk}
+	return Usage{Containers: q.Containers, CPU: q.CPU, MemoryMiB: q.Memory, DiskGiB: q.Disk}
 }
 
-func addUsage(a, b host.Usage, sign int64) host.Usage {
-	return host.Usage{
+func addUsage(a, b Usage, sign int64) Usage {
+	return Usage{
 		Containers: max(a.Containers+sign*b.Containers, 0),
 		CPU:        max(float64(int64((a.CPU+float64(sign)*b.CPU)*1000+0.5))/1000, 0),
 		MemoryMiB:  max(a.MemoryMiB+sign*b.MemoryMiB, 0),
@@ -411,15 +411,15 @@ func addUsage(a, b host.Usage, sign int64) host.Usage {
 
 // hostUsage returns a host's usage and its revision, 0 when it has no
 // record yet: then it is counted from the containers on the host.
-func (s *HostStore) hostUsage(ctx context.Context, name string) (host.Usage, int64, error) {
-	it, err := Get[host.Usage](ctx, s.db, hostUsageKey(name))
+func (s *EtcdStore) hostUsage(ctx context.Context, name string) (Usage, int64, error) {
+	it, err := store.Get[Usage](ctx, s.db, hostUsageKey(name))
 	if err == nil {
 		return it.Value, it.Revision, nil
 	}
 	if !errdefs.IsNotFound(err) {
-		return host.Usage{}, 0, err
+		return Usage{}, 0, err
 	}
-	var u host.Usage
+	var u Usage
 	err = s.cs.Each(ctx, "", func(c *container.Container) {
 		if c.Host == name {
 			u = addUsage(u, claimOf(c), 1)
@@ -428,20 +428,20 @@ func (s *HostStore) hostUsage(ctx context.Context, name string) (host.Usage, int
 	return u, 0, err
 }
 
-// Creating implements Participant: a container placed at once claims its
+// Creating implements store.Participant: a container placed at once claims its
 // host's resources.
-func (s *HostStore) Creating(ctx context.Context, txn *Txn, c *container.Container) error {
+func (s *EtcdStore) Creating(ctx context.Context, txn *store.Txn, c *container.Container) error {
 	return s.claim(ctx, txn, c.Host, claimOf(c), 1)
 }
 
-// Deleting implements Participant: the container's claim returns.
-func (s *HostStore) Deleting(ctx context.Context, txn *Txn, c *container.Container) error {
+// Deleting implements store.Participant: the container's claim returns.
+func (s *EtcdStore) Deleting(ctx context.Context, txn *store.Txn, c *container.Container) error {
 	return s.claim(ctx, txn, c.Host, claimOf(c), -1)
 }
 
 // claim adds to txn a change of a host's usage by delta (sign 1 to claim,
 // -1 to release), checked against the host's capacity when claiming.
-func (s *HostStore) claim(ctx context.Context, txn *Txn, name string, delta host.Usage, sign int64) error {
+func (s *EtcdStore) claim(ctx context.Context, txn *store.Txn, name string, delta Usage, sign int64) error {
 	if name == "" {
 		return nil
 	}
@@ -461,9 +461,9 @@ func (s *HostStore) claim(ctx context.Context, txn *Txn, name string, delta host
 	return nil
 }
 
-// Updating implements Participant: the claims change when a container
+// Updating implements store.Participant: the claims change when a container
 // moves to another host or changes its resources.
-func (s *HostStore) Updating(ctx context.Context, txn *Txn, old, c *container.Container) error {
+func (s *EtcdStore) Updating(ctx context.Context, txn *store.Txn, old, c *container.Container) error {
 	if c.Host == old.Host && claimOf(c) == claimOf(old) {
 		return nil
 	}
@@ -493,8 +493,18 @@ func (s *HostStore) Updating(ctx context.Context, txn *Txn, old, c *container.Co
 	return nil
 }
 
+// sleep waits d or until ctx ends.
+func sleep(ctx context.Context, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-ctx.Done():
+	}
+}
+
 // Interface guards
 var (
-	_ host.Store  = (*HostStore)(nil)
-	_ Participant = (*HostStore)(nil)
+	_ Store             = (*EtcdStore)(nil)
+	_ store.Participant = (*EtcdStore)(nil)
 )

@@ -1,4 +1,4 @@
-package store_test
+package host_test
 
 import (
 	"context"
@@ -6,11 +6,12 @@ import (
 	"fmt"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/zun-go/zun/auth"
 	"github.com/zun-go/zun/container"
 	"github.com/zun-go/zun/driver"
-	hostpkg "github.com/zun-go/zun/host"
+	"github.com/zun-go/zun/host"
 	"github.com/zun-go/zun/scheduler"
 	"github.com/zun-go/zun/store"
 	"github.com/zun-go/zun/store/dbtest"
@@ -24,10 +25,10 @@ func TestHostClaims(t *testing.T) {
 	cs := store.Containers(db, store.ContainerOptions{})
 	cfg := scheduler.Default()
 	cfg.CPUAllocationRatio = 1
-	hs := store.Hosts(db, cs, cfg.ClaimCheck())
+	hs := host.NewEtcdStore(db, cs, cfg.ClaimCheck())
 	cs.Join(hs)
 	ctx := auth.WithPrincipal(context.Background(), auth.Principal{ProjectID: "p1", UserID: "u1"})
-	h, err := hs.Report(ctx, hostpkg.Host{Name: "h1", Facts: driver.HostFacts{CPUs: 4, MemoryMiB: 1 << 20}})
+	h, err := hs.Report(ctx, host.Host{Name: "h1", Facts: driver.HostFacts{CPUs: 4, MemoryMiB: 1 << 20}})
 	if err != nil || h.ID == 0 || h.UUID == "" {
 		t.Fatalf("report: %+v %v", h, err)
 	}
@@ -42,7 +43,7 @@ func TestHostClaims(t *testing.T) {
 			defer wg.Done()
 			c := &container.Container{Name: fmt.Sprint("c", i), ProjectID: "p1", Image: "img", CPU: 1, Memory: 64, Host: "h1"}
 			err := cs.Create(ctx, c)
-			var claim *hostpkg.ClaimError
+			var claim *host.ClaimError
 			mu.Lock()
 			defer mu.Unlock()
 			switch {
@@ -64,7 +65,7 @@ func TestHostClaims(t *testing.T) {
 		t.Fatalf("usage %+v", u)
 	}
 	list, _ := cs.List(ctx, container.ListOptions{})
-	if _, err := cs.Update(ctx, list[0].UUID, func(c *container.Container) error { c.CPU = 2; return nil }); !errors.As(err, new(*hostpkg.ClaimError)) {
+	if _, err := cs.Update(ctx, list[0].UUID, func(c *container.Container) error { c.CPU = 2; return nil }); !errors.As(err, new(*host.ClaimError)) {
 		t.Fatalf("growing beyond the host: %v", err)
 	}
 	if _, err := cs.Update(ctx, list[0].UUID, func(c *container.Container) error { c.CPU = 0.5; return nil }); err != nil {
@@ -73,23 +74,33 @@ func TestHostClaims(t *testing.T) {
 	if err := cs.Delete(ctx, list[1].UUID); err != nil {
 		t.Fatal(err)
 	}
-	eventuallyUsage := func(want hostpkg.Usage) {
+	eventuallyUsage := func(want host.Usage) {
 		t.Helper()
 		eventually(t, fmt.Sprintf("usage %+v", want), func() bool {
 			u, _ := hs.Usage(ctx)
 			return u["h1"] == want
 		})
 	}
-	eventuallyUsage(hostpkg.Usage{Containers: 3, CPU: 2.5, MemoryMiB: 192})
+	eventuallyUsage(host.Usage{Containers: 3, CPU: 2.5, MemoryMiB: 192})
 	// A host with containers cannot be deleted; operators' settings stay
 	// across reports.
 	if err := hs.Delete(ctx, "h1"); err == nil {
 		t.Fatal("deleted a host with containers")
 	}
-	if _, err := hs.Update(ctx, "h1", func(h *hostpkg.Host) error { h.Disabled, h.DisabledReason = true, "maintenance"; return nil }); err != nil {
+	if _, err := hs.Update(ctx, "h1", func(h *host.Host) error { h.Disabled, h.DisabledReason = true, "maintenance"; return nil }); err != nil {
 		t.Fatal(err)
 	}
-	if h2, _ := hs.Report(ctx, hostpkg.Host{Name: "h1", Address: "http://new", Facts: driver.HostFacts{CPUs: 8}}); !h2.Disabled || h2.Address != "http://new" || h2.ID != h.ID {
+	if h2, _ := hs.Report(ctx, host.Host{Name: "h1", Address: "http://new", Facts: driver.HostFacts{CPUs: 8}}); !h2.Disabled || h2.Address != "http://new" || h2.ID != h.ID {
 		t.Fatalf("after a new report: %+v", h)
+	}
+}
+
+// eventually polls cond until it holds, failing the test after a while.
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); !cond(); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("not within 10s: %s", what)
+		}
 	}
 }
