@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"path"
 	"slices"
+	"strings"
 
 	"github.com/zun-go/zun/apiserver/schema"
 )
@@ -147,7 +148,8 @@ func decodeRaw(raw []byte) (map[string]any, error) {
 func decodeText(b []byte) (map[string]any, error) {
 	obj, err := schema.DecodeObject(b)
 	if err != nil {
-		return nil, schema.BodyError("Invalid input for field 'template': the template is not a JSON object: %s", err)
+		return nil, schema.BodyError("Invalid input for field 'template': the template is not a JSON object: %s",
+			strings.TrimPrefix(err.Error(), "Malformed request body: "))
 	}
 	return obj, nil
 }
