@@ -11,7 +11,7 @@ import (
 )
 
 // ContainerNetworks changes the networks and security groups of
-// containers (store.NetworkStore).
+// containers (network.EtcdStore).
 type ContainerNetworks interface {
 	AttachNetwork(ctx context.Context, uuid string, req container.NetRequest) (*container.Container, error)
 	DetachNetwork(ctx context.Context, uuid, network, port string) (*container.Container, error)

@@ -25,6 +25,7 @@ import (
 	"github.com/zun-go/zun/driver"
 	"github.com/zun-go/zun/glance"
 	"github.com/zun-go/zun/host"
+	"github.com/zun-go/zun/network"
 	"github.com/zun-go/zun/placement"
 	"github.com/zun-go/zun/quota"
 	"github.com/zun-go/zun/registry"
@@ -87,7 +88,7 @@ type Plane struct {
 	Images     *store.ImageStore
 	// ImageStore is nil without Config.ImageDir.
 	ImageStore *glance.Service
-	Networks   *store.NetworkStore
+	Networks   *network.EtcdStore
 	Scheduler  *scheduler.Scheduler
 	Placement  *placement.Service
 	Agents     *AgentService
@@ -115,7 +116,7 @@ func New(cfg Config) (*Plane, error) {
 	p.Containers = store.Containers(db, store.ContainerOptions{NameScope: cfg.NameScope})
 	p.Quotas = store.Quotas(db, p.Containers, limits)
 	p.Volumes = volume.NewEtcdStore(db)
-	p.Networks = store.Networks(db, p.Containers)
+	p.Networks = network.NewEtcdStore(db, p.Containers)
 	p.HostRecords = host.NewEtcdStore(db, p.Containers, cfg.Scheduler.ClaimCheck())
 	// Their records change with the containers', in one transaction. The
 	// volumes come first: they set the mounts' ids, part of the record.
@@ -225,7 +226,7 @@ const schedulerLeaseTTL = 10 * time.Second
 // Interface guards
 var (
 	_ HostRegistry         = (*host.EtcdStore)(nil)
-	_ NetworkSource        = (*store.NetworkStore)(nil)
+	_ NetworkSource        = (*network.EtcdStore)(nil)
 	_ placement.Source     = (*AgentService)(nil)
 	_ apiserver.Placements = (*AgentService)(nil)
 	_ apiserver.Liveness   = (*AgentService)(nil)

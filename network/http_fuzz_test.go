@@ -10,7 +10,6 @@ import (
 	"testing"
 
 	"github.com/zun-go/zun/network"
-	"github.com/zun-go/zun/store"
 	"github.com/zun-go/zun/store/dbtest"
 )
 
@@ -21,7 +20,7 @@ import (
 // the same after it); what a POST or PUT accepts shows the same when read
 // back.
 func FuzzNetworkRequest(f *testing.F) {
-	ns := store.Networks(dbtest.Open(f), nil)
+	ns := network.NewEtcdStore(dbtest.Open(f), nil)
 	h := network.NewHandler(ns, principals, network.HandlerOptions{})
 	do := func(token, method, path, body string) *httptest.ResponseRecorder {
 		r := httptest.NewRequest(method, "/", strings.NewReader(body))

@@ -11,7 +11,6 @@ import (
 
 	"github.com/zun-go/zun/internal/authtest"
 	"github.com/zun-go/zun/network"
-	"github.com/zun-go/zun/store"
 	"github.com/zun-go/zun/store/dbtest"
 )
 
@@ -23,7 +22,7 @@ type env struct {
 }
 
 func newEnv(t *testing.T) *env {
-	ns := store.Networks(dbtest.Open(t), nil)
+	ns := network.NewEtcdStore(dbtest.Open(t), nil)
 	h := http.StripPrefix("/network", network.NewHandler(ns, principals, network.HandlerOptions{Prefix: "/network"}))
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)

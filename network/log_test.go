@@ -8,7 +8,6 @@ import (
 
 	"github.com/zun-go/zun/internal/logctx/logtest"
 	"github.com/zun-go/zun/network"
-	"github.com/zun-go/zun/store"
 	"github.com/zun-go/zun/store/dbtest"
 )
 
@@ -16,7 +15,7 @@ import (
 // (the one answered) and its caller's project and user.
 func TestRequestLog(t *testing.T) {
 	log, out := logtest.New(slog.LevelDebug)
-	ns := store.Networks(dbtest.Open(t), nil)
+	ns := network.NewEtcdStore(dbtest.Open(t), nil)
 	srv := httptest.NewServer(network.NewHandler(ns, principals, network.HandlerOptions{Logger: log}))
 	defer srv.Close()
 	tests := []struct {

@@ -5,6 +5,15 @@
 // network commands use is served by Handler; containers get their ports
 // through the same store, and each compute host's data plane (package
 // netplane) makes the kernel match.
+//
+// EtcdStore is the Store in etcd (package store's DB), under the keys
+// net/: one key per network, subnet, port and group
+// (net/{networks,subnets,ports,groups}/<id>), one per allocated address
+// (net/ips/<subnet>/<address>), MAC (net/macs/<network>/<mac>) and VXLAN
+// id (net/vnis/<vni>), the projects' defaults (net/default-network/,
+// net/default-group/) and guard keys (net/guard/). Joined to the container
+// store (a store.Participant), it makes and releases a container's ports
+// in the transactions that create and delete its record.
 package network
 
 import (

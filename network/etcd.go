@@ -1,4 +1,4 @@
-package store
+package network
 
 import (
 	"cmp"
@@ -16,7 +16,7 @@ import (
 
 	"github.com/zun-go/zun/auth"
 	"github.com/zun-go/zun/errdefs"
-	"github.com/zun-go/zun/network"
+	"github.com/zun-go/zun/store"
 )
 
 // The network service's keys. Addresses and MACs have a key each, made in
@@ -39,75 +39,64 @@ const (
 	netGuardGroup     = "net/guard/group/"
 )
 
-// NetworkStore implements network.Store.
-type NetworkStore struct {
-	db *DB
-	cs *ContainerStore
+// EtcdStore implements Store in etcd (a store.DB), under the keys
+// named above.
+type EtcdStore struct {
+	db *store.DB
+	cs *store.ContainerStore
 }
 
-// Networks returns the network service's store in db; with cs, ports can
-// be attached to and detached from its containers. Joined to cs (a
-// Participant), a container's ports are made in the transaction that
+// NewEtcdStore returns the network service's store in db; with cs, ports
+// can be attached to and detached from its containers. Joined to cs (a
+// store.Participant), a container's ports are made in the transaction that
 // creates its record and released in the one that deletes it.
-func Networks(db *DB, cs *ContainerStore) *NetworkStore {
-	return &NetworkStore{db: db, cs: cs}
+func NewEtcdStore(db *store.DB, cs *store.ContainerStore) *EtcdStore {
+	return &EtcdStore{db: db, cs: cs}
 }
 
 func now() time.Time { return time.Now().UTC().Truncate(time.Second) }
 
-func (s *NetworkStore) networks() Records[network.Network] {
-	return Records[network.Network]{DB: s.db, Prefix: netNetworksPrefix, Kind: "network",
+func (s *EtcdStore) networks() store.Records[Network] {
+	return store.Records[Network]{DB: s.db, Prefix: netNetworksPrefix, Kind: "network",
 		NotFound: func(id string) error { return errdefs.NotFoundf("Network %s could not be found.", id) },
-		ID:       func(n *network.Network) string { return n.ID },
-		Project:  func(n *network.Network) string { return n.ProjectID },
-		Created:  func(n *network.Network) time.Time { return n.CreatedAt },
-		Public:   func(n *network.Network) bool { return n.Shared }}
+		ID:       func(n *Network) string { return n.ID },
+		Project:  func(n *Network) string { return n.ProjectID },
+		Created:  func(n *Network) time.Time { return n.CreatedAt },
+		Public:   func(n *Network) bool { return n.Shared }}
 }
 
-func (s *NetworkStore) subnets() Records[network.Subnet] {
-	return Records[network.Subnet]{DB: s.db, Prefix: netSubnetsPrefix, Kind: "subnet",
+func (s *EtcdStore) subnets() store.Records[Subnet] {
+	return store.Records[Subnet]{DB: s.db, Prefix: netSubnetsPrefix, Kind: "subnet",
 		NotFound: func(id string) error { return errdefs.NotFoundf("Subnet %s could not be found.", id) },
-		ID:       func(n *network.Subnet) string { return n.ID },
-		Project:  func(n *network.Subnet) string { return n.ProjectID },
-		Created:  func(n *network.Subnet) time.Time { return n.CreatedAt },
-		Public:   func(n *network.Subnet) bool { return n.Shared }}
+		ID:       func(n *Subnet) string { return n.ID },
+		Project:  func(n *Subnet) string { return n.ProjectID },
+		Created:  func(n *Subnet) time.Time { return n.CreatedAt },
+		Public:   func(n *Subnet) bool { return n.Shared }}
 }
 
-func (s *NetworkStore) ports() Records[network.Port] {
-	return Records[network.Port]{DB: s.db, Prefix: netPortsPrefix, Kind: "port",
+func (s *EtcdStore) ports() store.Records[Port] {
+	return store.Records[Port]{DB: s.db, Prefix: netPortsPrefix, Kind: "port",
 		NotFound: func(id string) error { return errdefs.NotFoundf("Port %s could not be found.", id) },
-		ID:       func(p *network.Port) string { return p.ID },
-		Project:  func(p *network.Port) string { return p.ProjectID },
-		Created:  func(p *network.Port) time.Time { return p.CreatedAt }}
+		ID:       func(p *Port) string { return p.ID },
+		Project:  func(p *Port) string { return p.ProjectID },
+		Created:  func(p *Port) time.Time { return p.CreatedAt }}
 }
 
-func (s *NetworkStore) groups() Records[network.SecurityGroup] {
-	return Records[network.SecurityGroup]{DB: s.db, Prefix: netGroupsPrefix, Kind: "security group",
+func (s *EtcdStore) groups() store.Records[SecurityGroup] {
+	return store.Records[SecurityGroup]{DB: s.db, Prefix: netGroupsPrefix, Kind: "security group",
 		NotFound: func(id string) error { return errdefs.NotFoundf("Security group %s does not exist", id) },
-		ID:       func(g *network.SecurityGroup) string { return g.ID },
-		Project:  func(g *network.SecurityGroup) string { return g.ProjectID },
-		Created:  func(g *network.SecurityGroup) time.Time { return g.CreatedAt }}
+		ID:       func(g *SecurityGroup) string { return g.ID },
+		Project:  func(g *SecurityGroup) string { return g.ProjectID },
+		Created:  func(g *SecurityGroup) time.Time { return g.CreatedAt }}
 }
 
 // guardRev reads the revision of a guard key (0 when absent).
-func (s *NetworkStore) guardRev(ctx context.Context, key string) (int64, error) {
-	it, err := Get[int64](ctx, s.db, key)
+func (s *EtcdStore) guardRev(ctx context.Context, key string) (int64, error) {
+	it, err := store.Get[int64](ctx, s.db, key)
 	if errdefs.IsNotFound(err) {
 		return 0, nil
 	}
 	return it.Revision, err
-}
-
-// touch marks a guard as changed in txn (once, however often asked).
-func touch(txn *Txn, key string) {
-	if txn.touched[key] {
-		return
-	}
-	if txn.touched == nil {
-		txn.touched = map[string]bool{}
-	}
-	txn.touched[key] = true
-	txn.Put(key, time.Now().UnixNano())
 }
 
 // retry runs fn until it does not conflict.
@@ -117,11 +106,11 @@ func retry(ctx context.Context, fn func() error) error {
 		if !errors.Is(err, errdefs.ErrConflict) || attempt >= 20 {
 			return err
 		}
-		var ce *ConflictError
+		var ce *store.ConflictError
 		if !errors.As(err, &ce) {
 			return err // a conflict of the request itself, not of a race
 		}
-		if err := Backoff(ctx, attempt); err != nil {
+		if err := store.Backoff(ctx, attempt); err != nil {
 			return err
 		}
 	}
@@ -129,20 +118,20 @@ func retry(ctx context.Context, fn func() error) error {
 
 // ---- networks
 
-// CreateNetwork implements network.Store: the network gets a VXLAN id of
+// CreateNetwork implements Store: the network gets a VXLAN id of
 // its own.
-func (s *NetworkStore) CreateNetwork(ctx context.Context, n *network.Network) error {
-	if err := network.ValidateNetwork(n); err != nil {
+func (s *EtcdStore) CreateNetwork(ctx context.Context, n *Network) error {
+	if err := ValidateNetwork(n); err != nil {
 		return err
 	}
 	if err := auth.MayCreateIn(ctx, n.ProjectID, "network"); err != nil {
 		return err
 	}
-	n.Schema = network.SchemaVersion
+	n.Schema = SchemaVersion
 	if n.ID == "" {
 		n.ID = uuid.NewString()
 	}
-	n.MTU = cmp.Or(n.MTU, network.DefaultMTU)
+	n.MTU = cmp.Or(n.MTU, DefaultMTU)
 	n.CreatedAt = now()
 	n.UpdatedAt = n.CreatedAt
 	return retry(ctx, func() error {
@@ -152,22 +141,22 @@ func (s *NetworkStore) CreateNetwork(ctx context.Context, n *network.Network) er
 	})
 }
 
-// GetNetwork implements network.Store.
-func (s *NetworkStore) GetNetwork(ctx context.Context, id string) (*network.Network, error) {
+// GetNetwork implements Store.
+func (s *EtcdStore) GetNetwork(ctx context.Context, id string) (*Network, error) {
 	n, _, err := s.networks().Get(ctx, id)
 	return n, err
 }
 
-// ListNetworks implements network.Store: oldest first.
-func (s *NetworkStore) ListNetworks(ctx context.Context) ([]*network.Network, error) {
+// ListNetworks implements Store: oldest first.
+func (s *EtcdStore) ListNetworks(ctx context.Context) ([]*Network, error) {
 	all, _, err := s.networks().List(ctx)
 	return all, err
 }
 
-// UpdateNetwork implements network.Store; a network's subnets follow its
+// UpdateNetwork implements Store; a network's subnets follow its
 // sharing.
-func (s *NetworkStore) UpdateNetwork(ctx context.Context, id string, fn func(*network.Network) error) (*network.Network, error) {
-	var out *network.Network
+func (s *EtcdStore) UpdateNetwork(ctx context.Context, id string, fn func(*Network) error) (*Network, error) {
+	var out *Network
 	err := retry(ctx, func() error {
 		n, rev, err := s.networks().Owned(ctx, id)
 		if err != nil {
@@ -180,7 +169,7 @@ func (s *NetworkStore) UpdateNetwork(ctx context.Context, id string, fn func(*ne
 		if n.ID != before.ID || n.ProjectID != before.ProjectID || n.VNI != before.VNI {
 			return errdefs.Invalidf("The id, project and segment of network %s cannot change.", id)
 		}
-		if err := network.ValidateNetwork(n); err != nil {
+		if err := ValidateNetwork(n); err != nil {
 			return err
 		}
 		n.UpdatedAt = now()
@@ -191,7 +180,7 @@ func (s *NetworkStore) UpdateNetwork(ctx context.Context, id string, fn func(*ne
 			if err != nil {
 				return err
 			}
-			others, err := s.portsWhere(ctx, func(p *network.Port) bool { return p.NetworkID == id && p.ProjectID != n.ProjectID })
+			others, err := s.portsWhere(ctx, func(p *Port) bool { return p.NetworkID == id && p.ProjectID != n.ProjectID })
 			if err != nil {
 				return err
 			}
@@ -220,12 +209,12 @@ func (s *NetworkStore) UpdateNetwork(ctx context.Context, id string, fn func(*ne
 }
 
 // subnetsOf lists the subnets of network id, whatever the scope.
-func (s *NetworkStore) subnetsOf(ctx context.Context, id string) ([]*network.Subnet, []int64, error) {
+func (s *EtcdStore) subnetsOf(ctx context.Context, id string) ([]*Subnet, []int64, error) {
 	all, revs, err := s.subnets().List(auth.WithAllProjects(ctx))
 	if err != nil {
 		return nil, nil, err
 	}
-	var out []*network.Subnet
+	var out []*Subnet
 	var outRevs []int64
 	for i, sub := range all {
 		if sub.NetworkID == id {
@@ -236,16 +225,16 @@ func (s *NetworkStore) subnetsOf(ctx context.Context, id string) ([]*network.Sub
 }
 
 // portsWhere lists the ports, whatever the scope, that keep says.
-func (s *NetworkStore) portsWhere(ctx context.Context, keep func(*network.Port) bool) ([]*network.Port, error) {
+func (s *EtcdStore) portsWhere(ctx context.Context, keep func(*Port) bool) ([]*Port, error) {
 	all, _, err := s.ports().List(auth.WithAllProjects(ctx))
 	if err != nil {
 		return nil, err
 	}
-	return slices.DeleteFunc(all, func(p *network.Port) bool { return !keep(p) }), nil
+	return slices.DeleteFunc(all, func(p *Port) bool { return !keep(p) }), nil
 }
 
-// DeleteNetwork implements network.Store.
-func (s *NetworkStore) DeleteNetwork(ctx context.Context, id string) error {
+// DeleteNetwork implements Store.
+func (s *EtcdStore) DeleteNetwork(ctx context.Context, id string) error {
 	return retry(ctx, func() error {
 		n, rev, err := s.networks().Owned(ctx, id)
 		if err != nil {
@@ -255,7 +244,7 @@ func (s *NetworkStore) DeleteNetwork(ctx context.Context, id string) error {
 		if err != nil {
 			return err
 		}
-		ports, err := s.portsWhere(ctx, func(p *network.Port) bool { return p.NetworkID == id })
+		ports, err := s.portsWhere(ctx, func(p *Port) bool { return p.NetworkID == id })
 		if err != nil {
 			return err
 		}
@@ -270,7 +259,7 @@ func (s *NetworkStore) DeleteNetwork(ctx context.Context, id string) error {
 			Delete(netNetworksPrefix + id).Delete(fmt.Sprintf("%s%d", netVNIsPrefix, n.VNI)).Delete(netGuardNetwork + id)
 		for i, sub := range subs {
 			txn.Require(netSubnetsPrefix+sub.ID, revs[i]).Delete(netSubnetsPrefix + sub.ID).DeletePrefix(netIPsPrefix + sub.ID + "/")
-			touch(txn, netGuardProject+sub.ProjectID)
+			txn.Touch(netGuardProject + sub.ProjectID)
 		}
 		if n.Default {
 			txn.Delete(netDefaultNetwork + n.ProjectID)
@@ -280,8 +269,8 @@ func (s *NetworkStore) DeleteNetwork(ctx context.Context, id string) error {
 	})
 }
 
-// DefaultNetwork implements network.Store.
-func (s *NetworkStore) DefaultNetwork(ctx context.Context, project string) (*network.Network, error) {
+// DefaultNetwork implements Store.
+func (s *EtcdStore) DefaultNetwork(ctx context.Context, project string) (*Network, error) {
 	all, err := s.ListNetworks(ctx)
 	if err != nil {
 		return nil, err
@@ -294,7 +283,7 @@ func (s *NetworkStore) DefaultNetwork(ctx context.Context, project string) (*net
 	for _, sub := range subs {
 		addressed[sub.NetworkID] = true
 	}
-	var own, shared *network.Network
+	var own, shared *Network
 	for _, n := range all { // oldest first
 		switch {
 		case n.External || !addressed[n.ID]:
@@ -310,9 +299,9 @@ func (s *NetworkStore) DefaultNetwork(ctx context.Context, project string) (*net
 	// None: make the project's own, once, with its subnet (the first /24
 	// of 10.16.0.0/12 the project does not use) in the same transaction,
 	// so that nobody ever sees it without addresses.
-	n := &network.Network{Name: "zun-default", ProjectID: project, AdminStateUp: true, PortSecurity: true, Default: true,
+	n := &Network{Name: "zun-default", ProjectID: project, AdminStateUp: true, PortSecurity: true, Default: true,
 		Description: "made for the project's containers"}
-	n.Schema, n.ID, n.MTU = network.SchemaVersion, uuid.NewString(), network.DefaultMTU
+	n.Schema, n.ID, n.MTU = SchemaVersion, uuid.NewString(), DefaultMTU
 	n.CreatedAt, n.UpdatedAt = now(), now()
 	err = retry(ctx, func() error {
 		guard, err := s.guardRev(ctx, netGuardProject+project)
@@ -323,34 +312,34 @@ func (s *NetworkStore) DefaultNetwork(ctx context.Context, project string) (*net
 		if err != nil {
 			return err
 		}
-		var sub *network.Subnet
+		var sub *Subnet
 		for i := 0; i < 4096 && sub == nil; i++ {
 			cidr := fmt.Sprintf("10.%d.%d.0/24", 16+i/256, i%256)
-			if !slices.ContainsFunc(all, func(o *network.Subnet) bool { return o.ProjectID == project && network.Overlaps(o.CIDR, cidr) }) {
-				sub = &network.Subnet{Schema: network.SchemaVersion, ID: uuid.NewString(), NetworkID: n.ID, ProjectID: project,
+			if !slices.ContainsFunc(all, func(o *Subnet) bool { return o.ProjectID == project && Overlaps(o.CIDR, cidr) }) {
+				sub = &Subnet{Schema: SchemaVersion, ID: uuid.NewString(), NetworkID: n.ID, ProjectID: project,
 					Name: "zun-default-subnet", CIDR: cidr, EnableDHCP: true, CreatedAt: now(), UpdatedAt: now()}
 			}
 		}
 		if sub == nil {
 			return errdefs.Conflictf("Project %s uses all of 10.16.0.0/12: name a network for its containers.", project)
 		}
-		if err := network.ValidateSubnet(sub, true); err != nil {
+		if err := ValidateSubnet(sub, true); err != nil {
 			return err
 		}
 		n.VNI = 4096 + rand.IntN(1<<24-4096)
 		txn := s.db.Txn().Create(netDefaultNetwork+project, n.ID).Create(netNetworksPrefix+n.ID, n).
 			Create(fmt.Sprintf("%s%d", netVNIsPrefix, n.VNI), n.ID).
 			Require(netGuardProject+project, guard).Create(netSubnetsPrefix+sub.ID, sub)
-		touch(txn, netGuardProject+project)
+		txn.Touch(netGuardProject + project)
 		_, err = txn.Commit(ctx)
-		var ce *ConflictError
+		var ce *store.ConflictError
 		if errors.As(err, &ce) && ce.Has(netDefaultNetwork+project) {
 			return errMadeMeanwhile
 		}
 		return err
 	})
 	if errors.Is(err, errMadeMeanwhile) {
-		it, err := Get[string](ctx, s.db, netDefaultNetwork+project)
+		it, err := store.Get[string](ctx, s.db, netDefaultNetwork+project)
 		if err != nil {
 			return nil, err
 		}
@@ -366,12 +355,12 @@ var errMadeMeanwhile = errors.New("made meanwhile")
 
 // ---- subnets
 
-// CreateSubnet implements network.Store.
-func (s *NetworkStore) CreateSubnet(ctx context.Context, sub *network.Subnet) error {
-	if err := network.ValidateSubnet(sub, true); err != nil {
+// CreateSubnet implements Store.
+func (s *EtcdStore) CreateSubnet(ctx context.Context, sub *Subnet) error {
+	if err := ValidateSubnet(sub, true); err != nil {
 		return err
 	}
-	sub.Schema = network.SchemaVersion
+	sub.Schema = SchemaVersion
 	if sub.ID == "" {
 		sub.ID = uuid.NewString()
 	}
@@ -398,36 +387,36 @@ func (s *NetworkStore) CreateSubnet(ctx context.Context, sub *network.Subnet) er
 			return err
 		}
 		for _, other := range all {
-			if (other.ProjectID == sub.ProjectID || other.NetworkID == sub.NetworkID) && network.Overlaps(other.CIDR, sub.CIDR) {
+			if (other.ProjectID == sub.ProjectID || other.NetworkID == sub.NetworkID) && Overlaps(other.CIDR, sub.CIDR) {
 				return errdefs.Invalidf("Invalid input for operation: Requested subnet with cidr: %s for network: %s overlaps with another subnet (%s, %s) of the project.",
 					sub.CIDR, sub.NetworkID, other.ID, other.CIDR)
 			}
 		}
 		txn := s.db.Txn().Require(netNetworksPrefix+n.ID, nrev).Require(netGuardProject+sub.ProjectID, guard).
 			Create(netSubnetsPrefix+sub.ID, sub)
-		touch(txn, netGuardProject+sub.ProjectID)
-		touch(txn, netGuardNetwork+n.ID)
+		txn.Touch(netGuardProject + sub.ProjectID)
+		txn.Touch(netGuardNetwork + n.ID)
 		_, err = txn.Commit(ctx)
 		return err
 	})
 }
 
-// GetSubnet implements network.Store.
-func (s *NetworkStore) GetSubnet(ctx context.Context, id string) (*network.Subnet, error) {
+// GetSubnet implements Store.
+func (s *EtcdStore) GetSubnet(ctx context.Context, id string) (*Subnet, error) {
 	sub, _, err := s.subnets().Get(ctx, id)
 	return sub, err
 }
 
-// ListSubnets implements network.Store.
-func (s *NetworkStore) ListSubnets(ctx context.Context) ([]*network.Subnet, error) {
+// ListSubnets implements Store.
+func (s *EtcdStore) ListSubnets(ctx context.Context) ([]*Subnet, error) {
 	all, _, err := s.subnets().List(ctx)
 	return all, err
 }
 
-// UpdateSubnet implements network.Store: the network, CIDR and version
+// UpdateSubnet implements Store: the network, CIDR and version
 // stay; a new gateway or pools are checked as on create.
-func (s *NetworkStore) UpdateSubnet(ctx context.Context, id string, fn func(*network.Subnet) error) (*network.Subnet, error) {
-	sub, _, err := s.subnets().Update(ctx, id, func(sub *network.Subnet) error {
+func (s *EtcdStore) UpdateSubnet(ctx context.Context, id string, fn func(*Subnet) error) (*Subnet, error) {
+	sub, _, err := s.subnets().Update(ctx, id, func(sub *Subnet) error {
 		before := *sub
 		if err := fn(sub); err != nil {
 			return err
@@ -436,13 +425,13 @@ func (s *NetworkStore) UpdateSubnet(ctx context.Context, id string, fn func(*net
 			return errdefs.Invalidf("The network, cidr and ip_version of subnet %s cannot change.", id)
 		}
 		sub.UpdatedAt = now()
-		return network.ValidateSubnet(sub, false)
+		return ValidateSubnet(sub, false)
 	})
 	return sub, err
 }
 
-// DeleteSubnet implements network.Store.
-func (s *NetworkStore) DeleteSubnet(ctx context.Context, id string) error {
+// DeleteSubnet implements Store.
+func (s *EtcdStore) DeleteSubnet(ctx context.Context, id string) error {
 	return retry(ctx, func() error {
 		sub, rev, err := s.subnets().Owned(ctx, id)
 		if err != nil {
@@ -452,7 +441,7 @@ func (s *NetworkStore) DeleteSubnet(ctx context.Context, id string) error {
 		if err != nil {
 			return err
 		}
-		used, _, err := List[string](ctx, s.db, netIPsPrefix+id+"/")
+		used, _, err := store.List[string](ctx, s.db, netIPsPrefix+id+"/")
 		if err != nil {
 			return err
 		}
@@ -461,7 +450,7 @@ func (s *NetworkStore) DeleteSubnet(ctx context.Context, id string) error {
 		}
 		txn := s.db.Txn().Require(netSubnetsPrefix+id, rev).Require(netGuardNetwork+sub.NetworkID, guard).
 			Delete(netSubnetsPrefix + id)
-		touch(txn, netGuardProject+sub.ProjectID)
+		txn.Touch(netGuardProject + sub.ProjectID)
 		_, err = txn.Commit(ctx)
 		return err
 	})
@@ -479,7 +468,7 @@ func newMAC() string {
 // portPlan is what creating a port writes, worked out before the
 // transaction that writes it.
 type portPlan struct {
-	port      *network.Port
+	port      *Port
 	netRev    int64
 	groups    map[string]int64 // group id: revision
 	subnets   map[string]int64 // subnet id: revision, of those it takes addresses in
@@ -489,7 +478,7 @@ type portPlan struct {
 // planPort resolves p's network, groups, MAC and addresses. ctx's scope
 // must see the network; the groups must be p's project's, or pending (made
 // in the same transaction).
-func (s *NetworkStore) planPort(ctx context.Context, p *network.Port, pending ...string) (*portPlan, error) {
+func (s *EtcdStore) planPort(ctx context.Context, p *Port, pending ...string) (*portPlan, error) {
 	n, nrev, err := s.networks().Get(ctx, p.NetworkID)
 	if err != nil {
 		return nil, err
@@ -507,13 +496,13 @@ func (s *NetworkStore) planPort(ctx context.Context, p *network.Port, pending ..
 		}
 	}
 	plan := &portPlan{port: p, netRev: nrev, groups: map[string]int64{}, subnets: map[string]int64{}, requested: map[string]bool{}}
-	p.Schema = network.SchemaVersion
+	p.Schema = SchemaVersion
 	if p.ID == "" {
 		p.ID = uuid.NewString()
 	}
 	p.CreatedAt = time.Now().UTC() // to the nanosecond: it orders a container's interfaces
 	p.UpdatedAt = p.CreatedAt
-	p.Status = network.PortDown
+	p.Status = PortDown
 	if p.MACAddress == "" {
 		p.MACAddress = newMAC()
 	} else {
@@ -523,7 +512,7 @@ func (s *NetworkStore) planPort(ctx context.Context, p *network.Port, pending ..
 			len(mac) != 17 || b[0]&1 == 1 || b == [6]byte{} {
 			return nil, errdefs.Invalidf("Invalid input for mac_address. Reason: '%s' is not a valid unicast MAC address.", p.MACAddress)
 		}
-		if _, err := Get[string](ctx, s.db, netMACsPrefix+n.ID+"/"+mac); err == nil {
+		if _, err := store.Get[string](ctx, s.db, netMACsPrefix+n.ID+"/"+mac); err == nil {
 			return nil, errdefs.Conflictf("Unable to complete operation for network %s. The mac address %s is in use.", n.ID, mac)
 		}
 		p.MACAddress = mac
@@ -556,7 +545,7 @@ func (s *NetworkStore) planPort(ctx context.Context, p *network.Port, pending ..
 	for i, sub := range subs {
 		subRev[sub.ID] = revs[i]
 	}
-	slices.SortFunc(subs, func(a, b *network.Subnet) int { return a.CreatedAt.Compare(b.CreatedAt) })
+	slices.SortFunc(subs, func(a, b *Subnet) int { return a.CreatedAt.Compare(b.CreatedAt) })
 	if err := s.planAddresses(ctx, plan, n, subs); err != nil {
 		return nil, err
 	}
@@ -568,9 +557,9 @@ func (s *NetworkStore) planPort(ctx context.Context, p *network.Port, pending ..
 
 // planAddresses fills in p's FixedIPs: what was asked for, checked; or
 // one address of the first IPv4 and of the first IPv6 subnet.
-func (s *NetworkStore) planAddresses(ctx context.Context, plan *portPlan, n *network.Network, subs []*network.Subnet) error {
+func (s *EtcdStore) planAddresses(ctx context.Context, plan *portPlan, n *Network, subs []*Subnet) error {
 	p := plan.port
-	byID := map[string]*network.Subnet{}
+	byID := map[string]*Subnet{}
 	for _, sub := range subs {
 		byID[sub.ID] = sub
 	}
@@ -579,14 +568,14 @@ func (s *NetworkStore) planAddresses(ctx context.Context, plan *portPlan, n *net
 		for _, v := range []int{4, 6} {
 			for _, sub := range subs {
 				if sub.IPVersion == v {
-					asked = append(asked, network.FixedIP{SubnetID: sub.ID})
+					asked = append(asked, FixedIP{SubnetID: sub.ID})
 					break
 				}
 			}
 		}
 	}
 	taken := map[string]bool{}
-	var out []network.FixedIP
+	var out []FixedIP
 	for _, f := range asked {
 		sub := byID[f.SubnetID]
 		switch {
@@ -609,16 +598,16 @@ func (s *NetworkStore) planAddresses(ctx context.Context, plan *portPlan, n *net
 			}
 		}
 		if f.IPAddress != "" {
-			a, err := network.CheckFixedIP(sub, f.IPAddress)
+			a, err := CheckFixedIP(sub, f.IPAddress)
 			if err != nil {
 				return err
 			}
 			key := netIPsPrefix + sub.ID + "/" + a.String()
-			if _, err := Get[string](ctx, s.db, key); err == nil || taken[key] {
+			if _, err := store.Get[string](ctx, s.db, key); err == nil || taken[key] {
 				return errdefs.Conflictf("IP address %s already allocated in subnet %s", a, sub.ID)
 			}
 			taken[key], plan.requested[key] = true, true
-			out = append(out, network.FixedIP{SubnetID: sub.ID, IPAddress: a.String()})
+			out = append(out, FixedIP{SubnetID: sub.ID, IPAddress: a.String()})
 			continue
 		}
 		a, err := s.freeAddress(ctx, sub, taken)
@@ -626,15 +615,15 @@ func (s *NetworkStore) planAddresses(ctx context.Context, plan *portPlan, n *net
 			return err
 		}
 		taken[netIPsPrefix+sub.ID+"/"+a.String()] = true
-		out = append(out, network.FixedIP{SubnetID: sub.ID, IPAddress: a.String()})
+		out = append(out, FixedIP{SubnetID: sub.ID, IPAddress: a.String()})
 	}
 	p.FixedIPs = out
 	return nil
 }
 
 // freeAddress finds the lowest address of sub's pools that no port has.
-func (s *NetworkStore) freeAddress(ctx context.Context, sub *network.Subnet, taken map[string]bool) (netip.Addr, error) {
-	used, _, err := List[string](ctx, s.db, netIPsPrefix+sub.ID+"/")
+func (s *EtcdStore) freeAddress(ctx context.Context, sub *Subnet, taken map[string]bool) (netip.Addr, error) {
+	used, _, err := store.List[string](ctx, s.db, netIPsPrefix+sub.ID+"/")
 	if err != nil {
 		return netip.Addr{}, err
 	}
@@ -655,11 +644,11 @@ func (s *NetworkStore) freeAddress(ctx context.Context, sub *network.Subnet, tak
 }
 
 // write adds the plan's writes to txn.
-func (plan *portPlan) write(txn *Txn) {
+func (plan *portPlan) write(txn *store.Txn) {
 	p := plan.port
 	txn.Create(netPortsPrefix+p.ID, p).Require(netNetworksPrefix+p.NetworkID, plan.netRev).
 		Create(netMACsPrefix+p.NetworkID+"/"+p.MACAddress, p.ID)
-	touch(txn, netGuardNetwork+p.NetworkID)
+	txn.Touch(netGuardNetwork + p.NetworkID)
 	for _, f := range p.FixedIPs {
 		txn.Create(netIPsPrefix+f.SubnetID+"/"+f.IPAddress, p.ID)
 	}
@@ -668,14 +657,14 @@ func (plan *portPlan) write(txn *Txn) {
 	}
 	for id, rev := range plan.groups {
 		txn.Require(netGroupsPrefix+id, rev)
-		touch(txn, netGuardGroup+id)
+		txn.Touch(netGuardGroup + id)
 	}
 }
 
 // askedTaken reports whether a conflict is on an address the caller asked
 // for (a 409), rather than a race to retry.
 func (plan *portPlan) askedTaken(err error) error {
-	var ce *ConflictError
+	var ce *store.ConflictError
 	if !errors.As(err, &ce) {
 		return err
 	}
@@ -688,8 +677,8 @@ func (plan *portPlan) askedTaken(err error) error {
 	return err
 }
 
-// CreatePort implements network.Store.
-func (s *NetworkStore) CreatePort(ctx context.Context, p *network.Port) error {
+// CreatePort implements Store.
+func (s *EtcdStore) CreatePort(ctx context.Context, p *Port) error {
 	asked := slices.Clone(p.FixedIPs)
 	return retry(ctx, func() error {
 		p.FixedIPs = slices.Clone(asked)
@@ -704,21 +693,21 @@ func (s *NetworkStore) CreatePort(ctx context.Context, p *network.Port) error {
 	})
 }
 
-// GetPort implements network.Store.
-func (s *NetworkStore) GetPort(ctx context.Context, id string) (*network.Port, error) {
+// GetPort implements Store.
+func (s *EtcdStore) GetPort(ctx context.Context, id string) (*Port, error) {
 	p, _, err := s.ports().Get(ctx, id)
 	return p, err
 }
 
-// ListPorts implements network.Store.
-func (s *NetworkStore) ListPorts(ctx context.Context) ([]*network.Port, error) {
+// ListPorts implements Store.
+func (s *EtcdStore) ListPorts(ctx context.Context) ([]*Port, error) {
 	all, _, err := s.ports().List(ctx)
 	return all, err
 }
 
-// UpdatePort implements network.Store.
-func (s *NetworkStore) UpdatePort(ctx context.Context, id string, fn func(*network.Port) error) (*network.Port, error) {
-	var out *network.Port
+// UpdatePort implements Store.
+func (s *EtcdStore) UpdatePort(ctx context.Context, id string, fn func(*Port) error) (*Port, error) {
+	var out *Port
 	err := retry(ctx, func() error {
 		p, rev, err := s.ports().Owned(ctx, id)
 		if err != nil {
@@ -744,7 +733,7 @@ func (s *NetworkStore) UpdatePort(ctx context.Context, id string, fn func(*netwo
 				return errdefs.NotFoundf("Security group %s does not exist", g)
 			}
 			txn.Require(netGroupsPrefix+g, grev)
-			touch(txn, netGuardGroup+g)
+			txn.Touch(netGuardGroup + g)
 		}
 		if _, err := txn.Commit(ctx); err != nil {
 			return err
@@ -757,26 +746,26 @@ func (s *NetworkStore) UpdatePort(ctx context.Context, id string, fn func(*netwo
 
 // releasePort adds to txn the deletion of port p (at rev) and its
 // addresses.
-func releasePort(txn *Txn, p *network.Port, rev int64) {
+func releasePort(txn *store.Txn, p *Port, rev int64) {
 	txn.Require(netPortsPrefix+p.ID, rev).Delete(netPortsPrefix + p.ID).
 		Delete(netMACsPrefix + p.NetworkID + "/" + p.MACAddress)
 	for _, f := range p.FixedIPs {
 		txn.Delete(netIPsPrefix + f.SubnetID + "/" + f.IPAddress)
 	}
-	touch(txn, netGuardNetwork+p.NetworkID)
+	txn.Touch(netGuardNetwork + p.NetworkID)
 	for _, g := range p.SecurityGroups {
-		touch(txn, netGuardGroup+g)
+		txn.Touch(netGuardGroup + g)
 	}
 }
 
-// DeletePort implements network.Store.
-func (s *NetworkStore) DeletePort(ctx context.Context, id string) error {
+// DeletePort implements Store.
+func (s *EtcdStore) DeletePort(ctx context.Context, id string) error {
 	return retry(ctx, func() error {
 		p, rev, err := s.ports().Owned(ctx, id)
 		if err != nil {
 			return err
 		}
-		if p.DeviceOwner == network.OwnerZun && p.DeviceID != "" {
+		if p.DeviceOwner == OwnerZun && p.DeviceID != "" {
 			return errdefs.Conflictf("Port %s is in use by container %s: detach it from the container first.", id, p.DeviceID)
 		}
 		txn := s.db.Txn()
@@ -789,16 +778,16 @@ func (s *NetworkStore) DeletePort(ctx context.Context, id string) error {
 // ---- security groups
 
 // allTraffic are the rules of a new group: everything out.
-func allOut() []network.Rule {
-	return []network.Rule{
-		{ID: uuid.NewString(), Direction: network.Egress, EtherType: network.IPv4, CreatedAt: now(), UpdatedAt: now()},
-		{ID: uuid.NewString(), Direction: network.Egress, EtherType: network.IPv6, CreatedAt: now(), UpdatedAt: now()},
+func allOut() []Rule {
+	return []Rule{
+		{ID: uuid.NewString(), Direction: Egress, EtherType: IPv4, CreatedAt: now(), UpdatedAt: now()},
+		{ID: uuid.NewString(), Direction: Egress, EtherType: IPv6, CreatedAt: now(), UpdatedAt: now()},
 	}
 }
 
-// CreateSecurityGroup implements network.Store: a new group lets
+// CreateSecurityGroup implements Store: a new group lets
 // everything out and nothing in.
-func (s *NetworkStore) CreateSecurityGroup(ctx context.Context, g *network.SecurityGroup) error {
+func (s *EtcdStore) CreateSecurityGroup(ctx context.Context, g *SecurityGroup) error {
 	if len(g.Name) > 255 || len(g.Description) > 255 {
 		return errdefs.Invalidf("Invalid input: name and description are at most 255 characters.")
 	}
@@ -808,7 +797,7 @@ func (s *NetworkStore) CreateSecurityGroup(ctx context.Context, g *network.Secur
 	if err := auth.MayCreateIn(ctx, g.ProjectID, "security group"); err != nil {
 		return err
 	}
-	g.Schema = network.SchemaVersion
+	g.Schema = SchemaVersion
 	if g.ID == "" {
 		g.ID = uuid.NewString()
 	}
@@ -820,21 +809,21 @@ func (s *NetworkStore) CreateSecurityGroup(ctx context.Context, g *network.Secur
 	return err
 }
 
-// GetSecurityGroup implements network.Store.
-func (s *NetworkStore) GetSecurityGroup(ctx context.Context, id string) (*network.SecurityGroup, error) {
+// GetSecurityGroup implements Store.
+func (s *EtcdStore) GetSecurityGroup(ctx context.Context, id string) (*SecurityGroup, error) {
 	g, _, err := s.groups().Get(ctx, id)
 	return g, err
 }
 
-// ListSecurityGroups implements network.Store.
-func (s *NetworkStore) ListSecurityGroups(ctx context.Context) ([]*network.SecurityGroup, error) {
+// ListSecurityGroups implements Store.
+func (s *EtcdStore) ListSecurityGroups(ctx context.Context) ([]*SecurityGroup, error) {
 	all, _, err := s.groups().List(ctx)
 	return all, err
 }
 
-// UpdateSecurityGroup implements network.Store.
-func (s *NetworkStore) UpdateSecurityGroup(ctx context.Context, id string, fn func(*network.SecurityGroup) error) (*network.SecurityGroup, error) {
-	g, _, err := s.groups().Update(ctx, id, func(g *network.SecurityGroup) error {
+// UpdateSecurityGroup implements Store.
+func (s *EtcdStore) UpdateSecurityGroup(ctx context.Context, id string, fn func(*SecurityGroup) error) (*SecurityGroup, error) {
+	g, _, err := s.groups().Update(ctx, id, func(g *SecurityGroup) error {
 		def := g.Default
 		if err := fn(g); err != nil {
 			return err
@@ -852,9 +841,9 @@ func (s *NetworkStore) UpdateSecurityGroup(ctx context.Context, id string, fn fu
 	return g, err
 }
 
-// DeleteSecurityGroup implements network.Store: rules of the project's
+// DeleteSecurityGroup implements Store: rules of the project's
 // other groups naming it as their remote group go with it, as in Neutron.
-func (s *NetworkStore) DeleteSecurityGroup(ctx context.Context, id string) error {
+func (s *EtcdStore) DeleteSecurityGroup(ctx context.Context, id string) error {
 	return retry(ctx, func() error {
 		g, rev, err := s.groups().Owned(ctx, id)
 		if err != nil {
@@ -867,7 +856,7 @@ func (s *NetworkStore) DeleteSecurityGroup(ctx context.Context, id string) error
 		if err != nil {
 			return err
 		}
-		users, err := s.portsWhere(ctx, func(p *network.Port) bool { return slices.Contains(p.SecurityGroups, id) })
+		users, err := s.portsWhere(ctx, func(p *Port) bool { return slices.Contains(p.SecurityGroups, id) })
 		if err != nil {
 			return err
 		}
@@ -882,7 +871,7 @@ func (s *NetworkStore) DeleteSecurityGroup(ctx context.Context, id string) error
 		}
 		for i, o := range others {
 			n := len(o.Rules)
-			o.Rules = slices.DeleteFunc(o.Rules, func(r network.Rule) bool { return r.RemoteGroupID == id })
+			o.Rules = slices.DeleteFunc(o.Rules, func(r Rule) bool { return r.RemoteGroupID == id })
 			if o.ID != id && len(o.Rules) != n {
 				txn.Swap(netGroupsPrefix+o.ID, o, revs[i])
 			}
@@ -892,21 +881,21 @@ func (s *NetworkStore) DeleteSecurityGroup(ctx context.Context, id string) error
 	})
 }
 
-// DefaultSecurityGroup implements network.Store.
-func (s *NetworkStore) DefaultSecurityGroup(ctx context.Context, project string) (*network.SecurityGroup, error) {
+// DefaultSecurityGroup implements Store.
+func (s *EtcdStore) DefaultSecurityGroup(ctx context.Context, project string) (*SecurityGroup, error) {
 	sys := auth.WithAllProjects(ctx)
 	for attempt := 0; ; attempt++ {
-		if it, err := Get[string](ctx, s.db, netDefaultGroup+project); err == nil {
+		if it, err := store.Get[string](ctx, s.db, netDefaultGroup+project); err == nil {
 			g, _, err := s.groups().Get(sys, it.Value)
 			return g, err
 		} else if !errdefs.IsNotFound(err) {
 			return nil, err
 		}
-		g := &network.SecurityGroup{Schema: network.SchemaVersion, ID: uuid.NewString(), Name: "default",
+		g := &SecurityGroup{Schema: SchemaVersion, ID: uuid.NewString(), Name: "default",
 			Description: "Default security group", ProjectID: project, Default: true, CreatedAt: now(), UpdatedAt: now()}
 		g.Rules = append(allOut(),
-			network.Rule{ID: uuid.NewString(), Direction: network.Ingress, EtherType: network.IPv4, RemoteGroupID: g.ID, CreatedAt: now(), UpdatedAt: now()},
-			network.Rule{ID: uuid.NewString(), Direction: network.Ingress, EtherType: network.IPv6, RemoteGroupID: g.ID, CreatedAt: now(), UpdatedAt: now()})
+			Rule{ID: uuid.NewString(), Direction: Ingress, EtherType: IPv4, RemoteGroupID: g.ID, CreatedAt: now(), UpdatedAt: now()},
+			Rule{ID: uuid.NewString(), Direction: Ingress, EtherType: IPv6, RemoteGroupID: g.ID, CreatedAt: now(), UpdatedAt: now()})
 		_, err := s.db.Txn().Create(netDefaultGroup+project, g.ID).Create(netGroupsPrefix+g.ID, g).Commit(ctx)
 		if err == nil {
 			return g, nil
@@ -917,21 +906,21 @@ func (s *NetworkStore) DefaultSecurityGroup(ctx context.Context, project string)
 	}
 }
 
-// AddRule implements network.Store.
-func (s *NetworkStore) AddRule(ctx context.Context, group string, r *network.Rule) error {
-	if err := network.ValidateRule(r); err != nil {
+// AddRule implements Store.
+func (s *EtcdStore) AddRule(ctx context.Context, group string, r *Rule) error {
+	if err := ValidateRule(r); err != nil {
 		return err
 	}
 	r.ID = uuid.NewString()
 	r.CreatedAt, r.UpdatedAt = now(), now()
-	_, _, err := s.groups().Update(ctx, group, func(g *network.SecurityGroup) error {
+	_, _, err := s.groups().Update(ctx, group, func(g *SecurityGroup) error {
 		if r.RemoteGroupID != "" && r.RemoteGroupID != g.ID {
 			if rg, _, err := s.groups().Get(auth.WithAllProjects(ctx), r.RemoteGroupID); err != nil || rg.ProjectID != g.ProjectID {
 				return errdefs.NotFoundf("Security group %s does not exist", r.RemoteGroupID)
 			}
 		}
 		for _, old := range g.Rules {
-			if network.SameRule(&old, r) {
+			if SameRule(&old, r) {
 				return errdefs.Conflictf("Security group rule already exists. Rule id is %s.", old.ID)
 			}
 		}
@@ -942,8 +931,8 @@ func (s *NetworkStore) AddRule(ctx context.Context, group string, r *network.Rul
 	return err
 }
 
-// FindRule implements network.Store.
-func (s *NetworkStore) FindRule(ctx context.Context, id string) (*network.Rule, *network.SecurityGroup, error) {
+// FindRule implements Store.
+func (s *EtcdStore) FindRule(ctx context.Context, id string) (*Rule, *SecurityGroup, error) {
 	all, err := s.ListSecurityGroups(ctx)
 	if err != nil {
 		return nil, nil, err
@@ -958,15 +947,15 @@ func (s *NetworkStore) FindRule(ctx context.Context, id string) (*network.Rule, 
 	return nil, nil, errdefs.NotFoundf("Security group rule %s does not exist", id)
 }
 
-// DeleteRule implements network.Store.
-func (s *NetworkStore) DeleteRule(ctx context.Context, id string) error {
+// DeleteRule implements Store.
+func (s *EtcdStore) DeleteRule(ctx context.Context, id string) error {
 	_, g, err := s.FindRule(ctx, id)
 	if err != nil {
 		return err
 	}
-	_, _, err = s.groups().Update(ctx, g.ID, func(g *network.SecurityGroup) error {
+	_, _, err = s.groups().Update(ctx, g.ID, func(g *SecurityGroup) error {
 		n := len(g.Rules)
-		g.Rules = slices.DeleteFunc(g.Rules, func(r network.Rule) bool { return r.ID == id })
+		g.Rules = slices.DeleteFunc(g.Rules, func(r Rule) bool { return r.ID == id })
 		if len(g.Rules) == n {
 			return errdefs.NotFoundf("Security group rule %s does not exist", id)
 		}
@@ -976,5 +965,8 @@ func (s *NetworkStore) DeleteRule(ctx context.Context, id string) error {
 	return err
 }
 
-// Interface guard
-var _ network.Store = (*NetworkStore)(nil)
+// Interface guards
+var (
+	_ Store             = (*EtcdStore)(nil)
+	_ store.Participant = (*EtcdStore)(nil)
+)

@@ -1,4 +1,4 @@
-package store
+package network
 
 import (
 	"context"
@@ -13,7 +13,7 @@ import (
 	"github.com/zun-go/zun/auth"
 	"github.com/zun-go/zun/container"
 	"github.com/zun-go/zun/errdefs"
-	"github.com/zun-go/zun/network"
+	"github.com/zun-go/zun/store"
 )
 
 // Creating implements Participant: it adds to txn the ports of c: one made for each of its nets that
@@ -22,7 +22,7 @@ import (
 // none. Ports made for c get its security groups (names or ids of its
 // project's groups), or a group of its own allowing its exposed_ports in,
 // or the project's default group. c.Addresses says what c got.
-func (s *NetworkStore) Creating(ctx context.Context, txn *Txn, c *container.Container) error {
+func (s *EtcdStore) Creating(ctx context.Context, txn *store.Txn, c *container.Container) error {
 	groups, err := s.containerGroups(ctx, txn, c)
 	if err != nil {
 		return err
@@ -52,7 +52,7 @@ func (s *NetworkStore) Creating(ctx context.Context, txn *Txn, c *container.Cont
 }
 
 // addressesOf is p as a container shows it.
-func addressesOf(p *network.Port, preserve bool) []container.Address {
+func addressesOf(p *Port, preserve bool) []container.Address {
 	var out []container.Address
 	for _, f := range p.FixedIPs {
 		v := 4
@@ -70,9 +70,9 @@ func addressesOf(p *network.Port, preserve bool) []container.Address {
 
 // containerGroups resolves c's security groups to ids, or makes the group
 // of its exposed ports; nil means the default group.
-func (s *NetworkStore) containerGroups(ctx context.Context, txn *Txn, c *container.Container) ([]string, error) {
+func (s *EtcdStore) containerGroups(ctx context.Context, txn *store.Txn, c *container.Container) ([]string, error) {
 	if len(c.ExposedPorts) > 0 {
-		g := &network.SecurityGroup{Schema: network.SchemaVersion, ID: uuid.NewString(), Name: "zun-" + c.UUID,
+		g := &SecurityGroup{Schema: SchemaVersion, ID: uuid.NewString(), Name: "zun-" + c.UUID,
 			Description: "exposed ports of container " + c.UUID, ProjectID: c.ProjectID, CreatedAt: now(), UpdatedAt: now()}
 		g.Rules = allOut()
 		for _, ep := range c.ExposedPorts {
@@ -81,7 +81,7 @@ func (s *NetworkStore) containerGroups(ctx context.Context, txn *Txn, c *contain
 			if err != nil {
 				return nil, errdefs.Invalidf("Invalid exposed port %q.", ep)
 			}
-			g.Rules = append(g.Rules, network.Rule{ID: uuid.NewString(), Direction: network.Ingress, EtherType: network.IPv4,
+			g.Rules = append(g.Rules, Rule{ID: uuid.NewString(), Direction: Ingress, EtherType: IPv4,
 				Protocol: proto, PortRangeMin: &n, PortRangeMax: &n, CreatedAt: now(), UpdatedAt: now()})
 		}
 		txn.Create(netGroupsPrefix+g.ID, g)
@@ -125,7 +125,7 @@ func (s *NetworkStore) containerGroups(ctx context.Context, txn *Txn, c *contain
 
 // containerPort adds to txn the port of one of c's nets and returns it,
 // and whether it outlives c.
-func (s *NetworkStore) containerPort(ctx context.Context, txn *Txn, c *container.Container, req container.NetRequest, groups []string) (*network.Port, bool, error) {
+func (s *EtcdStore) containerPort(ctx context.Context, txn *store.Txn, c *container.Container, req container.NetRequest, groups []string) (*Port, bool, error) {
 	if req.Port != "" {
 		p, rev, err := s.findPort(ctx, req.Port)
 		if err != nil {
@@ -134,7 +134,7 @@ func (s *NetworkStore) containerPort(ctx context.Context, txn *Txn, c *container
 		if p.DeviceID != "" {
 			return nil, false, errdefs.Conflictf("Port %s is still in use (by %s %s).", req.Port, p.DeviceOwner, p.DeviceID)
 		}
-		p.DeviceID, p.DeviceOwner, p.UpdatedAt = c.UUID, network.OwnerZun, now()
+		p.DeviceID, p.DeviceOwner, p.UpdatedAt = c.UUID, OwnerZun, now()
 		txn.Swap(netPortsPrefix+p.ID, p, rev)
 		return p, true, nil
 	}
@@ -147,14 +147,14 @@ func (s *NetworkStore) containerPort(ctx context.Context, txn *Txn, c *container
 			return nil, false, errdefs.Forbiddenf("It is not allowed to create an interface on external network %s.", n.ID)
 		}
 	}
-	p := &network.Port{NetworkID: n.ID, ProjectID: c.ProjectID, Name: "zun-" + c.UUID[:8], DeviceID: c.UUID,
-		DeviceOwner: network.OwnerZun, AdminStateUp: true, PortSecurity: n.PortSecurity, SecurityGroups: groups}
+	p := &Port{NetworkID: n.ID, ProjectID: c.ProjectID, Name: "zun-" + c.UUID[:8], DeviceID: c.UUID,
+		DeviceOwner: OwnerZun, AdminStateUp: true, PortSecurity: n.PortSecurity, SecurityGroups: groups}
 	if !n.PortSecurity {
 		p.SecurityGroups = []string{}
 	}
 	for _, ip := range []string{req.V4FixedIP, req.V6FixedIP} {
 		if ip != "" {
-			p.FixedIPs = append(p.FixedIPs, network.FixedIP{IPAddress: ip})
+			p.FixedIPs = append(p.FixedIPs, FixedIP{IPAddress: ip})
 		}
 	}
 	plan, err := s.planPort(ctx, p, c.PortGroup) // the group made in this txn
@@ -167,22 +167,22 @@ func (s *NetworkStore) containerPort(ctx context.Context, txn *Txn, c *container
 
 // findNetwork finds a network the caller can see by id, else by its
 // unique name.
-func (s *NetworkStore) findNetwork(ctx context.Context, ident string) (*network.Network, error) {
-	n, _, err := s.networks().Find(ctx, ident, func(n *network.Network) string { return n.Name },
+func (s *EtcdStore) findNetwork(ctx context.Context, ident string) (*Network, error) {
+	n, _, err := s.networks().Find(ctx, ident, func(n *Network) string { return n.Name },
 		errdefs.Conflictf("Multiple networks exist with name %s. Please use the id instead.", ident))
 	return n, err
 }
 
 // findPort finds a port of the caller's by id, else by its unique name.
-func (s *NetworkStore) findPort(ctx context.Context, ident string) (*network.Port, int64, error) {
-	return s.ports().Find(ctx, ident, func(p *network.Port) string { return p.Name },
+func (s *EtcdStore) findPort(ctx context.Context, ident string) (*Port, int64, error) {
+	return s.ports().Find(ctx, ident, func(p *Port) string { return p.Name },
 		errdefs.Conflictf("Multiple ports exist with name %s. Please use the id instead.", ident))
 }
 
 // Deleting implements Participant: it adds to txn the release of c's
 // ports: those made for it are deleted with their addresses, the others
 // unbound; and the group of its exposed ports.
-func (s *NetworkStore) Deleting(ctx context.Context, txn *Txn, c *container.Container) error {
+func (s *EtcdStore) Deleting(ctx context.Context, txn *store.Txn, c *container.Container) error {
 	sys := auth.WithAllProjects(ctx)
 	done := map[string]bool{}
 	for _, addrs := range c.Addresses {
@@ -202,7 +202,7 @@ func (s *NetworkStore) Deleting(ctx context.Context, txn *Txn, c *container.Cont
 				continue // rebound meanwhile
 			}
 			if a.PreserveOnDelete {
-				p.DeviceID, p.DeviceOwner, p.HostID, p.Status, p.UpdatedAt = "", "", "", network.PortDown, now()
+				p.DeviceID, p.DeviceOwner, p.HostID, p.Status, p.UpdatedAt = "", "", "", PortDown, now()
 				txn.Swap(netPortsPrefix+p.ID, p, rev)
 				continue
 			}
@@ -216,7 +216,7 @@ func (s *NetworkStore) Deleting(ctx context.Context, txn *Txn, c *container.Cont
 			return err
 		}
 		txn.Require(netGuardGroup+c.PortGroup, guard)
-		others, err := s.portsWhere(ctx, func(p *network.Port) bool {
+		others, err := s.portsWhere(ctx, func(p *Port) bool {
 			return p.DeviceID != c.UUID && slices.Contains(p.SecurityGroups, c.PortGroup)
 		})
 		if err != nil {
@@ -230,8 +230,8 @@ func (s *NetworkStore) Deleting(ctx context.Context, txn *Txn, c *container.Cont
 }
 
 // ContainerPorts returns the ports of c, whatever the scope.
-func (s *NetworkStore) ContainerPorts(ctx context.Context, c *container.Container) ([]*network.Port, error) {
-	var out []*network.Port
+func (s *EtcdStore) ContainerPorts(ctx context.Context, c *container.Container) ([]*Port, error) {
+	var out []*Port
 	seen := map[string]bool{}
 	for _, addrs := range c.Addresses {
 		for _, a := range addrs {
@@ -249,18 +249,18 @@ func (s *NetworkStore) ContainerPorts(ctx context.Context, c *container.Containe
 			out = append(out, p)
 		}
 	}
-	slices.SortFunc(out, func(a, b *network.Port) int { return a.CreatedAt.Compare(b.CreatedAt) })
+	slices.SortFunc(out, func(a, b *Port) int { return a.CreatedAt.Compare(b.CreatedAt) })
 	return out, nil
 }
 
 // AttachNetwork gives container uuid one more port, as one of its nets
 // would (a network with an optional fixed IP, or a port), in the
 // transaction that records it. A network it is on already is refused.
-func (s *NetworkStore) AttachNetwork(ctx context.Context, uuid string, req container.NetRequest) (*container.Container, error) {
+func (s *EtcdStore) AttachNetwork(ctx context.Context, uuid string, req container.NetRequest) (*container.Container, error) {
 	if s.cs == nil {
 		return nil, errdefs.NotSupportedf("container networks are not enabled")
 	}
-	return s.cs.UpdateWith(ctx, uuid, func(c *container.Container, txn *Txn) error {
+	return s.cs.UpdateWith(ctx, uuid, func(c *container.Container, txn *store.Txn) error {
 		var groups []string
 		ports, err := s.ContainerPorts(ctx, c)
 		if err != nil {
@@ -311,11 +311,11 @@ func preserved(c *container.Container, id string) bool {
 // DetachNetwork removes container uuid from a network (by id or name) or
 // from a port (by id or name): a port made for it is deleted with its
 // addresses, the user's is unbound.
-func (s *NetworkStore) DetachNetwork(ctx context.Context, uuid, networkIdent, portIdent string) (*container.Container, error) {
+func (s *EtcdStore) DetachNetwork(ctx context.Context, uuid, networkIdent, portIdent string) (*container.Container, error) {
 	if s.cs == nil {
 		return nil, errdefs.NotSupportedf("container networks are not enabled")
 	}
-	return s.cs.UpdateWith(ctx, uuid, func(c *container.Container, txn *Txn) error {
+	return s.cs.UpdateWith(ctx, uuid, func(c *container.Container, txn *store.Txn) error {
 		netID := ""
 		switch {
 		case portIdent != "":
@@ -362,11 +362,11 @@ func (s *NetworkStore) DetachNetwork(ctx context.Context, uuid, networkIdent, po
 // ChangeSecurityGroup adds a security group (name or id of the
 // container's project) to the ports made for container uuid, or removes
 // it; c.SecurityGroups lists what was asked for.
-func (s *NetworkStore) ChangeSecurityGroup(ctx context.Context, uuid, ident string, add bool) (*container.Container, error) {
+func (s *EtcdStore) ChangeSecurityGroup(ctx context.Context, uuid, ident string, add bool) (*container.Container, error) {
 	if s.cs == nil {
 		return nil, errdefs.NotSupportedf("container networks are not enabled")
 	}
-	return s.cs.UpdateWith(ctx, uuid, func(c *container.Container, txn *Txn) error {
+	return s.cs.UpdateWith(ctx, uuid, func(c *container.Container, txn *store.Txn) error {
 		probe := &container.Container{ProjectID: c.ProjectID, SecurityGroups: []string{ident}}
 		ids, err := s.containerGroups(ctx, txn, probe)
 		if err != nil {
@@ -397,7 +397,7 @@ func (s *NetworkStore) ChangeSecurityGroup(ctx context.Context, uuid, ident stri
 			}
 			p.UpdatedAt = now()
 			txn.Swap(netPortsPrefix+p.ID, p, rev)
-			touch(txn, netGuardGroup+gid)
+			txn.Touch(netGuardGroup + gid)
 			changed = true
 		}
 		inList := slices.Contains(c.SecurityGroups, ident)
@@ -418,6 +418,6 @@ func (s *NetworkStore) ChangeSecurityGroup(ctx context.Context, uuid, ident stri
 // Updating implements Participant: ports change with a container's
 // record only through AttachNetwork, DetachNetwork and ChangeSecurityGroup,
 // which write both.
-func (s *NetworkStore) Updating(context.Context, *Txn, *container.Container, *container.Container) error {
+func (s *EtcdStore) Updating(context.Context, *store.Txn, *container.Container, *container.Container) error {
 	return nil
 }

@@ -1,4 +1,4 @@
-package store_test
+package network_test
 
 import (
 	"context"
@@ -19,7 +19,7 @@ func projectCtx(project string) context.Context {
 		Roles: []string{auth.RoleMember}})
 }
 
-func mustNetwork(t *testing.T, ns *store.NetworkStore, ctx context.Context, project, name, cidr string) (*network.Network, *network.Subnet) {
+func mustNetwork(t *testing.T, ns *network.EtcdStore, ctx context.Context, project, name, cidr string) (*network.Network, *network.Subnet) {
 	t.Helper()
 	n := &network.Network{Name: name, ProjectID: project, AdminStateUp: true, PortSecurity: true}
 	if err := ns.CreateNetwork(ctx, n); err != nil {
@@ -36,7 +36,7 @@ func mustNetwork(t *testing.T, ns *store.NetworkStore, ctx context.Context, proj
 // pools; an exhausted subnet refuses more with nothing half-made; asked
 // for addresses are checked.
 func TestAddressAllocation(t *testing.T) {
-	ns := store.Networks(dbtest.Open(t), nil)
+	ns := network.NewEtcdStore(dbtest.Open(t), nil)
 	ctx := projectCtx("p1")
 	n, sub := mustNetwork(t, ns, ctx, "p1", "net", "10.1.0.0/27") // 29 addresses after the gateway
 	if sub.GatewayIP != "10.1.0.1" || len(sub.Pools) != 1 || sub.Pools[0] != (network.Pool{Start: "10.1.0.2", End: "10.1.0.30"}) {
@@ -126,7 +126,7 @@ func TestAddressAllocation(t *testing.T) {
 // TestNetworkConflicts: overlapping CIDRs in a project, deleting what is
 // in use, and another project's records.
 func TestNetworkConflicts(t *testing.T) {
-	ns := store.Networks(dbtest.Open(t), nil)
+	ns := network.NewEtcdStore(dbtest.Open(t), nil)
 	ctx, other := projectCtx("p1"), projectCtx("p2")
 	n, sub := mustNetwork(t, ns, ctx, "p1", "a", "10.0.0.0/24")
 	n2 := &network.Network{Name: "b", ProjectID: "p1", PortSecurity: true}
@@ -191,7 +191,7 @@ func TestNetworkConflicts(t *testing.T) {
 // TestSecurityGroups: the default group is made once and cannot go; a
 // group in use cannot go; duplicate rules are refused.
 func TestSecurityGroups(t *testing.T) {
-	ns := store.Networks(dbtest.Open(t), nil)
+	ns := network.NewEtcdStore(dbtest.Open(t), nil)
 	ctx := projectCtx("p1")
 	var wg sync.WaitGroup
 	ids := make([]string, 10)
@@ -275,7 +275,7 @@ func TestSecurityGroups(t *testing.T) {
 func TestContainerPorts(t *testing.T) {
 	db := dbtest.Open(t)
 	cs := store.Containers(db, store.ContainerOptions{})
-	ns := store.Networks(db, cs)
+	ns := network.NewEtcdStore(db, cs)
 	cs.Join(ns)
 	ctx := projectCtx("p1")
 	newContainer := func(nets ...container.NetRequest) *container.Container {
