@@ -344,3 +344,25 @@ func TestParseRefuses(t *testing.T) {
 		})
 	}
 }
+
+// TestDocExample keeps the example of docs/capsules.md accepted.
+func TestDocExample(t *testing.T) {
+	t.Parallel()
+	b, err := os.ReadFile(filepath.Join("..", "docs", "capsules.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rest, ok := strings.Cut(string(b), "```yaml\n")
+	example, _, ok2 := strings.Cut(rest, "```")
+	if !ok || !ok2 {
+		t.Fatal("docs/capsules.md has no yaml example")
+	}
+	var tpl map[string]any
+	if err := yaml.Unmarshal([]byte(example), &tpl); err != nil {
+		t.Fatal(err)
+	}
+	s := mustParse(t, tpl)
+	if len(s.InitContainers) != 1 || len(s.Containers) != 1 || len(s.Volumes) != 1 {
+		t.Fatalf("example = %+v, want one init container, one container, one volume", s)
+	}
+}
