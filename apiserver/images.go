@@ -1,34 +1,22 @@
 package apiserver
 
 import (
-	"context"
 	"encoding/json"
-	"errors"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/zun-go/zun/apiserver/schema"
 	"github.com/zun-go/zun/auth"
-	"github.com/zun-go/zun/driver"
 	"github.com/zun-go/zun/errdefs"
 	"github.com/zun-go/zun/images"
-	"github.com/zun-go/zun/internal/logctx"
 )
 
 // The images API (Zun's /v1/images, admin-only by default): pull an image
-// onto a host, list, show, delete, search. A pull answers 202 at once and
-// goes on with the host's agent; the record's status (an extension of
-// Zun's view) says Pulling, Pulled or Error with the reason.
-
-// pullTimeout bounds one pull.
-const pullTimeout = 30 * time.Minute
-
-// progressEvery paces the records of a pull's progress.
-const progressEvery = time.Second
-
-// errPullOver stops recording progress once a pull has ended.
-var errPullOver = errors.New("the pull is over")
+// onto a host, list, show, delete, search. A pull answers 202 at once
+// with its record, Pulling; the elected control plane has the host's
+// agent pull (controlplane.Operations), taken up again after a restart.
+// The record's status (an extension of Zun's view) says Pulling, Pulled
+// or Error with the reason; deleting a record Pulling cancels the pull.
 
 func (s *Server) imageStore() (images.Store, error) {
 	if s.Images == nil {
@@ -164,57 +152,10 @@ func (s *Server) pullImage(c *call) (any, error) {
 	if err := st.Create(c.ctx, im); err != nil {
 		return nil, err
 	}
-	c.log.Info("pulling image", "image", im.UUID, "ref", im.Ref(), "host", im.Host)
-	go s.pullOnHost(context.WithoutCancel(c.ctx), st, *im)
+	c.log.Info("image pull recorded", "image", im.UUID, "ref", im.Ref(), "host", im.Host)
 	c.w.Header().Set("Location", s.baseURL(c.r)+"/v1/images/"+im.UUID)
 	c.status = 202
 	return s.imageView(c, im), nil
-}
-
-// pullOnHost has the image's host pull it and records the outcome.
-func (s *Server) pullOnHost(ctx context.Context, st images.Store, im images.Image) {
-	ctx, cancel := context.WithTimeout(ctx, pullTimeout)
-	defer cancel()
-	log := logctx.Or(ctx, s.log) // the request's, which outlives it
-	policy := driver.PullPolicy(im.ImagePullPolicy)
-	if policy == "" {
-		policy = driver.PullAlways
-	}
-	var info driver.ImageInfo
-	api, err := s.Hosts.Host(im.Host)
-	if err == nil {
-		var recorded time.Time
-		info, err = api.PullImage(ctx, im.Ref(), policy, func(p driver.Progress) {
-			if time.Since(recorded) < progressEvery {
-				return
-			}
-			recorded = time.Now()
-			if _, err := st.Update(auth.System(ctx), im.UUID, func(x *images.Image) error {
-				if x.Status != images.Pulling {
-					return errPullOver
-				}
-				x.Done, x.Total = p.Done, p.Total
-				return nil
-			}); err != nil && !errors.Is(err, errPullOver) && !errdefs.IsNotFound(err) {
-				log.Warn("record a pull's progress", "image", im.UUID, "error", err)
-			}
-		})
-	}
-	_, uerr := st.Update(auth.System(ctx), im.UUID, func(x *images.Image) error {
-		x.Done, x.Total = 0, 0
-		if err != nil {
-			x.Status, x.StatusReason = images.Error, err.Error()
-			return nil
-		}
-		x.Status, x.StatusReason, x.ImageID, x.Size = images.Pulled, "", info.ID, info.Size
-		return nil
-	})
-	if uerr != nil {
-		log.Warn("record an image pull", "image", im.UUID, "error", uerr)
-	}
-	if err != nil {
-		log.Warn("image pull failed", "image", im.UUID, "ref", im.Ref(), "host", im.Host, "error", err)
-	}
 }
 
 // listImages serves GET /v1/images.
@@ -286,9 +227,8 @@ func (s *Server) deleteImage(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	// A record still Pulling (or whose pull died with its API process)
-	// goes at once; a pull finishing later finds it gone and leaves the
-	// image on the host.
+	// A record still Pulling goes at once, which cancels its pull; a pull
+	// finishing meanwhile leaves the image on the host.
 	if im.ImageID != "" {
 		api, err := s.Hosts.Host(im.Host)
 		if err != nil {

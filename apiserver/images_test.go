@@ -4,9 +4,19 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/zun-go/zun/apiserver"
+	"github.com/zun-go/zun/auth"
+	"github.com/zun-go/zun/compute"
+	"github.com/zun-go/zun/controlplane"
+	"github.com/zun-go/zun/driver/fake"
+	"github.com/zun-go/zun/glance"
+	"github.com/zun-go/zun/scheduler"
+	"github.com/zun-go/zun/store/dbtest"
 )
 
 // TestImagesAPI: pulls go to the named host's agent across the network;
@@ -107,5 +117,74 @@ func TestImagesAPI(t *testing.T) {
 	}
 	if status, _, _ := q("GET", "/v1/images/"+id, ""); status != 404 {
 		t.Fatalf("deleted image: %d", status)
+	}
+}
+
+// TestCommitIntoImageStore: a commit answers the image store's image at
+// once; the control plane uploads it (active, with the tarball's size)
+// and finishes the commit's event; nothing of the upload stays recorded.
+func TestCommitIntoImageStore(t *testing.T) {
+	db := dbtest.Open(t)
+	drv := fake.New(fake.Options{Images: []string{testImage}})
+	p := startPlane(t, controlplane.Config{Store: db, NameScope: "project", Scheduler: scheduler.Default(),
+		ImageDir: t.TempDir(), Agents: []controlplane.Agent{{Config: compute.Config{Host: "host-1",
+			SyncInterval: 200 * time.Millisecond, HeartbeatInterval: 100 * time.Millisecond}, Driver: drv}}})
+	cfg := apiserver.DefaultConfig()
+	cfg.NoAuth = true
+	ts := httptest.NewServer(apiserver.New(cfg, p.Deps()))
+	t.Cleanup(ts.Close)
+	ctx := auth.WithAllProjects(auth.System(context.Background()))
+	q := func(method, path, body string) (int, map[string]any) {
+		t.Helper()
+		status, raw := call(t, method, ts.URL+path, "", body)
+		var v map[string]any
+		_ = json.Unmarshal([]byte(raw), &v)
+		return status, v
+	}
+	poll := func(what string, cond func() bool) {
+		t.Helper()
+		for deadline := time.Now().Add(10 * time.Second); !cond(); time.Sleep(20 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("never: %s", what)
+			}
+		}
+	}
+	status, v := q("POST", "/v1/containers?run=true", `{"image":"`+testImage+`","name":"to-commit"}`)
+	if status != 202 {
+		t.Fatalf("create: %d %v", status, v)
+	}
+	id := v["uuid"].(string)
+	poll("running", func() bool { _, v := q("GET", "/v1/containers/"+id, ""); return v["status"] == "Running" })
+
+	// event is the commit's event of the newest commit action.
+	event := func() map[string]any {
+		_, v := q("GET", "/v1/containers/"+id+"/container_actions", "")
+		for _, a := range v["containerActions"].([]any) {
+			a := a.(map[string]any)
+			if a["action"] != "commit" {
+				continue
+			}
+			_, full := q("GET", "/v1/containers/"+id+"/container_actions/"+a["request_id"].(string), "")
+			if evs, _ := full["events"].([]any); len(evs) == 1 {
+				return evs[0].(map[string]any)
+			}
+		}
+		return nil
+	}
+	status, v = q("POST", "/v1/containers/"+id+"/commit?repository=team/committed&tag=v1", "")
+	if status != 202 {
+		t.Fatalf("commit: %d %v", status, v)
+	}
+	image := v["uuid"].(string)
+	poll("image active", func() bool {
+		im, err := p.ImageStore.Store.Get(ctx, image)
+		return err == nil && im.Status == glance.Active && im.Size > 0
+	})
+	poll("event finished", func() bool { ev := event(); return ev != nil && ev["finish_time"] != nil })
+	if ev := event(); ev["result"] != "Success" {
+		t.Fatalf("event %v, want Success", ev)
+	}
+	if ups, err := p.Images.ListUploads(ctx); err != nil || len(ups) != 0 {
+		t.Fatalf("uploads left recorded: %v, %v", ups, err)
 	}
 }

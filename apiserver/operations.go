@@ -8,7 +8,6 @@ import (
 	"io"
 	"net/http"
 	"strings"
-	"time"
 
 	"github.com/zun-go/zun/apiserver/schema"
 	"github.com/zun-go/zun/auth"
@@ -16,6 +15,7 @@ import (
 	"github.com/zun-go/zun/driver"
 	"github.com/zun-go/zun/errdefs"
 	"github.com/zun-go/zun/glance"
+	"github.com/zun-go/zun/images"
 )
 
 // hostOf finds a container's host for a direct call after checking that
@@ -191,6 +191,11 @@ func (s *Server) containerTop(c *call) (any, error) {
 // makes it active. A failure deletes the image and fails the action's
 // event. Without an image store the image stays on the host and the
 // answer is its runtime id.
+//
+// The upload is recorded (images.Upload) before the host commits, and
+// carried out by the elected control plane (controlplane.Operations),
+// which finishes the action's event: a restart of the process that took
+// the request does not lose it.
 func (s *Server) commitContainer(c *call) (any, error) {
 	q := c.r.URL.Query()
 	repo := q.Get("repository")
@@ -210,6 +215,9 @@ func (s *Server) commitContainer(c *call) (any, error) {
 	}
 	var im *glance.Image
 	if s.ImageStore != nil {
+		if s.Images == nil {
+			return nil, errdefs.NotSupportedf("Commits into the image store are not enabled on this service.")
+		}
 		if err := glance.CanCreate(principal(c), glance.Shared); err != nil {
 			return nil, err
 		}
@@ -233,48 +241,33 @@ func (s *Server) commitContainer(c *call) (any, error) {
 		}
 		return map[string]any{"uuid": strings.TrimPrefix(id, "sha256:")}, nil
 	}
+	fail := func(err error) (any, error) {
+		_ = s.Actions.FinishEvent(c.ctx, ct.UUID, c.requestID, event, err)
+		if derr := s.Images.DeleteUpload(auth.System(c.ctx), im.ID); derr != nil && !errdefs.IsNotFound(derr) {
+			c.log.Warn("drop the upload of a failed commit", "image", im.ID, "error", derr)
+		}
+		if derr := s.ImageStore.Delete(auth.System(c.ctx), im.ID); derr != nil && !errdefs.IsNotFound(derr) {
+			c.log.Warn("delete the image of a failed commit", "image", im.ID, "error", derr)
+		}
+		return nil, err
+	}
+	up := &images.Upload{ImageID: im.ID, Container: ct.UUID, Host: ct.Host, Ref: repo + ":" + tag,
+		ProjectID: ct.ProjectID, RequestID: c.requestID}
+	if err := s.Images.CreateUpload(auth.System(c.ctx), up); err != nil {
+		return fail(err)
+	}
 	// The runtime's commit (the container paused meanwhile) is part of the
 	// request, so that its failure is the answer and the container is
 	// back to its state when the answer comes; the upload goes on after.
 	if _, err := h.Commit(c.ctx, ct.RuntimeID, repo, tag); err != nil {
-		_ = s.Actions.FinishEvent(c.ctx, ct.UUID, c.requestID, event, err)
-		s.dropCommitImage(c.ctx, c, im.ID)
-		return nil, err
+		return fail(err)
 	}
-	go func() {
-		ctx, cancel := context.WithTimeout(context.WithoutCancel(c.ctx), commitTimeout)
-		defer cancel()
-		start := time.Now()
-		err := s.uploadCommitted(ctx, h, repo, tag, im.ID)
-		_ = s.Actions.FinishEvent(ctx, ct.UUID, c.requestID, event, err)
-		if err != nil {
-			c.log.Warn("commit failed", "image", im.ID, "error", err)
-			s.dropCommitImage(ctx, c, im.ID)
-			return
-		}
-		c.log.Info("container committed", "image", im.ID, "duration_ms", time.Since(start).Milliseconds())
-	}()
+	if _, err := s.Images.UpdateUpload(auth.System(c.ctx), im.ID, func(u *images.Upload) error {
+		u.Committed = true
+		return nil
+	}); err != nil {
+		return fail(err)
+	}
+	c.log.Info("commit upload recorded", "image", im.ID)
 	return map[string]any{"uuid": im.ID}, nil
-}
-
-// commitTimeout bounds a commit into the image store.
-const commitTimeout = 30 * time.Minute
-
-// dropCommitImage deletes the store's image of a failed commit.
-func (s *Server) dropCommitImage(ctx context.Context, c *call, id string) {
-	if err := s.ImageStore.Delete(auth.System(ctx), id); err != nil && !errdefs.IsNotFound(err) {
-		c.log.Warn("delete the image of a failed commit", "image", id, "error", err)
-	}
-}
-
-// uploadCommitted uploads image repo:tag of host h into the store as
-// image id.
-func (s *Server) uploadCommitted(ctx context.Context, h HostAPI, repo, tag, id string) error {
-	data, err := h.SaveImage(ctx, repo+":"+tag)
-	if err != nil {
-		return err
-	}
-	defer data.Close()
-	_, err = s.ImageStore.Upload(auth.System(ctx), id, data)
-	return err
 }

@@ -92,6 +92,8 @@ type Plane struct {
 	Scheduler  *scheduler.Scheduler
 	Placement  *placement.Service
 	Agents     *AgentService
+	// Operations carries out the recorded image pulls and commit uploads.
+	Operations *Operations
 
 	log    *slog.Logger
 	agents []Agent
@@ -142,6 +144,7 @@ func New(cfg Config) (*Plane, error) {
 		pc.Elector = election{db: db, id: cfg.ElectionID}
 	}
 	p.Placement = placement.New(pc, p.Scheduler, p.Agents, p.Containers, p.Containers, log.With("role", "scheduler"))
+	p.Operations = p.operations(cfg)
 	return p, nil
 }
 
@@ -172,10 +175,15 @@ func (p *Plane) Deps() apiserver.Deps {
 	return d
 }
 
-// Start runs the host monitor, the placement service and the in-process
-// agents of the config until ctx ends; Wait waits for them.
+// Start runs the host monitor, the placement service, the operations
+// (recorded pulls and commit uploads) and the in-process agents of the
+// config until ctx ends; Wait waits for them.
 func (p *Plane) Start(ctx context.Context) {
-	p.wg.Add(2)
+	p.wg.Add(3)
+	go func() {
+		defer p.wg.Done()
+		p.Operations.Run(ctx)
+	}()
 	go func() {
 		defer p.wg.Done()
 		p.Agents.Monitor(ctx)

@@ -1,5 +1,9 @@
-// Package images is Zun's images API's records: an image pulled, or being
-// pulled, onto one compute host by an admin (POST /v1/images).
+// Package images is the records of the long image operations: an image
+// pulled, or being pulled, onto one compute host by an admin (Zun's
+// POST /v1/images), and a container's commit being uploaded into the
+// image store (POST /v1/containers/{id}/commit). The API writes them; the
+// elected control plane carries them out (controlplane.Operations), so
+// that they survive a restart of the process that took the request.
 package images
 
 import (
@@ -43,11 +47,44 @@ type Image struct {
 // Ref is the image's reference, repo:tag.
 func (i *Image) Ref() string { return i.Repo + ":" + i.Tag }
 
-// Store keeps image records, scoped by the context's principal.
+// Upload is a commit's upload into the image store, recorded from the
+// commit request until the image is active or the upload has failed.
+// It is keyed by the image store's image.
+type Upload struct {
+	Schema int `json:"schema"`
+	// ImageID is the image store's (glance) image the data goes to.
+	ImageID string `json:"image_id"`
+	// Container is the committed container's uuid, whose action's event
+	// finishes with the upload.
+	Container string `json:"container"`
+	// Host has the committed image, Ref (repo:tag) names it there.
+	Host string `json:"host"`
+	Ref  string `json:"ref"`
+	// ProjectID is the container's project; RequestID the commit
+	// action's request.
+	ProjectID string `json:"project_id"`
+	RequestID string `json:"request_id"`
+	// Committed says the host has committed the container: the upload
+	// may begin. Until then the request is still committing.
+	Committed bool `json:"committed,omitempty"`
+	// Failed, once set, says why the upload failed: the commit's event
+	// fails with it and the image is deleted.
+	Failed    string    `json:"failed,omitempty"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// Store keeps image records and commit uploads, scoped by the context's
+// principal.
 type Store interface {
 	Create(ctx context.Context, im *Image) error
 	Get(ctx context.Context, uuid string) (*Image, error)
 	List(ctx context.Context) ([]*Image, error)
 	Update(ctx context.Context, uuid string, fn func(*Image) error) (*Image, error)
 	Delete(ctx context.Context, uuid string) error
+
+	// CreateUpload records u (its ImageID set), created now.
+	CreateUpload(ctx context.Context, u *Upload) error
+	ListUploads(ctx context.Context) ([]*Upload, error)
+	UpdateUpload(ctx context.Context, imageID string, fn func(*Upload) error) (*Upload, error)
+	DeleteUpload(ctx context.Context, imageID string) error
 }

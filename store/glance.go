@@ -78,5 +78,11 @@ func (s *GlanceStore) Delete(ctx context.Context, id string, check func(*glance.
 	return s.records().Delete(ctx, id, check)
 }
 
+// Changes signals every change to the image store's records (see
+// Changes).
+func (s *GlanceStore) Changes(ctx context.Context) <-chan struct{} {
+	return Changes(ctx, s.db, glancePrefix)
+}
+
 // Interface guard
 var _ glance.Store = (*GlanceStore)(nil)

@@ -10,8 +10,12 @@ import (
 	"github.com/zun-go/zun/images"
 )
 
-// imagesPrefix holds images/<uuid>: images.Image.
-const imagesPrefix = "images/"
+// imagesPrefix holds images/<uuid>: images.Image; uploadsPrefix holds
+// image-uploads/<image store id>: images.Upload.
+const (
+	imagesPrefix  = "images/"
+	uploadsPrefix = "image-uploads/"
+)
 
 // ImageStore implements images.Store.
 type ImageStore struct{ db *DB }
@@ -66,6 +70,45 @@ func (s *ImageStore) Update(ctx context.Context, id string, fn func(*images.Imag
 // Delete implements images.Store.
 func (s *ImageStore) Delete(ctx context.Context, id string) error {
 	return s.records().Delete(ctx, id, nil)
+}
+
+func (s *ImageStore) uploads() Records[images.Upload] {
+	return Records[images.Upload]{DB: s.db, Prefix: uploadsPrefix, Kind: "upload",
+		NotFound: func(id string) error { return errdefs.NotFoundf("No upload of image %s is under way.", id) },
+		ID:       func(u *images.Upload) string { return u.ImageID },
+		Project:  func(u *images.Upload) string { return u.ProjectID },
+		Created:  func(u *images.Upload) time.Time { return u.CreatedAt }}
+}
+
+// CreateUpload implements images.Store.
+func (s *ImageStore) CreateUpload(ctx context.Context, u *images.Upload) error {
+	u.Schema = images.SchemaVersion
+	u.CreatedAt = time.Now().UTC()
+	_, err := s.uploads().Create(ctx, u)
+	return err
+}
+
+// ListUploads implements images.Store: oldest first.
+func (s *ImageStore) ListUploads(ctx context.Context) ([]*images.Upload, error) {
+	all, _, err := s.uploads().List(ctx)
+	return all, err
+}
+
+// UpdateUpload implements images.Store.
+func (s *ImageStore) UpdateUpload(ctx context.Context, id string, fn func(*images.Upload) error) (*images.Upload, error) {
+	u, _, err := s.uploads().Update(ctx, id, fn)
+	return u, err
+}
+
+// DeleteUpload implements images.Store.
+func (s *ImageStore) DeleteUpload(ctx context.Context, id string) error {
+	return s.uploads().Delete(ctx, id, nil)
+}
+
+// Changes signals every change to the image records and uploads (see
+// Changes).
+func (s *ImageStore) Changes(ctx context.Context) <-chan struct{} {
+	return Changes(ctx, s.db, imagesPrefix, uploadsPrefix)
 }
 
 // Interface guard
