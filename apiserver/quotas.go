@@ -9,8 +9,9 @@ import (
 	"github.com/zun-go/zun/quota"
 )
 
-// The quotas and quota classes API (Zun 1.26+). Limits are enforced by the
-// container store (store.Quotas): here they are read and set.
+// The quotas and quota classes API (Zun 1.26+). Limits are enforced in the
+// container store's writes (quota.EtcdStore joins them): here they are
+// read and set.
 
 // quotaStore authorizes rule on projectID's quotas and returns the store.
 func (s *Server) quotaStore(c *call, rule, projectID string) (quota.Store, error) {

@@ -80,7 +80,7 @@ type Agent struct {
 // and tests. Start runs it.
 type Plane struct {
 	Containers  *store.ContainerStore
-	Quotas      *store.QuotaStore
+	Quotas      *quota.EtcdStore
 	HostRecords *host.EtcdStore
 	Volumes     *volume.EtcdStore
 	// Registries is nil without Config.Sealer.
@@ -116,7 +116,7 @@ func New(cfg Config) (*Plane, error) {
 	db := cfg.Store
 	p := &Plane{log: log, agents: cfg.Agents}
 	p.Containers = store.Containers(db, store.ContainerOptions{NameScope: cfg.NameScope})
-	p.Quotas = store.Quotas(db, p.Containers, limits)
+	p.Quotas = quota.NewEtcdStore(db, p.Containers, limits)
 	p.Volumes = volume.NewEtcdStore(db)
 	p.Networks = network.NewEtcdStore(db, p.Containers)
 	p.HostRecords = host.NewEtcdStore(db, p.Containers, cfg.Scheduler.ClaimCheck())

@@ -1,4 +1,4 @@
-package store_test
+package quota_test
 
 import (
 	"context"
@@ -11,19 +11,32 @@ import (
 
 	"github.com/zun-go/zun/auth"
 	"github.com/zun-go/zun/container"
+	"github.com/zun-go/zun/container/storetest"
 	"github.com/zun-go/zun/errdefs"
 	"github.com/zun-go/zun/quota"
 	"github.com/zun-go/zun/store"
 	"github.com/zun-go/zun/store/dbtest"
 )
 
-func quotaStores(t *testing.T) (*store.ContainerStore, *store.QuotaStore, context.Context) {
+func quotaStores(t *testing.T) (*store.ContainerStore, *quota.EtcdStore, context.Context) {
 	t.Helper()
 	db := dbtest.Open(t)
 	cs := store.Containers(db, store.ContainerOptions{NameScope: store.NameScopeProject})
-	qs := store.Quotas(db, cs, quota.DefaultLimits())
+	qs := quota.NewEtcdStore(db, cs, quota.DefaultLimits())
 	cs.Join(qs)
 	return cs, qs, auth.WithPrincipal(context.Background(), auth.Principal{ProjectID: "p1", UserID: "u1"})
+}
+
+// TestContainerStoreWithQuotas: counting usage in every write changes
+// nothing else of the container store.
+func TestContainerStoreWithQuotas(t *testing.T) {
+	db := dbtest.Open(t)
+	storetest.Run(t, func(t *testing.T, opts storetest.Options) storetest.Stores {
+		sub := dbtest.Attach(t, db)
+		s := store.Containers(sub, store.ContainerOptions{NameScope: opts.NameScope})
+		s.Join(quota.NewEtcdStore(sub, s, quota.Limits{quota.Containers: -1, quota.CPU: -1, quota.Memory: -1, quota.Disk: -1}))
+		return storetest.Stores{Containers: s, Actions: s, Watcher: s}
+	})
 }
 
 func newRecord(name string, cpu float64, mem int64) *container.Container {
@@ -154,7 +167,7 @@ func TestQuotaCountsOlderRecords(t *testing.T) {
 		}
 	}
 	cs := store.Containers(db, store.ContainerOptions{})
-	qs := store.Quotas(db, cs, quota.Limits{quota.Containers: 4})
+	qs := quota.NewEtcdStore(db, cs, quota.Limits{quota.Containers: 4})
 	cs.Join(qs)
 	if u, err := qs.Usage(ctx, "p1"); err != nil || u.Containers != 3 {
 		t.Fatalf("usage %+v (%v), want the 3 older records", u, err)
