@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"time"
 
@@ -433,8 +434,23 @@ func (o *Operations) uploadOnce(ctx context.Context, u images.Upload) error {
 		return err
 	}
 	defer data.Close()
-	_, err = o.d.ImageStore.Upload(sys, u.ImageID, data)
+	_, err = o.d.ImageStore.Upload(sys, u.ImageID, hostStream{data, u.Host})
 	return err
+}
+
+// hostStream is a host's stream whose end before EOF (its agent went
+// away) is ErrUnavailable, so that the upload is tried again.
+type hostStream struct {
+	r    io.Reader
+	host string
+}
+
+func (s hostStream) Read(p []byte) (int, error) {
+	n, err := s.r.Read(p)
+	if err != nil && err != io.EOF && !errdefs.IsUnavailable(err) {
+		err = errdefs.Unavailablef("read the image from host %s: %w", s.host, err)
+	}
+	return n, err
 }
 
 // uploadDone finishes the commit's event once its image is active.

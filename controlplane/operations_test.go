@@ -7,10 +7,12 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/iotest"
 	"time"
 
 	"github.com/zun-go/zun/apiserver"
 	"github.com/zun-go/zun/auth"
+	"github.com/zun-go/zun/compute"
 	"github.com/zun-go/zun/container"
 	"github.com/zun-go/zun/controlplane"
 	"github.com/zun-go/zun/driver"
@@ -18,6 +20,7 @@ import (
 	"github.com/zun-go/zun/glance"
 	"github.com/zun-go/zun/images"
 	"github.com/zun-go/zun/placement"
+	"github.com/zun-go/zun/scheduler"
 	"github.com/zun-go/zun/store"
 	"github.com/zun-go/zun/store/dbtest"
 )
@@ -425,6 +428,16 @@ func TestUploadEnds(t *testing.T) {
 				e.t.Fatal(err)
 			}
 		}, kept: true},
+		{name: "stream cut short (its agent restarted): uploaded again", committed: true, setup: func(h *opHost, _ *blocked) {
+			cut := true
+			h.save = func(context.Context) (io.ReadCloser, error) {
+				if cut {
+					cut = false
+					return io.NopCloser(io.MultiReader(strings.NewReader("part"), iotest.ErrReader(io.ErrUnexpectedEOF))), nil
+				}
+				return io.NopCloser(strings.NewReader("whole tarball")), nil
+			}
+		}, kept: true},
 		{name: "never committed", tune: func(d *controlplane.OperationDeps) { d.CommitWait = 200 * time.Millisecond },
 			reason: "its request was interrupted"},
 		{name: "image gone from the host", committed: true, setup: func(h *opHost, _ *blocked) {
@@ -524,5 +537,51 @@ func TestPullCancelledByDelete(t *testing.T) {
 	e.await("the pull cancelled", func() bool { return e.host.count(&e.host.cancelled) == 1 })
 	if _, err := e.records.Get(e.ctx(), id); !errdefs.IsNotFound(err) {
 		t.Fatalf("the deleted record: %v, want not found", err)
+	}
+}
+
+// TestReach: the operations reach a host connected to their process, or
+// dial the address a host registered through another process; a host
+// that is not registered does not exist.
+func TestReach(t *testing.T) {
+	db := dbtest.Open(t)
+	other, err := controlplane.New(controlplane.Config{Store: db, Scheduler: scheduler.Default()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var dialed []string
+	p, err := controlplane.New(controlplane.Config{Store: db, Scheduler: scheduler.Default(),
+		Dial: func(addr string) apiserver.HostAPI { dialed = append(dialed, addr); return newOpHost() }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := auth.System(context.Background())
+	if err := other.Agents.Heartbeat(ctx, compute.HostInfo{Name: "remote", Driver: "fake", Address: "http://192.0.2.7:9518"}); err != nil {
+		t.Fatal(err)
+	}
+	p.Agents.Attach("local", newOpHost())
+	for _, tc := range []struct {
+		host   string
+		dial   string // the address dialed; "": none
+		exists bool
+	}{
+		{host: "local", exists: true},
+		{host: "remote", dial: "http://192.0.2.7:9518", exists: true},
+		{host: "nowhere"},
+	} {
+		t.Run(tc.host, func(t *testing.T) {
+			dialed = nil
+			api, err := p.Agents.Reach(ctx, tc.host)
+			switch {
+			case tc.exists && (err != nil || api == nil):
+				t.Fatalf("Reach: %v", err)
+			case !tc.exists && !errdefs.IsNotFound(err):
+				t.Fatalf("Reach: %v, want not found", err)
+			case tc.dial != "" && (len(dialed) != 1 || dialed[0] != tc.dial):
+				t.Fatalf("dialed %v, want %s", dialed, tc.dial)
+			case tc.dial == "" && len(dialed) != 0:
+				t.Fatalf("dialed %v, want none", dialed)
+			}
+		})
 	}
 }
