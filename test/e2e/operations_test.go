@@ -214,6 +214,55 @@ func TestPullAcrossRestart(t *testing.T) {
 	}
 }
 
+// TestPullAcrossAgentRestart: a pull under way when the host's agent (a
+// `zund --agent` process) is killed goes on once the agent is back: the
+// control plane tries the host again while it is up, and the pull
+// finishes.
+func TestPullAcrossAgentRestart(t *testing.T) {
+	dc := requireDocker(t, "")
+	g := newGatedRegistry(t)
+	ref := g.pushUnique(t, dc, "ops/agent-restart:1")
+	i := strings.LastIndex(ref, ":")
+	repo, tag := ref[:i], ref[i+1:]
+	g.close()
+	d := startZund(t, "", "--no-compute")
+	a := startAgent(t, d, fmt.Sprintf("ops-agent-%d", os.Getpid()), "")
+	c := apiClient(t, d)
+	ctx := context.Background()
+	t.Cleanup(func() { _, _ = dc.ImageRemove(ctx, ref, image.RemoveOptions{Force: true}) })
+	var im *api.Image
+	var err error
+	if !poll(30*time.Second, func() bool { // the host is registered with its first heartbeat
+		im, err = c.PullImage(ctx, api.PullImage{Repo: repo, Tag: tag, Host: a.name})
+		return err == nil
+	}) {
+		t.Fatalf("pull onto %s: %v", a.name, err)
+	}
+	g.waitRequested(t) // the host is downloading
+	a.stop(syscall.SIGKILL)
+	if got, err := c.GetImage(ctx, im.UUID); err != nil || got.Status != api.ImagePulling {
+		t.Fatalf("with the agent killed: %+v, %v; want still Pulling", got, err)
+	}
+	a.start()
+	g.release()
+	var got *api.Image
+	if !poll(60*time.Second, func() bool {
+		got, err = c.GetImage(ctx, im.UUID)
+		return err == nil && got.Status != api.ImagePulling
+	}) {
+		t.Fatalf("the pull never ended: %+v, %v", got, err)
+	}
+	if got.Status != api.ImagePulled {
+		t.Fatalf("pull: %s %q, want Pulled", got.Status, got.StatusReason)
+	}
+	if !strings.Contains(logSince(t, d, 0), `msg="host not reachable, trying again"`) {
+		t.Fatal("the control plane did not try the host again")
+	}
+	if _, _, err := dc.ImageInspectWithRaw(ctx, ref); err != nil {
+		t.Fatalf("image %s not on the host: %v", ref, err)
+	}
+}
+
 // commitMiB is the size of the file a committed container writes: its
 // upload into the image store takes seconds (about 3 s on a loaded
 // 2-core machine), long enough to see it saving and kill zund then.
