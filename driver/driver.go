@@ -17,12 +17,26 @@ import (
 	"time"
 )
 
-// Labels every managed container carries.
+// Labels every managed container carries: LabelManaged and LabelHost,
+// and LabelUUID or, on a sandbox, LabelSandbox.
 const (
 	LabelManaged = "io.zun.managed" // value "true"
 	LabelUUID    = "io.zun.uuid"    // the Zun container's uuid
 	LabelHost    = "io.zun.host"    // the compute host that created it
+	// LabelSandbox marks a sandbox: a runtime container that holds the
+	// network namespace of the Zun container whose uuid is its value,
+	// which joins it. It has no LabelUUID.
+	LabelSandbox = "io.zun.sandbox"
 )
+
+// Owner is the uuid of the Zun container a managed runtime container
+// belongs to: its own, or that of the container whose sandbox it is.
+func Owner(labels map[string]string) string {
+	if uuid := labels[LabelUUID]; uuid != "" {
+		return uuid
+	}
+	return labels[LabelSandbox]
+}
 
 // LabelPidsLimit, set by the user on a container, asks for its own limit
 // on processes (Spec.PidsLimit): a number from 1 to the host's maximum.
@@ -169,7 +183,10 @@ type Spec struct {
 	Healthcheck   *Healthcheck
 	Mounts        []Mount
 	// NetworkMode is the runtime's network: "" its default, "none" none
-	// (the agent plugs the container's tenant ports itself).
+	// (a sandbox, whose namespace the agent plugs tenant ports into), or
+	// "container:<id>" the namespace of runtime container id (a sandbox);
+	// with the latter, the container has the hostname of that one and
+	// Hostname must be empty.
 	NetworkMode string
 }
 
@@ -204,6 +221,9 @@ type State struct {
 	Labels     map[string]string
 	Ports      []int // exposed ports
 	Hostname   string
+	// NetworkMode is the container's Spec.NetworkMode (known from an
+	// inspect, not a list).
+	NetworkMode string
 }
 
 // EventWatcher streams container state changes. The agent re-inspects the
@@ -218,7 +238,7 @@ type EventWatcher interface {
 // Event says that something happened to a container.
 type Event struct {
 	ID     string // runtime container id
-	UUID   string // LabelUUID of the container, if known
+	UUID   string // the Owner of the container, if known
 	Action string // runtime-specific: "start", "die", "destroy", ...
 	Time   time.Time
 }

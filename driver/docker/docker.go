@@ -7,11 +7,12 @@
 // works with Debian's docker.io 20.10 (API 1.41) as with newer engines; it
 // uses no option that API 1.41 rejects.
 //
-// Every container the driver creates carries driver.LabelManaged,
-// driver.LabelUUID and, when Options.HostName is set, driver.LabelHost. List
-// and Events see only containers with those labels, so several compute
-// hosts (or a test run) can share one engine without seeing each other's
-// containers, and containers started by hand are never touched.
+// Every container the driver creates carries driver.LabelManaged, its
+// owner (driver.LabelUUID or LabelSandbox) and, when Options.HostName is
+// set, driver.LabelHost. List and Events see only containers with those
+// labels, so several compute hosts (or a test run) can share one engine
+// without seeing each other's containers, and containers started by hand
+// are never touched.
 //
 // Errors name the container or image and wrap the project's errdefs kinds:
 // a missing object is errdefs.ErrNotFound, a state conflict (removing a

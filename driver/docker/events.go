@@ -70,7 +70,7 @@ func (d *Driver) Events(ctx context.Context) (<-chan driver.Event, <-chan error)
 func eventOf(m events.Message) driver.Event {
 	return driver.Event{
 		ID:     m.Actor.ID,
-		UUID:   m.Actor.Attributes[driver.LabelUUID],
+		UUID:   driver.Owner(m.Actor.Attributes),
 		Action: string(m.Action),
 		Time:   time.Unix(0, m.TimeNano),
 	}

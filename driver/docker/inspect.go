@@ -64,6 +64,9 @@ func stateOf(resp container.InspectResponse) driver.State {
 			st.StartedAt = parseTime(s.StartedAt)
 			st.FinishedAt = parseTime(s.FinishedAt)
 		}
+		if hc := base.HostConfig; hc != nil {
+			st.NetworkMode = string(hc.NetworkMode)
+		}
 	}
 	if cfg := resp.Config; cfg != nil {
 		st.Image = cfg.Image

@@ -4,6 +4,7 @@ import (
 	"maps"
 	"math"
 	"slices"
+	"strings"
 
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/api/types/mount"
@@ -86,8 +87,10 @@ func validate(spec driver.Spec) error {
 		return errdefs.Invalidf("container %q: no image", spec.Name)
 	case spec.Labels[driver.LabelManaged] != "true":
 		return errdefs.Invalidf("container %q: label %s must be \"true\"", spec.Name, driver.LabelManaged)
-	case spec.Labels[driver.LabelUUID] == "":
-		return errdefs.Invalidf("container %q: label %s is missing", spec.Name, driver.LabelUUID)
+	case driver.Owner(spec.Labels) == "":
+		return errdefs.Invalidf("container %q: label %s (or %s) is missing", spec.Name, driver.LabelUUID, driver.LabelSandbox)
+	case strings.HasPrefix(spec.NetworkMode, "container:") && spec.Hostname != "":
+		return errdefs.Invalidf("container %q: a container in another's network namespace has its hostname", spec.Name)
 	case spec.CPU < 0 || math.IsNaN(spec.CPU) || math.IsInf(spec.CPU, 0):
 		return errdefs.Invalidf("container %q: invalid cpu %v", spec.Name, spec.CPU)
 	case spec.MemoryMiB < 0:

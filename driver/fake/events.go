@@ -85,7 +85,7 @@ func (d *Driver) publish(c *ctr, action string) {
 	if len(d.subs) == 0 {
 		return
 	}
-	ev := driver.Event{ID: c.state.ID, UUID: c.state.Labels[driver.LabelUUID], Action: action, Time: time.Now()}
+	ev := driver.Event{ID: c.state.ID, UUID: driver.Owner(c.state.Labels), Action: action, Time: time.Now()}
 	for s := range d.subs {
 		s.push(ev)
 	}

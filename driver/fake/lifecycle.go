@@ -5,6 +5,7 @@ import (
 	"maps"
 	"regexp"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/zun-go/zun/driver"
@@ -62,7 +63,7 @@ func newCtr(spec driver.Spec, hostName string) (*ctr, error) {
 	spec.Labels = labels // one copy, the driver's own
 	c := &ctr{spec: spec, startErr: labels[LabelStartError]}
 	c.state = driver.State{ID: id, Name: spec.Name, Image: spec.Image, Status: driver.StatusCreated,
-		Labels: labels, Hostname: spec.Hostname}
+		Labels: labels, Hostname: spec.Hostname, NetworkMode: spec.NetworkMode}
 	if c.state.Hostname == "" {
 		c.state.Hostname = id[:12]
 	}
@@ -93,8 +94,8 @@ func validate(spec driver.Spec) error {
 		return errdefs.Invalidf("container %q: invalid name", spec.Name)
 	case spec.Labels[driver.LabelManaged] != "true":
 		return errdefs.Invalidf("container %q: label %s must be \"true\"", spec.Name, driver.LabelManaged)
-	case spec.Labels[driver.LabelUUID] == "":
-		return errdefs.Invalidf("container %q: label %s is missing", spec.Name, driver.LabelUUID)
+	case driver.Owner(spec.Labels) == "":
+		return errdefs.Invalidf("container %q: label %s (or %s) is missing", spec.Name, driver.LabelUUID, driver.LabelSandbox)
 	case spec.CPU < 0 || spec.MemoryMiB < 0:
 		return errdefs.Invalidf("container %q: invalid resources cpu %v, memory %d MiB", spec.Name, spec.CPU, spec.MemoryMiB)
 	case spec.PidsLimit < 0:
@@ -131,6 +132,15 @@ func (d *Driver) start(c *ctr) error {
 		c.state.ExitCode = 128
 		c.notify()
 		return errdefs.Invalidf("start container %q: %s", c.state.ID, c.startErr)
+	}
+	if other, ok := strings.CutPrefix(c.spec.NetworkMode, "container:"); ok {
+		// As Docker: the namespace's holder is found at each start.
+		if holder, err := d.lookup(other); err != nil || !holder.running() {
+			c.state.Error = "cannot join network of a non running container: " + other
+			c.state.ExitCode = 128
+			c.notify()
+			return errdefs.Conflictf("start container %q: %s", c.state.ID, c.state.Error)
+		}
 	}
 	c.gen++
 	d.nextPid++
