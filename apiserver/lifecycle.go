@@ -19,7 +19,7 @@ func (s *Server) stopContainer(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return s.request(c, container.ActStop, container.Op{Timeout: t}, "")
+	return s.request(c, container.ActStop, container.Op{Timeout: &t}, "")
 }
 
 // rebootContainer serves POST .../reboot?timeout=N.
@@ -28,7 +28,7 @@ func (s *Server) rebootContainer(c *call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return s.request(c, container.ActReboot, container.Op{Timeout: t}, container.Restarting)
+	return s.request(c, container.ActReboot, container.Op{Timeout: &t}, container.Restarting)
 }
 
 // pauseContainer serves POST .../pause.

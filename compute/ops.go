@@ -103,8 +103,8 @@ func (a *Agent) progress(ctx context.Context, rec *container.Container, task con
 func (a *Agent) carryOut(ctx context.Context, rec *container.Container) error {
 	op := rec.Op
 	timeout := a.cfg.DefaultStopTimeout
-	if op.Timeout > 0 {
-		timeout = time.Duration(op.Timeout) * time.Second
+	if op.Timeout != nil {
+		timeout = time.Duration(*op.Timeout) * time.Second
 	}
 	if op.Action == container.ActCreate {
 		return a.create(ctx, rec)

@@ -75,11 +75,13 @@ type Op struct {
 	Seq       int64  `json:"seq"`
 	Action    string `json:"action"` // ActCreate, ActStart, ...
 	RequestID string `json:"request_id"`
-	Run       bool   `json:"run,omitempty"`     // create: start it too
-	Timeout   int    `json:"timeout,omitempty"` // stop, reboot: seconds
-	Signal    string `json:"signal,omitempty"`  // kill
-	Force     bool   `json:"force,omitempty"`   // delete
-	Stop      bool   `json:"stop,omitempty"`    // delete: stop first
+	Run       bool   `json:"run,omitempty"` // create: start it too
+	// Timeout is a stop's or a reboot's grace in seconds (0: none, kill at
+	// once); nil: the host's default.
+	Timeout *int   `json:"timeout,omitempty"`
+	Signal  string `json:"signal,omitempty"` // kill
+	Force   bool   `json:"force,omitempty"`  // delete
+	Stop    bool   `json:"stop,omitempty"`   // delete: stop first
 }
 
 // Container is the control plane's record of a container.
