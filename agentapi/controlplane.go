@@ -161,7 +161,7 @@ func NewControlPlaneHandler(cp compute.ControlPlane, token string) http.Handler 
 		_, _ = io.Copy(w, rc)
 	})
 	mux.HandleFunc("GET "+p+"netconfig", func(w http.ResponseWriter, r *http.Request) {
-		cfg, err := cp.NetConfig(r.Context(), r.PathValue("host"))
+		cfg, err := cp.NetConfig(r.Context(), r.PathValue("host"), r.URL.Query().Get("fresh") == "true")
 		answerJSON(w, cfg, err)
 	})
 	mux.HandleFunc("POST "+p+"forget", func(w http.ResponseWriter, r *http.Request) {
@@ -327,11 +327,15 @@ func answerJSON(w http.ResponseWriter, v any, err error) {
 }
 
 // NetConfig implements compute.ControlPlane.
-func (c *ControlPlaneClient) NetConfig(ctx context.Context, host string) (compute.NetConfig, error) {
+func (c *ControlPlaneClient) NetConfig(ctx context.Context, host string, fresh bool) (compute.NetConfig, error) {
 	var cfg compute.NetConfig
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.url(host, "netconfig"), nil)
+	u := c.url(host, "netconfig")
+	if fresh {
+		u += "?fresh=true"
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
 		return cfg, err
 	}

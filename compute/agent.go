@@ -90,7 +90,8 @@ type Agent struct {
 	// echoes of its own progress reports.
 	postponed map[string]int64
 
-	net netState
+	net     netState
+	sbImage sandboxImage
 }
 
 type worker struct {
@@ -278,7 +279,7 @@ func (a *Agent) sync(ctx context.Context) {
 	}
 	var orphans []driver.State
 	for _, st := range states {
-		uuid := st.Labels[driver.LabelUUID]
+		uuid := driver.Owner(st.Labels)
 		if _, ok := a.records[uuid]; !ok {
 			orphans = append(orphans, st)
 		}
@@ -289,7 +290,7 @@ func (a *Agent) sync(ctx context.Context) {
 	}
 	a.mu.Unlock()
 	for _, st := range orphans {
-		a.log.Info("removing orphan runtime container", "runtime_id", st.ID, "container_id", st.Labels[driver.LabelUUID])
+		a.log.Info("removing orphan runtime container", "runtime_id", st.ID, "container_id", driver.Owner(st.Labels))
 		if err := a.drv.Remove(ctx, st.ID, true); err != nil {
 			a.log.Warn("remove orphan", "runtime_id", st.ID, "error", err)
 		}

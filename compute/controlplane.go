@@ -38,8 +38,10 @@ type ControlPlane interface {
 	// (image driver glance) and, when data is set, opens its tarball.
 	StoreImage(ctx context.Context, host, uuid string, data bool) (StoreImage, io.ReadCloser, error)
 	// NetConfig returns the desired state of host's data plane: the
-	// networks, ports and rules of the containers placed on it.
-	NetConfig(ctx context.Context, host string) (NetConfig, error)
+	// networks, ports and rules of the containers placed on it. It may
+	// serve a view up to a second old, unless fresh: the agent asks so
+	// for a container whose ports its last configuration lacks.
+	NetConfig(ctx context.Context, host string, fresh bool) (NetConfig, error)
 }
 
 // NetConfig is the desired data plane of a host, and which container

@@ -13,20 +13,21 @@ import (
 	"github.com/zun-go/zun/netplane"
 )
 
-// The agent's side of tenant networks. Containers with addresses are
-// created without a runtime network; the agent plugs their ports into
-// their network namespaces once they run (and again after every restart,
-// which gives them a new namespace), and makes the host's bridges,
-// tunnels and security group rules match the control plane's view every
-// NetworkInterval.
+// The agent's side of tenant networks. Containers with addresses run in
+// the namespace of their sandbox, whose ports the agent plugs before the
+// container starts (sandbox.go); containers made before sandboxes have
+// their own namespace, plugged once they run (and again after every
+// restart, which gives them a new one). Every NetworkInterval, the agent
+// makes the host's bridges, tunnels and security group rules match the
+// control plane's view and plugs what lacks its ports.
 
 // netState is the last data plane configuration applied.
 type netState struct {
 	mu  sync.Mutex
 	cfg NetConfig
 	// pids are the processes whose namespaces ports were plugged into:
-	// a port moved to another container, or a container restarted, has a
-	// new one.
+	// a port moved to another container, or a sandbox (or a container
+	// without one) restarted, has a new one.
 	pids map[string]int
 }
 
@@ -58,7 +59,7 @@ func (a *Agent) networkLoop(ctx context.Context) {
 			a.net.mu.Unlock()
 			repaired = time.Now()
 		}
-		if err := a.applyNetwork(ctx); err != nil && ctx.Err() == nil {
+		if err := a.applyNetwork(ctx, false); err != nil && ctx.Err() == nil {
 			a.log.Warn("apply the network configuration", "error", err)
 		}
 		select {
@@ -69,10 +70,11 @@ func (a *Agent) networkLoop(ctx context.Context) {
 	}
 }
 
-// applyNetwork fetches the host's network configuration, applies it, and
-// plugs the ports of running containers that lack them.
-func (a *Agent) applyNetwork(ctx context.Context) error {
-	cfg, err := a.cp.NetConfig(ctx, a.cfg.Host)
+// applyNetwork fetches the host's network configuration (fresh: as of
+// now), applies it, and plugs the ports of running containers that lack
+// them.
+func (a *Agent) applyNetwork(ctx context.Context, fresh bool) error {
+	cfg, err := a.cp.NetConfig(ctx, a.cfg.Host, fresh)
 	if err != nil {
 		return err
 	}
@@ -96,8 +98,9 @@ func (a *Agent) applyNetwork(ctx context.Context) error {
 	return nil
 }
 
-// plug plugs the ports of rec's container, if it runs, fetching the
-// network configuration when rec's ports are not in the last one.
+// plug plugs the ports of rec's container, if its namespace's holder
+// runs, fetching the network configuration when rec's ports are not in
+// the last one.
 func (a *Agent) plug(ctx context.Context, rec *container.Container) error {
 	if a.cfg.Network == nil || !hasPorts(rec) {
 		return nil
@@ -106,7 +109,7 @@ func (a *Agent) plug(ctx context.Context, rec *container.Container) error {
 	_, known := a.net.cfg.Containers[rec.UUID]
 	a.net.mu.Unlock()
 	if !known {
-		if err := a.applyNetwork(ctx); err != nil {
+		if err := a.applyNetwork(ctx, true); err != nil {
 			return err
 		}
 	}
@@ -115,15 +118,28 @@ func (a *Agent) plug(ctx context.Context, rec *container.Container) error {
 	return a.plugLocked(ctx, rec)
 }
 
-// plugLocked plugs rec's ports that are not plugged, if its container
-// runs; a.net.mu is held.
+// plugLocked plugs rec's ports that are not plugged, if the holder of its
+// container's namespace runs; a.net.mu is held.
 func (a *Agent) plugLocked(ctx context.Context, rec *container.Container) error {
-	ids := a.net.cfg.Containers[rec.UUID]
-	if len(ids) == 0 {
+	if len(a.net.cfg.Containers[rec.UUID]) == 0 {
 		return nil
 	}
 	st, err := a.drv.Inspect(ctx, rec.RuntimeID)
-	if err != nil || st.Status != driver.StatusRunning || st.Pid <= 0 {
+	if err == nil && sandboxed(st) {
+		st, err = a.findSandbox(ctx, rec.UUID)
+	}
+	if err != nil {
+		return nil // plugged when it runs
+	}
+	return a.plugInto(ctx, rec, st)
+}
+
+// plugInto plugs rec's ports that are not plugged into the namespace of
+// runtime container st (its sandbox, or itself), if it runs; a.net.mu is
+// held.
+func (a *Agent) plugInto(ctx context.Context, rec *container.Container, st driver.State) error {
+	ids := a.net.cfg.Containers[rec.UUID]
+	if len(ids) == 0 || st.Status != driver.StatusRunning || st.Pid <= 0 {
 		return nil // plugged when it runs
 	}
 	if a.net.pids == nil {

@@ -114,8 +114,13 @@ func (a *Agent) carryOut(ctx context.Context, rec *container.Container) error {
 		st, err := a.findRuntime(ctx, rec.UUID)
 		if err != nil {
 			if op.Action == container.ActDelete && errdefs.IsNotFound(err) {
+				// Never reached the runtime: nothing more to remove than
+				// a sandbox made for it.
+				if err := a.removeSandbox(ctx, rec.UUID); err != nil {
+					return err
+				}
 				a.dropMounts(rec)
-				return nil // never reached the runtime: nothing more to remove
+				return nil
 			}
 			return err
 		}
@@ -123,17 +128,11 @@ func (a *Agent) carryOut(ctx context.Context, rec *container.Container) error {
 	}
 	switch op.Action {
 	case container.ActStart:
-		if err := a.drv.Start(ctx, id); err != nil {
-			return err
-		}
-		return a.plugStarted(ctx, rec, id)
+		return a.start(ctx, rec, id, func() error { return a.drv.Start(ctx, id) })
 	case container.ActStop:
 		return a.drv.Stop(ctx, id, timeout)
 	case container.ActReboot:
-		if err := a.drv.Restart(ctx, id, timeout); err != nil {
-			return err
-		}
-		return a.plugStarted(ctx, rec, id)
+		return a.start(ctx, rec, id, func() error { return a.drv.Restart(ctx, id, timeout) })
 	case container.ActKill:
 		return a.drv.Kill(ctx, id, op.Signal)
 	case container.ActPause, container.ActUnpause:
@@ -152,6 +151,9 @@ func (a *Agent) carryOut(ctx context.Context, rec *container.Container) error {
 			}
 		}
 		if err := a.drv.Remove(ctx, id, true); err != nil {
+			return err
+		}
+		if err := a.removeSandbox(ctx, rec.UUID); err != nil {
 			return err
 		}
 		a.dropMounts(rec)
@@ -176,8 +178,13 @@ func (a *Agent) create(ctx context.Context, rec *container.Container) error {
 	} else {
 		spec := specOf(rec, a.cfg.Host)
 		spec.Image = ref
-		if a.cfg.Network != nil && hasPorts(rec) {
-			spec.NetworkMode = "none" // the agent plugs its ports
+		if a.networked(rec) {
+			// It joins its sandbox's namespace, which has its ports
+			// before it can start (and its hostname).
+			if err := a.sandbox(ctx, rec); err != nil {
+				return fmt.Errorf("failed to configure network: %w", err)
+			}
+			spec.NetworkMode, spec.Hostname = "container:"+sandboxName(rec.UUID), ""
 		}
 		if spec.Mounts, err = a.mountsOf(rec); err != nil {
 			return fmt.Errorf("prepare mounts: %w", err)
@@ -195,14 +202,40 @@ func (a *Agent) create(ctx context.Context, rec *container.Container) error {
 	if !rec.Op.Run {
 		return nil
 	}
-	if err := a.drv.Start(ctx, id); err != nil {
-		return fmt.Errorf("start container: %w", err)
+	return a.start(ctx, rec, id, func() error {
+		if err := a.drv.Start(ctx, id); err != nil {
+			return fmt.Errorf("start container: %w", err)
+		}
+		return nil
+	})
+}
+
+// start starts rec's runtime container id with do (a start or a restart).
+// On tenant networks, its sandbox runs with its ports plugged first; a
+// container made before sandboxes is plugged once it runs.
+func (a *Agent) start(ctx context.Context, rec *container.Container, id string, do func() error) error {
+	if !a.networked(rec) {
+		return do()
 	}
-	return a.plugStarted(ctx, rec, id)
+	st, err := a.drv.Inspect(ctx, id)
+	if err != nil {
+		return err
+	}
+	if !sandboxed(st) {
+		if err := do(); err != nil {
+			return err
+		}
+		return a.plugStarted(ctx, rec, id)
+	}
+	if err := a.sandbox(ctx, rec); err != nil {
+		return fmt.Errorf("failed to configure network: %w", err)
+	}
+	return do()
 }
 
 // plugStarted plugs the ports of rec, just started as runtime container
-// id; a container that cannot join its networks is stopped, as Zun does.
+// id (made before sandboxes); a container that cannot join its networks
+// is stopped, as Zun does.
 func (a *Agent) plugStarted(ctx context.Context, rec *container.Container, id string) error {
 	rec = rec.Clone()
 	rec.RuntimeID = id
@@ -291,8 +324,20 @@ func (a *Agent) observe(ctx context.Context, rec *container.Container) {
 		a.log.Warn("inspect", "container_id", rec.UUID, "error", err)
 		return
 	}
+	if a.networked(rec) && st.Status == driver.StatusExited && sandboxed(st) && strings.Contains(st.Error, joinStopped) {
+		// The engine, restarted, started it by its restart policy but not
+		// its sandbox, which has none: the agent starts the sandbox,
+		// plugged, then the container.
+		if err := a.start(ctx, rec, st.ID, func() error { return a.drv.Start(ctx, st.ID) }); err != nil {
+			a.log.Warn("restart container after its sandbox", "container_id", rec.UUID, "error", err)
+		} else if again, err := a.inspect(ctx, rec); err == nil {
+			a.log.Info("container restarted after its sandbox", "container_id", rec.UUID)
+			st = again
+		}
+	}
 	if st.Status == driver.StatusRunning && hasPorts(rec) {
-		// Restarted by its policy: a new namespace to plug.
+		// Restarted by its policy (made before sandboxes): a new
+		// namespace to plug.
 		if err := a.plug(ctx, rec); err != nil {
 			a.log.Warn("plug ports", "container_id", rec.UUID, "error", err)
 		}

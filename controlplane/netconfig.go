@@ -38,11 +38,11 @@ type netCache struct {
 	snap *netSnapshot
 }
 
-// snapshot returns a snapshot at most netSnapshotTTL old.
-func (h *AgentService) snapshot(ctx context.Context) (*netSnapshot, error) {
+// snapshot returns a snapshot at most netSnapshotTTL old, or a new one.
+func (h *AgentService) snapshot(ctx context.Context, fresh bool) (*netSnapshot, error) {
 	h.net.mu.Lock()
 	defer h.net.mu.Unlock()
-	if s := h.net.snap; s != nil && time.Since(s.at) < netSnapshotTTL {
+	if s := h.net.snap; s != nil && !fresh && time.Since(s.at) < netSnapshotTTL {
 		return s, nil
 	}
 	ctx = auth.System(ctx)
@@ -118,12 +118,12 @@ func (h *AgentService) snapshot(ctx context.Context) (*netSnapshot, error) {
 
 // NetConfig implements compute.ControlPlane: the networks, ports and
 // rules of the containers placed on host.
-func (h *AgentService) NetConfig(ctx context.Context, host string) (compute.NetConfig, error) {
+func (h *AgentService) NetConfig(ctx context.Context, host string, fresh bool) (compute.NetConfig, error) {
 	out := compute.NetConfig{Containers: map[string][]string{}}
 	if h.d.Networks == nil {
 		return out, nil
 	}
-	s, err := h.snapshot(ctx)
+	s, err := h.snapshot(ctx, fresh)
 	if err != nil {
 		return out, err
 	}

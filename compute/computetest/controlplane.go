@@ -306,7 +306,7 @@ func (cp *ControlPlane) StoreImage(ctx context.Context, host, uuid string, data 
 }
 
 // NetConfig implements compute.ControlPlane: no networks.
-func (cp *ControlPlane) NetConfig(ctx context.Context, host string) (compute.NetConfig, error) {
+func (cp *ControlPlane) NetConfig(ctx context.Context, host string, fresh bool) (compute.NetConfig, error) {
 	return compute.NetConfig{}, nil
 }
 

@@ -1,0 +1,192 @@
+package compute
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/zun-go/zun/container"
+	"github.com/zun-go/zun/driver"
+	"github.com/zun-go/zun/errdefs"
+	"github.com/zun-go/zun/internal/sandboximage"
+	"github.com/zun-go/zun/netplane"
+)
+
+// A container on tenant networks runs in the network namespace of its
+// sandbox: a runtime container of its own that runs nothing (/pause, see
+// package sandboximage) and exists to hold the namespace. The agent makes
+// the sandbox, starts it and plugs the container's ports into it before
+// it creates or starts the container itself, which joins the namespace
+// (NetworkMode "container:zun-sandbox-<uuid>", found by name at each
+// start). So the container's addresses, routes and security group rules
+// are there before its first instruction, at every start: the first, a
+// start after a stop, a reboot, a restart by its restart policy (the
+// namespace outlives the process).
+//
+// The sandbox has no restart policy: only the agent starts it, and plugs
+// it as it does. When the engine restarts, a container that the engine
+// starts again by its policy cannot join a sandbox that is not running
+// and fails; the agent then starts the sandbox, plugs it and starts the
+// container (see restore).
+
+// sandboxName is the runtime name of the sandbox of container uuid.
+func sandboxName(uuid string) string { return "zun-sandbox-" + uuid }
+
+// sandboxed reports whether runtime container st joins a sandbox (those
+// made before sandboxes have their own namespace, plugged after start).
+func sandboxed(st driver.State) bool { return strings.HasPrefix(st.NetworkMode, "container:") }
+
+// joinStopped is the engine's reason for a container that could not start
+// because the holder of its network namespace was not running.
+const joinStopped = "cannot join network of a non running container"
+
+// sandboxImage loads the sandbox image into the engine once.
+type sandboxImage struct {
+	mu    sync.Mutex
+	ready bool
+}
+
+func (a *Agent) ensureSandboxImage(ctx context.Context) error {
+	a.sbImage.mu.Lock()
+	defer a.sbImage.mu.Unlock()
+	if a.sbImage.ready {
+		return nil
+	}
+	im, ok1 := a.drv.(driver.ImageManager)
+	ar, ok2 := a.drv.(driver.ImageArchiver)
+	if !ok1 || !ok2 {
+		return errdefs.NotSupportedf("the %s runtime cannot load images: no sandboxes for tenant networks", a.drv.Name())
+	}
+	if _, err := im.InspectImage(ctx, sandboximage.Ref); err == nil {
+		a.sbImage.ready = true
+		return nil
+	} else if !errdefs.IsNotFound(err) {
+		return err
+	}
+	tarball, err := sandboximage.Tarball(runtime.GOARCH)
+	if err != nil {
+		return err
+	}
+	if _, err := ar.LoadImage(ctx, bytes.NewReader(tarball)); err != nil {
+		return fmt.Errorf("load the sandbox image: %w", err)
+	}
+	a.log.Info("sandbox image loaded", "image", sandboximage.Ref)
+	a.sbImage.ready = true
+	return nil
+}
+
+// findSandbox returns the runtime state of container uuid's sandbox;
+// errdefs.ErrNotFound when it has none.
+func (a *Agent) findSandbox(ctx context.Context, uuid string) (driver.State, error) {
+	states, err := a.drv.List(ctx)
+	if err != nil {
+		return driver.State{}, err
+	}
+	for _, st := range states {
+		if st.Labels[driver.LabelSandbox] == uuid {
+			return a.drv.Inspect(ctx, st.ID)
+		}
+	}
+	return driver.State{}, errdefs.NotFoundf("no sandbox for %s", uuid)
+}
+
+// sandbox makes sure rec's sandbox runs with rec's ports plugged into its
+// namespace, making or starting it as needed.
+func (a *Agent) sandbox(ctx context.Context, rec *container.Container) error {
+	st, err := a.findSandbox(ctx, rec.UUID)
+	if errdefs.IsNotFound(err) {
+		if err := a.ensureSandboxImage(ctx); err != nil {
+			return err
+		}
+		spec := driver.Spec{
+			Name:     sandboxName(rec.UUID),
+			Image:    sandboximage.Ref,
+			Command:  sandboximage.Command,
+			Labels:   map[string]string{driver.LabelManaged: "true", driver.LabelSandbox: rec.UUID, driver.LabelHost: a.cfg.Host},
+			Hostname: rec.Hostname,
+			// It holds the namespace and runs nothing: a few processes
+			// and little memory are plenty.
+			PidsLimit:     8,
+			MemoryMiB:     16,
+			RestartPolicy: driver.RestartPolicy{Name: "no"},
+			NetworkMode:   "none",
+		}
+		id, cerr := a.drv.Create(ctx, spec)
+		if errdefs.IsConflict(cerr) { // made meanwhile, by an earlier attempt
+			st, err = a.findSandbox(ctx, rec.UUID)
+		} else if cerr != nil {
+			return fmt.Errorf("create the sandbox: %w", cerr)
+		} else {
+			st, err = a.drv.Inspect(ctx, id)
+		}
+	}
+	if err != nil {
+		return err
+	}
+	if st.Status != driver.StatusRunning {
+		if err := a.drv.Start(ctx, st.ID); err != nil {
+			return fmt.Errorf("start the sandbox: %w", err)
+		}
+		if st, err = a.drv.Inspect(ctx, st.ID); err != nil {
+			return err
+		}
+	}
+	if !a.knowsPorts(rec) {
+		// A container just placed: its ports are newer than the last
+		// configuration.
+		if err := a.applyNetwork(ctx, true); err != nil {
+			return err
+		}
+		if !a.knowsPorts(rec) {
+			return errdefs.Unavailablef("the ports of container %s are not in this host's network configuration yet", rec.UUID)
+		}
+	}
+	a.net.mu.Lock()
+	defer a.net.mu.Unlock()
+	return a.plugInto(ctx, rec, st)
+}
+
+// knowsPorts reports whether the network configuration last applied has
+// every port of rec.
+func (a *Agent) knowsPorts(rec *container.Container) bool {
+	a.net.mu.Lock()
+	defer a.net.mu.Unlock()
+	ids := a.net.cfg.Containers[rec.UUID]
+	for _, addrs := range rec.Addresses {
+		for _, addr := range addrs {
+			if addr.Port == "" {
+				continue
+			}
+			if !slices.Contains(ids, addr.Port) ||
+				!slices.ContainsFunc(a.net.cfg.Ports, func(p netplane.Port) bool { return p.ID == addr.Port }) {
+				return false
+			}
+		}
+	}
+	return len(ids) > 0
+}
+
+// removeSandbox removes container uuid's sandbox, if it has one; its
+// namespace goes with it, and the ports' veths in it.
+func (a *Agent) removeSandbox(ctx context.Context, uuid string) error {
+	st, err := a.findSandbox(ctx, uuid)
+	if errdefs.IsNotFound(err) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if err := a.drv.Remove(ctx, st.ID, true); err != nil && !errdefs.IsNotFound(err) {
+		return fmt.Errorf("remove the sandbox: %w", err)
+	}
+	return nil
+}
+
+// networked reports whether rec's container runs on tenant networks here.
+func (a *Agent) networked(rec *container.Container) bool {
+	return a.cfg.Network != nil && hasPorts(rec)
+}
