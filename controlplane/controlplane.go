@@ -182,10 +182,6 @@ func (p *Plane) Start(ctx context.Context) {
 	p.wg.Add(3)
 	go func() {
 		defer p.wg.Done()
-		p.Operations.Run(ctx)
-	}()
-	go func() {
-		defer p.wg.Done()
 		p.Agents.Monitor(ctx)
 	}()
 	go func() {
@@ -195,6 +191,12 @@ func (p *Plane) Start(ctx context.Context) {
 	for _, a := range p.agents {
 		p.StartAgent(ctx, a)
 	}
+	// After the agents are attached: the operations on their hosts reach
+	// them from the start.
+	go func() {
+		defer p.wg.Done()
+		p.Operations.Run(ctx)
+	}()
 }
 
 // StartAgent runs one more in-process compute agent until ctx ends.

@@ -84,8 +84,11 @@ type OperationDeps struct {
 	ProgressEvery time.Duration
 	// Retry is the wait before an operation whose host cannot be reached
 	// tries again; 0: 2s.
-	Retry  time.Duration
-	Logger *slog.Logger
+	Retry time.Duration
+	// HostGrace is how long an operation waits for a host that is not up
+	// to be heard from before it fails; 0: 30s.
+	HostGrace time.Duration
+	Logger    *slog.Logger
 }
 
 // Defaults of OperationDeps.
@@ -111,6 +114,9 @@ func NewOperations(d OperationDeps) *Operations {
 	}
 	if d.Retry <= 0 {
 		d.Retry = 2 * time.Second
+	}
+	if d.HostGrace <= 0 {
+		d.HostGrace = 30 * time.Second
 	}
 	if d.Logger == nil {
 		d.Logger = slog.New(slog.DiscardHandler)
@@ -297,6 +303,7 @@ func (o *Operations) pull(parent context.Context, im images.Image) bool {
 		policy = driver.PullAlways
 	}
 	log.Info("pulling image")
+	started := time.Now()
 	var (
 		info driver.ImageInfo
 		err  error
@@ -316,7 +323,7 @@ func (o *Operations) pull(parent context.Context, im images.Image) bool {
 		if parent.Err() != nil {
 			return true // cancelled: another operation, or none, is wanted now
 		}
-		if err == nil || !o.tryAgain(ctx, log, im.Host, err) {
+		if err == nil || !o.tryAgain(ctx, log, im.Host, started, err) {
 			break
 		}
 	}
@@ -367,9 +374,12 @@ func (o *Operations) recordProgress(ctx context.Context, log *slog.Logger, id st
 
 // tryAgain reports whether an operation on host that failed with err
 // should be tried again, after waiting: only while the host cannot be
-// reached but is up (its agent restarting), within ctx.
-func (o *Operations) tryAgain(ctx context.Context, log *slog.Logger, host string, err error) bool {
-	if !errdefs.IsUnavailable(err) || !o.d.Hosts.Up(host) || ctx.Err() != nil {
+// reached but is up (its agent restarting), or in the first HostGrace
+// of the operation's run (the control plane, restarted, has not heard
+// from it yet), within ctx.
+func (o *Operations) tryAgain(ctx context.Context, log *slog.Logger, host string, started time.Time, err error) bool {
+	if !errdefs.IsUnavailable(err) || ctx.Err() != nil ||
+		(!o.d.Hosts.Up(host) && time.Since(started) > o.d.HostGrace) {
 		return false
 	}
 	log.Info("host not reachable, trying again", "error", err)
@@ -398,7 +408,7 @@ func (o *Operations) upload(parent context.Context, u images.Upload) bool {
 		if parent.Err() != nil {
 			return true
 		}
-		if err == nil || !o.tryAgain(ctx, log, u.Host, err) {
+		if err == nil || !o.tryAgain(ctx, log, u.Host, start, err) {
 			break
 		}
 	}

@@ -324,7 +324,13 @@ func TestPullEnds(t *testing.T) {
 			h.pull = func(context.Context, func(driver.Progress)) error { return errors.New("manifest unknown") }
 		}, status: images.Error, reason: "manifest unknown"},
 		{name: "host down", host: "h1", setup: func(h *opHost) { h.unreachable, h.down = true, true },
+			tune:   func(d *controlplane.OperationDeps) { d.HostGrace = 100 * time.Millisecond },
 			status: images.Error, reason: "not connected"},
+		{name: "host down, back within the grace", host: "h1", setup: func(h *opHost) { h.unreachable, h.down = true, true },
+			then: func(e *opsEnv) {
+				e.await("tried three times", func() bool { return e.host.count(&e.host.reaches) >= 3 })
+				e.host.set(func(h *opHost) { h.unreachable, h.down = false, false })
+			}, status: images.Pulled},
 		{name: "timed out", host: "h1", setup: func(h *opHost) {
 			h.pull = func(ctx context.Context, _ func(driver.Progress)) error { <-ctx.Done(); return ctx.Err() }
 		}, tune: func(d *controlplane.OperationDeps) { d.PullTimeout = 200 * time.Millisecond },
