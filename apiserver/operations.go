@@ -259,7 +259,10 @@ func (s *Server) commitContainer(c *call) (any, error) {
 	// The runtime's commit (the container paused meanwhile) is part of the
 	// request, so that its failure is the answer and the container is
 	// back to its state when the answer comes; the upload goes on after.
-	if _, err := h.Commit(c.ctx, ct.RuntimeID, repo, tag); err != nil {
+	// Within the bound after which the control plane gives the upload up.
+	ctx, cancel := context.WithTimeout(c.ctx, images.CommitWait)
+	defer cancel()
+	if _, err := h.Commit(ctx, ct.RuntimeID, repo, tag); err != nil {
 		return fail(err)
 	}
 	if _, err := s.Images.UpdateUpload(auth.System(c.ctx), im.ID, func(u *images.Upload) error {

@@ -78,7 +78,8 @@ type OperationDeps struct {
 	// PullTimeout and CommitTimeout bound a pull and a commit's upload
 	// from their records' creation; CommitWait bounds how long a commit
 	// request may take to commit on its host before its upload is given
-	// up (the request died with its process). 0: the defaults.
+	// up (the request died with its process). 0: images.PullTimeout,
+	// CommitTimeout, CommitWait.
 	PullTimeout, CommitTimeout, CommitWait time.Duration
 	// ProgressEvery paces the records of a pull's progress; 0: 1s.
 	ProgressEvery time.Duration
@@ -91,23 +92,16 @@ type OperationDeps struct {
 	Logger    *slog.Logger
 }
 
-// Defaults of OperationDeps.
-const (
-	DefaultPullTimeout   = 30 * time.Minute
-	DefaultCommitTimeout = 30 * time.Minute
-	DefaultCommitWait    = 10 * time.Minute
-)
-
 // NewOperations returns the operations runner over d.
 func NewOperations(d OperationDeps) *Operations {
 	if d.PullTimeout <= 0 {
-		d.PullTimeout = DefaultPullTimeout
+		d.PullTimeout = images.PullTimeout
 	}
 	if d.CommitTimeout <= 0 {
-		d.CommitTimeout = DefaultCommitTimeout
+		d.CommitTimeout = images.CommitTimeout
 	}
 	if d.CommitWait <= 0 {
-		d.CommitWait = DefaultCommitWait
+		d.CommitWait = images.CommitWait
 	}
 	if d.ProgressEvery <= 0 {
 		d.ProgressEvery = time.Second
@@ -387,9 +381,10 @@ func (o *Operations) tryAgain(ctx context.Context, log *slog.Logger, host string
 }
 
 // awaitCommit gives up an upload whose request has not committed on its
-// host within CommitWait: the request died with its process.
+// host a little after CommitWait (the request's own bound): the request
+// died with its process.
 func (o *Operations) awaitCommit(ctx context.Context, u images.Upload) bool {
-	if wait(ctx, time.Until(u.CreatedAt.Add(o.d.CommitWait))) != nil {
+	if wait(ctx, time.Until(u.CreatedAt.Add(o.d.CommitWait+o.d.CommitWait/10))) != nil {
 		return true
 	}
 	return o.failUpload(ctx, u, fmt.Sprintf("The commit of container %s did not complete on host %s: its request was interrupted.", u.Container, u.Host))

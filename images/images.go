@@ -14,6 +14,17 @@ import (
 // SchemaVersion is the version of the stored record.
 const SchemaVersion = 1
 
+// Bounds of the operations, from their records' creation.
+const (
+	// PullTimeout bounds a pull.
+	PullTimeout = 30 * time.Minute
+	// CommitTimeout bounds a commit's upload.
+	CommitTimeout = 30 * time.Minute
+	// CommitWait bounds the host's commit within the commit request: an
+	// upload not committed by then is given up (its request died).
+	CommitWait = 10 * time.Minute
+)
+
 // Statuses of an image record (an extension of Zun's view, which has
 // none: image_id stays null while pulling and after a failure).
 const (
