@@ -24,6 +24,14 @@ echo "a normal client under slow clients"
 ZUN_BENCH_SLOW_CLIENTS=1 go test -count=1 -run '^TestSlowClientsLatency$' -v ./test/e2e |
 	grep -v -E '^(=== |--- |PASS|ok |$)'
 
+# Create→Running as a new user sees it (test/e2e TestCreateLatency): the
+# API against `docker run -d` on the same engine, alternated, on a host
+# with tenant networks and one without; goal <= 1.10x (issue 14).
+echo
+echo "create→Running against docker run -d"
+ZUN_BENCH_CREATE=1 ZUN_TEST_DOCKER=1 go test -count=1 -run '^TestCreateLatency$' -v ./test/e2e |
+	grep -E '^\|'
+
 # The control plane at scale (cmd/zunbench): simulated hosts on the fake
 # runtime, containers created through the HTTP API by 64 clients.
 # BENCH_SCALE=small runs a quick version.
