@@ -26,7 +26,8 @@ reason.
 
 With --wait, zunctl follows the container (progress on stderr) until it is
 Running, Stopped (its command ended), Error or Deleted, and prints that final
-state; it exits with status 1 and the reason if the container ends in Error.
+state, within 100 ms of the change (it asks every 50 ms); it exits with
+status 1 and the reason if the container ends in Error.
 
 Options go before IMAGE; everything after IMAGE is the command. zunctl does
 not attach to the container: -i and -t only configure it.`,

@@ -93,7 +93,8 @@ it has). With --no-wait, zunctl prints the record, still Pulling, at once;
 			if noWait {
 				return printImage(a.out(), im)
 			}
-			final, err := waitForPull(cmd.Context(), c, im, a.pollInterval, a.stderr)
+			// A pull takes seconds to minutes: asked about every second.
+			final, err := waitForPull(cmd.Context(), c, im, max(a.pollInterval, time.Second), a.stderr)
 			if err != nil {
 				return err
 			}

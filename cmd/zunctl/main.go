@@ -41,7 +41,7 @@ func clientVersion() string {
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	a := &app{stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv, pollInterval: time.Second}
+	a := &app{stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv, pollInterval: 50 * time.Millisecond}
 	code := a.run(ctx, os.Args[1:])
 	stop()
 	os.Exit(code)

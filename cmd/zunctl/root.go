@@ -24,7 +24,8 @@ const (
 type app struct {
 	stdout, stderr io.Writer
 	getenv         func(string) string
-	// pollInterval paces run --wait and image pull.
+	// pollInterval paces run --wait (50 ms: it returns within 100 ms of
+	// the status change) and, at least a second apart, image pull.
 	pollInterval time.Duration
 
 	conn    connection
