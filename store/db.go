@@ -279,3 +279,7 @@ func (db *DB) ChangedSince(ctx context.Context, rev int64) ([]string, error) {
 	}
 	return writes, ctx.Err()
 }
+
+// Logger is the store's own logger, for domain stores' background work
+// (their watch-fed copies losing and reloading a watch).
+func (db *DB) Logger() *slog.Logger { return db.log }
