@@ -28,6 +28,12 @@
 //   - A crash loses nothing acknowledged: reopening the data dir replays
 //     etcd's write-ahead log.
 //
-// Packages build domain stores on Get, List, Update, Txn and Watch, the
-// small typed layer of this package; ContainerStore is the first.
+// This package is storage: keys and typed values (Get, List, Update,
+// Records), transactions (Txn, Backoff), watches (Watch), leases (Grant,
+// PutLeased) and the election (Campaign). Domain rules live with their
+// domains, whose stores build on it: quota.EtcdStore, host.EtcdStore,
+// volume.EtcdStore, network.EtcdStore, registry.EtcdStore. ContainerStore
+// keeps the container records; the stores whose records change with a
+// container's (a project's usage, a host's claims, volumes, ports) join its
+// transactions as Participants, registered explicitly with Join.
 package store
