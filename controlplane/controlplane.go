@@ -25,6 +25,7 @@ import (
 	"github.com/zun-go/zun/driver"
 	"github.com/zun-go/zun/glance"
 	"github.com/zun-go/zun/host"
+	"github.com/zun-go/zun/images"
 	"github.com/zun-go/zun/network"
 	"github.com/zun-go/zun/placement"
 	"github.com/zun-go/zun/quota"
@@ -85,7 +86,7 @@ type Plane struct {
 	Volumes     *volume.EtcdStore
 	// Registries is nil without Config.Sealer.
 	Registries *registry.EtcdStore
-	Images     *store.ImageStore
+	Images     *images.EtcdStore
 	// ImageStore is nil without Config.ImageDir.
 	ImageStore *glance.Service
 	Networks   *network.EtcdStore
@@ -126,7 +127,7 @@ func New(cfg Config) (*Plane, error) {
 	if cfg.Sealer != nil {
 		p.Registries = registry.NewEtcdStore(db, cfg.Sealer)
 	}
-	p.Images = store.Images(db)
+	p.Images = images.NewEtcdStore(db)
 	deps := AgentDeps{Containers: p.Containers, Watcher: p.Containers, Actions: p.Containers,
 		Hosts: p.HostRecords, Networks: p.Networks, DownAfter: cfg.HostDownAfter, Dial: cfg.Dial,
 		Logger: log.With("role", "hosts")}

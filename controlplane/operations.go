@@ -584,7 +584,7 @@ func (e operationsElection) Campaign(ctx context.Context) (placement.Term, error
 // Interface guards
 var (
 	_ OperationHosts    = (*AgentService)(nil)
-	_ OperationRecords  = (*store.ImageStore)(nil)
+	_ OperationRecords  = (*images.EtcdStore)(nil)
 	_ ChangeSource      = (*store.GlanceStore)(nil)
 	_ placement.Elector = operationsElection{}
 )

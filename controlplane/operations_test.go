@@ -169,7 +169,7 @@ func (a *opActions) causes(requestID string) []error {
 type opsEnv struct {
 	t       *testing.T
 	db      *store.DB
-	records *store.ImageStore
+	records *images.EtcdStore
 	glance  *glance.Service
 	host    *opHost
 	actions *opActions
@@ -177,7 +177,7 @@ type opsEnv struct {
 
 func newOpsEnv(t *testing.T) *opsEnv {
 	db := dbtest.Open(t)
-	return &opsEnv{t: t, db: db, records: store.Images(db),
+	return &opsEnv{t: t, db: db, records: images.NewEtcdStore(db),
 		glance: &glance.Service{Store: store.Glance(db), Dir: t.TempDir()},
 		host:   newOpHost(), actions: &opActions{finished: map[string][]error{}}}
 }
