@@ -181,7 +181,7 @@ func (a *Agent) create(ctx context.Context, rec *container.Container) error {
 		if a.networked(rec) {
 			// It joins its sandbox's namespace, which has its ports
 			// before it can start (and its hostname).
-			if err := a.sandbox(ctx, rec); err != nil {
+			if _, err := a.sandbox(ctx, rec); err != nil {
 				return fmt.Errorf("failed to configure network: %w", err)
 			}
 			spec.NetworkMode, spec.Hostname = "container:"+sandboxName(rec.UUID), ""
@@ -227,8 +227,13 @@ func (a *Agent) start(ctx context.Context, rec *container.Container, id string, 
 		}
 		return a.plugStarted(ctx, rec, id)
 	}
-	if err := a.sandbox(ctx, rec); err != nil {
+	sb, err := a.sandbox(ctx, rec)
+	if err != nil {
 		return fmt.Errorf("failed to configure network: %w", err)
+	}
+	if st.NetworkMode != "container:"+sb.ID {
+		// The engine resolved the sandbox at create: this one is another.
+		return errdefs.Conflictf("the network sandbox of container %s was removed; delete and re-create the container", rec.UUID)
 	}
 	return do()
 }

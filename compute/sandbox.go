@@ -21,8 +21,8 @@ import (
 // package sandboximage) and exists to hold the namespace. The agent makes
 // the sandbox, starts it and plugs the container's ports into it before
 // it creates or starts the container itself, which joins the namespace
-// (NetworkMode "container:zun-sandbox-<uuid>", found by name at each
-// start). So the container's addresses, routes and security group rules
+// (NetworkMode "container:zun-sandbox-<uuid>", which the engine resolves
+// to the sandbox's id at create). So the container's addresses, routes and security group rules
 // are there before its first instruction, at every start: the first, a
 // start after a stop, a reboot, a restart by its restart policy (the
 // namespace outlives the process).
@@ -95,12 +95,12 @@ func (a *Agent) findSandbox(ctx context.Context, uuid string) (driver.State, err
 }
 
 // sandbox makes sure rec's sandbox runs with rec's ports plugged into its
-// namespace, making or starting it as needed.
-func (a *Agent) sandbox(ctx context.Context, rec *container.Container) error {
+// namespace, making or starting it as needed, and returns its state.
+func (a *Agent) sandbox(ctx context.Context, rec *container.Container) (driver.State, error) {
 	st, err := a.findSandbox(ctx, rec.UUID)
 	if errdefs.IsNotFound(err) {
 		if err := a.ensureSandboxImage(ctx); err != nil {
-			return err
+			return driver.State{}, err
 		}
 		spec := driver.Spec{
 			Name:     sandboxName(rec.UUID),
@@ -119,35 +119,35 @@ func (a *Agent) sandbox(ctx context.Context, rec *container.Container) error {
 		if errdefs.IsConflict(cerr) { // made meanwhile, by an earlier attempt
 			st, err = a.findSandbox(ctx, rec.UUID)
 		} else if cerr != nil {
-			return fmt.Errorf("create the sandbox: %w", cerr)
+			return driver.State{}, fmt.Errorf("create the sandbox: %w", cerr)
 		} else {
 			st, err = a.drv.Inspect(ctx, id)
 		}
 	}
 	if err != nil {
-		return err
+		return driver.State{}, err
 	}
 	if st.Status != driver.StatusRunning {
 		if err := a.drv.Start(ctx, st.ID); err != nil {
-			return fmt.Errorf("start the sandbox: %w", err)
+			return driver.State{}, fmt.Errorf("start the sandbox: %w", err)
 		}
 		if st, err = a.drv.Inspect(ctx, st.ID); err != nil {
-			return err
+			return driver.State{}, err
 		}
 	}
 	if !a.knowsPorts(rec) {
 		// A container just placed: its ports are newer than the last
 		// configuration.
 		if err := a.applyNetwork(ctx, true); err != nil {
-			return err
+			return driver.State{}, err
 		}
 		if !a.knowsPorts(rec) {
-			return errdefs.Unavailablef("the ports of container %s are not in this host's network configuration yet", rec.UUID)
+			return driver.State{}, errdefs.Unavailablef("the ports of container %s are not in this host's network configuration yet", rec.UUID)
 		}
 	}
 	a.net.mu.Lock()
 	defer a.net.mu.Unlock()
-	return a.plugInto(ctx, rec, st)
+	return st, a.plugInto(ctx, rec, st)
 }
 
 // knowsPorts reports whether the network configuration last applied has

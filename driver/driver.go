@@ -184,9 +184,9 @@ type Spec struct {
 	Mounts        []Mount
 	// NetworkMode is the runtime's network: "" its default, "none" none
 	// (a sandbox, whose namespace the agent plugs tenant ports into), or
-	// "container:<id>" the namespace of runtime container id (a sandbox);
-	// with the latter, the container has the hostname of that one and
-	// Hostname must be empty.
+	// "container:<name or id>" the namespace of that runtime container (a
+	// sandbox), resolved to its id at create; the container has the
+	// hostname of that one and Hostname must be empty.
 	NetworkMode string
 }
 
@@ -241,6 +241,14 @@ type Event struct {
 	UUID   string // the Owner of the container, if known
 	Action string // runtime-specific: "start", "die", "destroy", ...
 	Time   time.Time
+}
+
+// Renamer renames containers: the agent takes a sandbox from its pool of
+// started ones by giving it its container's name.
+type Renamer interface {
+	// Rename gives container id the name; ErrConflict when another
+	// container has it.
+	Rename(ctx context.Context, id, name string) error
 }
 
 // Pauser pauses and unpauses containers.

@@ -62,6 +62,14 @@ func (d *Driver) Restart(ctx context.Context, id string, timeout time.Duration) 
 	return nil
 }
 
+// Rename implements driver.Renamer.
+func (d *Driver) Rename(ctx context.Context, id, name string) error {
+	if err := d.cli.ContainerRename(ctx, id, name); err != nil {
+		return wrap(err, "rename container %q to %q: %w", id, name)
+	}
+	return nil
+}
+
 // Kill sends signal to the container's main process; see ParseSignal for
 // the forms a signal takes. A container that is not running is an
 // errdefs.ErrConflict error.
@@ -152,6 +160,7 @@ func seconds(timeout time.Duration) int {
 
 // Interface guards
 var (
-	_ driver.Driver = (*Driver)(nil)
-	_ driver.Pauser = (*Driver)(nil)
+	_ driver.Driver  = (*Driver)(nil)
+	_ driver.Pauser  = (*Driver)(nil)
+	_ driver.Renamer = (*Driver)(nil)
 )

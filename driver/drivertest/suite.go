@@ -65,6 +65,8 @@ func Run(t *testing.T, newDriver func(t *testing.T) driver.Driver, image string)
 		{"Stats", testStats},
 		{"Top", testTop},
 		{"Commit", testCommit},
+		{"Rename", testRename},
+		{"JoinNamespace", testJoinNamespace},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -178,6 +178,7 @@ func parseSignal(s string) (int, error) {
 
 // Interface guards
 var (
-	_ driver.Driver = (*Driver)(nil)
-	_ driver.Pauser = (*Driver)(nil)
+	_ driver.Driver  = (*Driver)(nil)
+	_ driver.Pauser  = (*Driver)(nil)
+	_ driver.Renamer = (*Driver)(nil)
 )

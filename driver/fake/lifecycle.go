@@ -44,6 +44,15 @@ func (d *Driver) Create(ctx context.Context, spec driver.Spec) (string, error) {
 	if id, ok := d.names[spec.Name]; ok {
 		return "", errdefs.Conflictf("create container %q: the name is already in use by container %q", spec.Name, id)
 	}
+	if other, ok := strings.CutPrefix(spec.NetworkMode, "container:"); ok {
+		// As Docker: the namespace's holder is resolved to its id now.
+		holder, err := d.lookup(other)
+		if err != nil {
+			return "", errdefs.NotFoundf("create container %q: no such container %q", spec.Name, other)
+		}
+		c.spec.NetworkMode = "container:" + holder.state.ID
+		c.state.NetworkMode = c.spec.NetworkMode
+	}
 	d.ctrs[c.state.ID] = c
 	d.names[spec.Name] = c.state.ID
 	d.publish(c, "create")
@@ -134,7 +143,7 @@ func (d *Driver) start(c *ctr) error {
 		return errdefs.Invalidf("start container %q: %s", c.state.ID, c.startErr)
 	}
 	if other, ok := strings.CutPrefix(c.spec.NetworkMode, "container:"); ok {
-		// As Docker: the namespace's holder is found at each start.
+		// As Docker: the holder must run.
 		if holder, err := d.lookup(other); err != nil || !holder.running() {
 			c.state.Error = "cannot join network of a non running container: " + other
 			c.state.ExitCode = 128
@@ -223,4 +232,22 @@ func (d *Driver) remove(c *ctr) {
 	c.state.Status = driver.StatusRemoving
 	c.notify()
 	d.publish(c, "destroy")
+}
+
+// Rename implements driver.Renamer.
+func (d *Driver) Rename(ctx context.Context, id, name string) error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	c, err := d.lookup(id)
+	if err != nil {
+		return err
+	}
+	if other, ok := d.names[name]; ok && other != c.state.ID {
+		return errdefs.Conflictf("rename container %q: the name %q is already in use by container %q", id, name, other)
+	}
+	delete(d.names, c.state.Name)
+	c.state.Name, c.spec.Name = name, name
+	d.names[name] = c.state.ID
+	d.publish(c, "rename")
+	return nil
 }
