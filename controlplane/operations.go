@@ -224,6 +224,7 @@ func (o *Operations) lead(ctx context.Context) {
 				r.cancel()
 				<-r.done
 				delete(ops, key)
+				o.log.Info("operation stopped: its record changed", "operation", key)
 			}
 		}
 		for key, run := range want {

@@ -24,6 +24,7 @@ import (
 	ggcrregistry "github.com/google/go-containerregistry/pkg/registry"
 
 	"github.com/zun-go/zun/api"
+	"github.com/zun-go/zun/errdefs"
 	"github.com/zun-go/zun/internal/demoimage"
 )
 
@@ -178,10 +179,7 @@ func TestPullAcrossRestart(t *testing.T) {
 			d := startZund(t, "")
 			c := apiClient(t, d)
 			ctx := context.Background()
-			im, err := c.PullImage(ctx, api.PullImage{Repo: repo, Tag: tag, Host: d.Host})
-			if err != nil {
-				t.Fatal(err)
-			}
+			im := pullOnto(t, c, repo, tag, d.Host)
 			t.Cleanup(func() { _, _ = dc.ImageRemove(ctx, ref, image.RemoveOptions{Force: true}) })
 			g.waitRequested(t) // the host is downloading
 			d.stop(syscall.SIGKILL)
@@ -193,6 +191,7 @@ func TestPullAcrossRestart(t *testing.T) {
 			}
 			tc.after(g)
 			var got *api.Image
+			var err error
 			if !poll(60*time.Second, func() bool {
 				got, err = c.GetImage(ctx, im.UUID)
 				return err == nil && got.Status != api.ImagePulling
@@ -230,14 +229,7 @@ func TestPullAcrossAgentRestart(t *testing.T) {
 	c := apiClient(t, d)
 	ctx := context.Background()
 	t.Cleanup(func() { _, _ = dc.ImageRemove(ctx, ref, image.RemoveOptions{Force: true}) })
-	var im *api.Image
-	var err error
-	if !poll(30*time.Second, func() bool { // the host is registered with its first heartbeat
-		im, err = c.PullImage(ctx, api.PullImage{Repo: repo, Tag: tag, Host: a.name})
-		return err == nil
-	}) {
-		t.Fatalf("pull onto %s: %v", a.name, err)
-	}
+	im := pullOnto(t, c, repo, tag, a.name)
 	g.waitRequested(t) // the host is downloading
 	a.stop(syscall.SIGKILL)
 	if got, err := c.GetImage(ctx, im.UUID); err != nil || got.Status != api.ImagePulling {
@@ -246,6 +238,7 @@ func TestPullAcrossAgentRestart(t *testing.T) {
 	a.start()
 	g.release()
 	var got *api.Image
+	var err error
 	if !poll(60*time.Second, func() bool {
 		got, err = c.GetImage(ctx, im.UUID)
 		return err == nil && got.Status != api.ImagePulling
@@ -260,6 +253,35 @@ func TestPullAcrossAgentRestart(t *testing.T) {
 	}
 	if _, _, err := dc.ImageInspectWithRaw(ctx, ref); err != nil {
 		t.Fatalf("image %s not on the host: %v", ref, err)
+	}
+}
+
+// TestPullCancelled: deleting an image record while it is Pulling
+// cancels the pull: the control plane stops it. (The engine may finish
+// a download it has begun: Docker does not give it up when its client
+// goes away. The image then stays in the engine.)
+func TestPullCancelled(t *testing.T) {
+	dc := requireDocker(t, "")
+	g := newGatedRegistry(t)
+	ref := g.pushUnique(t, dc, "ops/cancelled:1")
+	i := strings.LastIndex(ref, ":")
+	repo, tag := ref[:i], ref[i+1:]
+	g.close()
+	d := startZund(t, "")
+	c := apiClient(t, d)
+	ctx := context.Background()
+	t.Cleanup(func() { _, _ = dc.ImageRemove(ctx, ref, image.RemoveOptions{Force: true}) })
+	im := pullOnto(t, c, repo, tag, d.Host)
+	g.waitRequested(t)
+	if err := c.DeleteImage(ctx, im.UUID); err != nil {
+		t.Fatal(err)
+	}
+	stopped := `msg="operation stopped: its record changed" role=operations operation=pull/` + im.UUID
+	if !poll(30*time.Second, func() bool { return strings.Contains(logSince(t, d, 0), stopped) }) {
+		t.Fatal("the control plane did not stop the pull")
+	}
+	if _, err := c.GetImage(ctx, im.UUID); !errdefs.IsNotFound(err) {
+		t.Fatalf("the deleted record: %v, want not found", err)
 	}
 }
 
@@ -293,18 +315,7 @@ func TestCommitAcrossRestart(t *testing.T) {
 			d := startZund(t, "")
 			c := apiClient(t, d)
 			ctx := context.Background()
-			ct, err := c.CreateContainer(ctx, api.CreateContainer{Image: demoimage.Ref, Name: "big",
-				Command: []string{"sh", "-c", fmt.Sprintf("dd if=/dev/zero of=/big bs=1M count=%d && touch /written && sleep 3600", commitMiB)}}, true)
-			if err != nil {
-				t.Fatal(err)
-			}
-			waitStatus(t, c, ct.UUID, "Running")
-			if !poll(60*time.Second, func() bool {
-				r, err := c.Execute(ctx, ct.UUID, "test -f /written")
-				return err == nil && r.ExitCode != nil && *r.ExitCode == 0
-			}) {
-				t.Fatal("the container never wrote its file")
-			}
+			ct := bigContainer(t, c)
 			ref := "zun-e2e/ops-" + strings.ReplaceAll(tc.name, " ", "-") + ":v1"
 			repo, tag, _ := strings.Cut(ref, ":")
 			t.Cleanup(func() { dropTag(t, dc, ref) })
@@ -351,6 +362,47 @@ func TestCommitAcrossRestart(t *testing.T) {
 				t.Fatal(err)
 			}
 		})
+	}
+}
+
+// TestCommitCancelled: deleting the image store's image while a commit
+// uploads into it stops the upload; the commit's event fails with the
+// reason.
+func TestCommitCancelled(t *testing.T) {
+	dc := requireDocker(t, "")
+	d := startZund(t, "")
+	c := apiClient(t, d)
+	ct := bigContainer(t, c)
+	t.Cleanup(func() { dropTag(t, dc, "zun-e2e/ops-cancelled:v1") })
+	res, err := c.Commit(context.Background(), ct.UUID, "zun-e2e/ops-cancelled", "v1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !poll(60*time.Second, func() bool { return glanceStatus(t, d, res.UUID) == "saving" }) {
+		t.Fatalf("the upload was never seen under way: image %s", glanceStatus(t, d, res.UUID))
+	}
+	req, _ := http.NewRequest("DELETE", d.URL+"/image/v2/images/"+res.UUID, nil)
+	req.Header.Set("X-Auth-Token", d.adminToken(t))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNoContent {
+		t.Fatalf("delete the image: %d", resp.StatusCode)
+	}
+	var ev api.ActionEvent
+	if !poll(60*time.Second, func() bool {
+		ev = commitEvent(t, c, ct.UUID)
+		return ev.FinishTime != ""
+	}) {
+		t.Fatalf("the commit's event never finished: %+v", ev)
+	}
+	if ev.Result != "Error" || !strings.Contains(ev.Traceback, "deleted before its upload finished") {
+		t.Fatalf("commit event %+v, want an error: deleted", ev)
+	}
+	if st := glanceStatus(t, d, res.UUID); st != "gone" {
+		t.Fatalf("image %s after its delete", st)
 	}
 }
 
@@ -432,4 +484,39 @@ func logSince(t *testing.T, d *daemon, offset int64) string {
 		t.Fatalf("zund log: %v", err)
 	}
 	return string(b[offset:])
+}
+
+// pullOnto asks for a pull of repo:tag onto host, once the host is
+// registered (with its agent's first heartbeat).
+func pullOnto(t *testing.T, c *api.Client, repo, tag, host string) *api.Image {
+	t.Helper()
+	var im *api.Image
+	var err error
+	if !poll(30*time.Second, func() bool {
+		im, err = c.PullImage(context.Background(), api.PullImage{Repo: repo, Tag: tag, Host: host})
+		return err == nil
+	}) {
+		t.Fatalf("pull onto %s: %v", host, err)
+	}
+	return im
+}
+
+// bigContainer runs a container that has written a file of commitMiB.
+func bigContainer(t *testing.T, c *api.Client) *api.Container {
+	t.Helper()
+	ctx := context.Background()
+	ct, err := c.CreateContainer(ctx, api.CreateContainer{Image: demoimage.Ref, Name: "big",
+		Command: []string{"sh", "-c", fmt.Sprintf("dd if=/dev/zero of=/big bs=1M count=%d && touch /written && sleep 3600", commitMiB)}}, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitStatus(t, c, ct.UUID, "Running")
+	if !poll(60*time.Second, func() bool {
+		r, err := c.Execute(ctx, ct.UUID, "test -f /written")
+		return err == nil && r.ExitCode != nil && *r.ExitCode == 0
+	}) {
+		t.Fatal("the container never wrote its file")
+	}
+	t.Cleanup(func() { _ = c.DeleteContainer(ctx, ct.UUID, api.DeleteOptions{Force: true}) })
+	return ct
 }
