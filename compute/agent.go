@@ -62,6 +62,10 @@ type Config struct {
 	// NetworkInterval is how often the data plane is made to match the
 	// control plane's view (security group changes take effect within it).
 	NetworkInterval time.Duration
+	// SandboxPool is how many started sandboxes the host keeps ready for
+	// containers on tenant networks (sandbox.go); 0: none, each container
+	// waits for its own.
+	SandboxPool int
 }
 
 // DefaultConfig returns the defaults.
@@ -70,6 +74,7 @@ func DefaultConfig() Config {
 		SyncInterval:       10 * time.Second,
 		HeartbeatInterval:  10 * time.Second,
 		DefaultStopTimeout: 10 * time.Second,
+		SandboxPool:        2,
 	}
 }
 
@@ -92,6 +97,8 @@ type Agent struct {
 
 	net     netState
 	sbImage sandboxImage
+	// refill asks poolLoop to top the sandbox pool up.
+	refill chan struct{}
 }
 
 type worker struct {
@@ -123,6 +130,7 @@ func New(cfg Config, drv driver.Driver, cp ControlPlane, log *slog.Logger) *Agen
 		log:     log.With("host", cfg.Host),
 		records: map[string]*container.Container{},
 		workers: map[string]*worker{},
+		refill:  make(chan struct{}, 1),
 		done:    map[string]int64{},
 
 		postponed: map[string]int64{},
@@ -133,7 +141,7 @@ func New(cfg Config, drv driver.Driver, cp ControlPlane, log *slog.Logger) *Agen
 func (a *Agent) Run(ctx context.Context) error {
 	ctx = auth.System(ctx)
 	var wg sync.WaitGroup
-	for _, loop := range []func(context.Context){a.watchLoop, a.eventLoop, a.syncLoop, a.heartbeatLoop, a.networkLoop} {
+	for _, loop := range []func(context.Context){a.watchLoop, a.eventLoop, a.syncLoop, a.heartbeatLoop, a.networkLoop, a.poolLoop} {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -279,7 +287,10 @@ func (a *Agent) sync(ctx context.Context) {
 	}
 	var orphans []driver.State
 	for _, st := range states {
-		uuid := driver.Owner(st.Labels)
+		uuid := ownerOf(st)
+		if uuid == "" {
+			continue // a sandbox of the pool
+		}
 		if _, ok := a.records[uuid]; !ok {
 			orphans = append(orphans, st)
 		}
@@ -290,7 +301,7 @@ func (a *Agent) sync(ctx context.Context) {
 	}
 	a.mu.Unlock()
 	for _, st := range orphans {
-		a.log.Info("removing orphan runtime container", "runtime_id", st.ID, "container_id", driver.Owner(st.Labels))
+		a.log.Info("removing orphan runtime container", "runtime_id", st.ID, "container_id", ownerOf(st))
 		if err := a.drv.Remove(ctx, st.ID, true); err != nil {
 			a.log.Warn("remove orphan", "runtime_id", st.ID, "error", err)
 		}

@@ -8,6 +8,9 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
+
+	"github.com/google/uuid"
 
 	"github.com/zun-go/zun/container"
 	"github.com/zun-go/zun/driver"
@@ -27,14 +30,40 @@ import (
 // start after a stop, a reboot, a restart by its restart policy (the
 // namespace outlives the process).
 //
+// Making and starting a sandbox costs an engine start, as long as the
+// container's own; so the agent keeps a few started ones ready (the pool,
+// Config.SandboxPool) and gives one to a container by renaming it, then
+// makes another in the background. A container with a hostname of its own
+// gets a sandbox of its own (the hostname is the sandbox's, fixed when it
+// is made). A sandbox belongs to the container its name says: the pool's
+// are named zun-sandbox-pool-<random>.
+//
 // The sandbox has no restart policy: only the agent starts it, and plugs
 // it as it does. When the engine restarts, a container that the engine
 // starts again by its policy cannot join a sandbox that is not running
 // and fails; the agent then starts the sandbox, plugs it and starts the
 // container (see restore).
 
+// Runtime names of sandboxes.
+const (
+	sandboxPrefix = "zun-sandbox-"
+	poolPrefix    = sandboxPrefix + "pool-"
+)
+
 // sandboxName is the runtime name of the sandbox of container uuid.
-func sandboxName(uuid string) string { return "zun-sandbox-" + uuid }
+func sandboxName(uuid string) string { return sandboxPrefix + uuid }
+
+// ownerOf is the uuid of the container a managed runtime container
+// belongs to; "" for a sandbox of the pool.
+func ownerOf(st driver.State) string {
+	if st.Labels[driver.LabelSandbox] == "" {
+		return driver.Owner(st.Labels)
+	}
+	if strings.HasPrefix(st.Name, poolPrefix) {
+		return ""
+	}
+	return strings.TrimPrefix(st.Name, sandboxPrefix)
+}
 
 // sandboxed reports whether runtime container st joins a sandbox (those
 // made before sandboxes have their own namespace, plugged after start).
@@ -82,40 +111,146 @@ func (a *Agent) ensureSandboxImage(ctx context.Context) error {
 // findSandbox returns the runtime state of container uuid's sandbox;
 // errdefs.ErrNotFound when it has none.
 func (a *Agent) findSandbox(ctx context.Context, uuid string) (driver.State, error) {
+	st, err := a.drv.Inspect(ctx, sandboxName(uuid))
+	if errdefs.IsNotFound(err) {
+		return st, errdefs.NotFoundf("no sandbox for %s", uuid)
+	}
+	return st, err
+}
+
+// sandboxSpec is the runtime spec of a sandbox called name, for container
+// owner ("pool" for the pool's).
+func (a *Agent) sandboxSpec(name, owner, hostname string) driver.Spec {
+	return driver.Spec{
+		Name:     name,
+		Image:    sandboximage.Ref,
+		Command:  sandboximage.Command,
+		Labels:   map[string]string{driver.LabelManaged: "true", driver.LabelSandbox: owner, driver.LabelHost: a.cfg.Host},
+		Hostname: hostname,
+		// It holds the namespace and runs nothing: a few processes and
+		// little memory are plenty.
+		PidsLimit:     8,
+		MemoryMiB:     16,
+		RestartPolicy: driver.RestartPolicy{Name: "no"},
+		NetworkMode:   "none",
+	}
+}
+
+// takeFromPool gives container uuid a started sandbox of the pool, if
+// there is one, and asks for another.
+func (a *Agent) takeFromPool(ctx context.Context, uuid string) (driver.State, bool) {
+	r, ok := a.drv.(driver.Renamer)
+	if !ok || a.cfg.SandboxPool <= 0 {
+		return driver.State{}, false
+	}
+	defer a.kickPool()
 	states, err := a.drv.List(ctx)
 	if err != nil {
-		return driver.State{}, err
+		return driver.State{}, false
 	}
 	for _, st := range states {
-		if st.Labels[driver.LabelSandbox] == uuid {
-			return a.drv.Inspect(ctx, st.ID)
+		if !strings.HasPrefix(st.Name, poolPrefix) || st.Status != driver.StatusRunning {
+			continue
+		}
+		// By its pool name: of two agents' workers renaming one, the
+		// second finds no such container.
+		if err := r.Rename(ctx, st.Name, sandboxName(uuid)); err != nil {
+			continue // taken meanwhile, or uuid has one: the caller looks again
+		}
+		got, err := a.drv.Inspect(ctx, st.ID)
+		if err != nil {
+			return driver.State{}, false
+		}
+		return got, true
+	}
+	return driver.State{}, false
+}
+
+func (a *Agent) kickPool() {
+	select {
+	case a.refill <- struct{}{}:
+	default:
+	}
+}
+
+// poolLoop keeps Config.SandboxPool started sandboxes ready, topping the
+// pool up when one is taken and at every sync.
+func (a *Agent) poolLoop(ctx context.Context) {
+	if a.cfg.Network == nil || a.cfg.SandboxPool <= 0 {
+		return
+	}
+	if _, ok := a.drv.(driver.Renamer); !ok {
+		return
+	}
+	t := time.NewTicker(a.cfg.SyncInterval)
+	defer t.Stop()
+	for {
+		if err := a.fillPool(ctx); err != nil && ctx.Err() == nil {
+			a.log.Warn("fill the sandbox pool", "error", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-a.refill:
+		case <-t.C:
 		}
 	}
-	return driver.State{}, errdefs.NotFoundf("no sandbox for %s", uuid)
+}
+
+// fillPool makes and starts sandboxes until the pool has its size; one
+// not running (the engine restarted) is replaced.
+func (a *Agent) fillPool(ctx context.Context) error {
+	states, err := a.drv.List(ctx)
+	if err != nil {
+		return err
+	}
+	ready := 0
+	for _, st := range states {
+		if !strings.HasPrefix(st.Name, poolPrefix) {
+			continue
+		}
+		if st.Status == driver.StatusRunning && ready < a.cfg.SandboxPool {
+			ready++
+			continue
+		}
+		if err := a.drv.Remove(ctx, st.ID, true); err != nil && !errdefs.IsNotFound(err) {
+			return err
+		}
+	}
+	if ready < a.cfg.SandboxPool {
+		if err := a.ensureSandboxImage(ctx); err != nil {
+			return err
+		}
+	}
+	for ; ready < a.cfg.SandboxPool; ready++ {
+		id, err := a.drv.Create(ctx, a.sandboxSpec(poolPrefix+uuid.NewString()[:13], "pool", ""))
+		if err != nil {
+			return err
+		}
+		if err := a.drv.Start(ctx, id); err != nil {
+			_ = a.drv.Remove(ctx, id, true)
+			return err
+		}
+	}
+	return nil
 }
 
 // sandbox makes sure rec's sandbox runs with rec's ports plugged into its
 // namespace, making or starting it as needed, and returns its state.
 func (a *Agent) sandbox(ctx context.Context, rec *container.Container) (driver.State, error) {
 	st, err := a.findSandbox(ctx, rec.UUID)
+	if errdefs.IsNotFound(err) && rec.Hostname == "" {
+		if got, ok := a.takeFromPool(ctx, rec.UUID); ok {
+			st, err = got, nil
+		} else {
+			st, err = a.findSandbox(ctx, rec.UUID) // made meanwhile
+		}
+	}
 	if errdefs.IsNotFound(err) {
 		if err := a.ensureSandboxImage(ctx); err != nil {
 			return driver.State{}, err
 		}
-		spec := driver.Spec{
-			Name:     sandboxName(rec.UUID),
-			Image:    sandboximage.Ref,
-			Command:  sandboximage.Command,
-			Labels:   map[string]string{driver.LabelManaged: "true", driver.LabelSandbox: rec.UUID, driver.LabelHost: a.cfg.Host},
-			Hostname: rec.Hostname,
-			// It holds the namespace and runs nothing: a few processes
-			// and little memory are plenty.
-			PidsLimit:     8,
-			MemoryMiB:     16,
-			RestartPolicy: driver.RestartPolicy{Name: "no"},
-			NetworkMode:   "none",
-		}
-		id, cerr := a.drv.Create(ctx, spec)
+		id, cerr := a.drv.Create(ctx, a.sandboxSpec(sandboxName(rec.UUID), rec.UUID, rec.Hostname))
 		if errdefs.IsConflict(cerr) { // made meanwhile, by an earlier attempt
 			st, err = a.findSandbox(ctx, rec.UUID)
 		} else if cerr != nil {

@@ -86,6 +86,7 @@ func main() {
 	fs.StringVar(&cfg.API.PublicURL, "public-url", "", "base URL of the API in links (default: from each request)")
 	fs.StringVar(&cfg.Compute.VolumeBackend, "volume-backend", "", `where volume data lives on a compute host: "loop" (a filesystem of the volume's size; needs root) or "dir" (size not enforced); default loop when possible`)
 	fs.DurationVar(&cfg.Compute.SyncInterval, "sync-interval", cfg.Compute.SyncInterval, "how often runtime state is compared with records")
+	fs.IntVar(&cfg.Compute.SandboxPool, "sandbox-pool", cfg.Compute.SandboxPool, "started network sandboxes a compute host keeps ready for containers on tenant networks (0: each container waits for its own)")
 	fs.Int64Var(&cfg.ContainerLimits.PidsLimit, "default-pids-limit", cfg.ContainerLimits.PidsLimit, "most processes (threads count) of a container that asks for no limit of its own; 0: none")
 	fs.Int64Var(&cfg.ContainerLimits.MaxPidsLimit, "max-pids-limit", cfg.ContainerLimits.MaxPidsLimit, "most processes a container may ask for with the label io.zun.pids-limit; 0: --default-pids-limit")
 	fs.StringVar(&cfg.ContainerLimits.LogMaxSize, "log-max-size", cfg.ContainerLimits.LogMaxSize, `size at which a container's log file is rotated, such as "10m" (when the engine logs to files); "": the engine's setting`)

@@ -118,7 +118,7 @@ func TestCreateLatency(t *testing.T) {
 		}
 		zm, rm := median(z), median(r)
 		rows = append(rows, fmt.Sprintf("| %s | %d | %d ms | %d ms | %.2f× | %d ms |", tc.name, pairs,
-			zm.Milliseconds(), rm.Milliseconds(), float64(zm)/float64(rm), (zm - rm).Milliseconds()))
+			zm.Milliseconds(), rm.Milliseconds(), float64(zm)/float64(rm), (zm-rm).Milliseconds()))
 	}
 	fmt.Printf("\n| host | pairs | create→Running (API) p50 | docker run -d p50 | ratio | control plane adds |\n")
 	fmt.Printf("| --- | ---: | ---: | ---: | ---: | ---: |\n%s\n", strings.Join(rows, "\n"))

@@ -17,7 +17,8 @@ import (
 	"github.com/zun-go/zun/internal/demoimage"
 )
 
-// sandboxes counts the sandboxes on the engine at dockerHost.
+// sandboxes counts the sandboxes of containers on the engine at
+// dockerHost (not those of the agent's pool, ready for the next ones).
 func sandboxes(t *testing.T, dockerHost string) int {
 	t.Helper()
 	cli, err := client.NewClientWithOpts(client.WithHost(dockerHost), client.WithAPIVersionNegotiation())
@@ -30,7 +31,13 @@ func sandboxes(t *testing.T, dockerHost string) int {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return len(list)
+	n := 0
+	for _, c := range list {
+		if !strings.HasPrefix(c.Names[0], "/zun-sandbox-pool-") {
+			n++
+		}
+	}
+	return n
 }
 
 // needsNet is a program that fails with 7 at its first instruction unless
