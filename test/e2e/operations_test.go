@@ -185,6 +185,7 @@ func TestPullAcrossRestart(t *testing.T) {
 			d.stop(syscall.SIGKILL)
 			logged := logSize(t, d)
 			d.start()
+			restarted := time.Now()
 			c = apiClient(t, d)
 			if got, err := c.GetImage(ctx, im.UUID); err != nil || got.Status != api.ImagePulling {
 				t.Fatalf("after the restart: %+v, %v; want still Pulling", got, err)
@@ -198,7 +199,7 @@ func TestPullAcrossRestart(t *testing.T) {
 			}) {
 				t.Fatalf("the pull never ended: %+v, %v", got, err)
 			}
-			t.Logf("after the restart: %s %q", got.Status, got.StatusReason)
+			t.Logf("%s after the restart: %s %q", time.Since(restarted).Round(time.Millisecond), got.Status, got.StatusReason)
 			if !strings.Contains(logSince(t, d, logged), `msg="pulling image"`) {
 				t.Fatal("zund restarted did not take the pull up")
 			}
@@ -332,6 +333,7 @@ func TestCommitAcrossRestart(t *testing.T) {
 			}
 			logged := logSize(t, d)
 			d.start()
+			restarted := time.Now()
 			c = apiClient(t, d)
 			var ev api.ActionEvent
 			if !poll(120*time.Second, func() bool {
@@ -340,7 +342,7 @@ func TestCommitAcrossRestart(t *testing.T) {
 			}) {
 				t.Fatalf("the commit's event never finished: %+v; image %s", ev, glanceStatus(t, d, res.UUID))
 			}
-			t.Logf("after the restart: the commit's event %s %q", ev.Result, ev.Traceback)
+			t.Logf("%s after the restart: the commit's event %s %q", time.Since(restarted).Round(time.Millisecond), ev.Result, ev.Traceback)
 			if !strings.Contains(logSince(t, d, logged), `msg="uploading a commit"`) {
 				t.Fatal("zund restarted did not take the upload up")
 			}
