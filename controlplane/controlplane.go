@@ -135,7 +135,7 @@ func New(cfg Config) (*Plane, error) {
 		deps.Registries = p.Registries
 	}
 	if cfg.ImageDir != "" {
-		p.ImageStore = &glance.Service{Store: store.Glance(db), Dir: cfg.ImageDir, SizeCap: cfg.ImageSizeCap}
+		p.ImageStore = &glance.Service{Store: glance.NewEtcdStore(db), Dir: cfg.ImageDir, SizeCap: cfg.ImageSizeCap}
 		deps.ImageStore = p.ImageStore
 	}
 	p.Agents = NewAgentService(deps)

@@ -559,7 +559,7 @@ func (p *Plane) operations(cfg Config) *Operations {
 	d := OperationDeps{Records: p.Images, Actions: p.Containers, Hosts: p.Agents,
 		Logger: p.log.With("role", "operations")}
 	if p.ImageStore != nil {
-		d.ImageStore, d.Glance = p.ImageStore, store.Glance(cfg.Store)
+		d.ImageStore, d.Glance = p.ImageStore, glance.NewEtcdStore(cfg.Store)
 	}
 	if cfg.ElectionID != "" {
 		d.Elector = operationsElection{db: cfg.Store, id: cfg.ElectionID}
@@ -586,6 +586,6 @@ func (e operationsElection) Campaign(ctx context.Context) (placement.Term, error
 var (
 	_ OperationHosts    = (*AgentService)(nil)
 	_ OperationRecords  = (*images.EtcdStore)(nil)
-	_ ChangeSource      = (*store.GlanceStore)(nil)
+	_ ChangeSource      = (*glance.EtcdStore)(nil)
 	_ placement.Elector = operationsElection{}
 )

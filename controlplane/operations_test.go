@@ -178,13 +178,13 @@ type opsEnv struct {
 func newOpsEnv(t *testing.T) *opsEnv {
 	db := dbtest.Open(t)
 	return &opsEnv{t: t, db: db, records: images.NewEtcdStore(db),
-		glance: &glance.Service{Store: store.Glance(db), Dir: t.TempDir()},
+		glance: &glance.Service{Store: glance.NewEtcdStore(db), Dir: t.TempDir()},
 		host:   newOpHost(), actions: &opActions{finished: map[string][]error{}}}
 }
 
 // run runs an operations runner until the test ends or stop is called.
 func (e *opsEnv) run(tune func(*controlplane.OperationDeps)) (stop func()) {
-	d := controlplane.OperationDeps{Records: e.records, ImageStore: e.glance, Glance: store.Glance(e.db),
+	d := controlplane.OperationDeps{Records: e.records, ImageStore: e.glance, Glance: glance.NewEtcdStore(e.db),
 		Actions: e.actions, Hosts: e.host, ProgressEvery: time.Millisecond, Retry: 20 * time.Millisecond}
 	if tune != nil {
 		tune(&d)

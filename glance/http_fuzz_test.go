@@ -9,7 +9,6 @@ import (
 	"testing"
 
 	"github.com/zun-go/zun/glance"
-	"github.com/zun-go/zun/store"
 	"github.com/zun-go/zun/store/dbtest"
 )
 
@@ -19,7 +18,7 @@ import (
 // error document and changes no image; what a create or patch accepts
 // reads back the same.
 func FuzzImageRequest(f *testing.F) {
-	svc := &glance.Service{Store: store.Glance(dbtest.Open(f)), Dir: f.TempDir(), SizeCap: 1 << 20}
+	svc := &glance.Service{Store: glance.NewEtcdStore(dbtest.Open(f)), Dir: f.TempDir(), SizeCap: 1 << 20}
 	h := glance.NewHandler(svc, principals, glance.HandlerOptions{})
 	do := func(token, method, path, contentType, body string) *httptest.ResponseRecorder {
 		r := httptest.NewRequest(method, "/", strings.NewReader(body))

@@ -17,7 +17,6 @@ import (
 	"github.com/zun-go/zun/errdefs"
 	"github.com/zun-go/zun/glance"
 	"github.com/zun-go/zun/internal/authtest"
-	"github.com/zun-go/zun/store"
 	"github.com/zun-go/zun/store/dbtest"
 )
 
@@ -30,7 +29,7 @@ type env struct {
 }
 
 func newEnv(t *testing.T, sizeCap int64) *env {
-	svc := &glance.Service{Store: store.Glance(dbtest.Open(t)), Dir: t.TempDir(), SizeCap: sizeCap}
+	svc := &glance.Service{Store: glance.NewEtcdStore(dbtest.Open(t)), Dir: t.TempDir(), SizeCap: sizeCap}
 	h := http.StripPrefix("/image", glance.NewHandler(svc, principals, glance.HandlerOptions{Prefix: "/image"}))
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)

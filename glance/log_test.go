@@ -9,7 +9,6 @@ import (
 
 	"github.com/zun-go/zun/glance"
 	"github.com/zun-go/zun/internal/logctx/logtest"
-	"github.com/zun-go/zun/store"
 	"github.com/zun-go/zun/store/dbtest"
 )
 
@@ -28,7 +27,7 @@ func TestRequestLog(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			log, out := logtest.New(tt.level)
-			svc := &glance.Service{Store: store.Glance(dbtest.Open(t)), Dir: t.TempDir()}
+			svc := &glance.Service{Store: glance.NewEtcdStore(dbtest.Open(t)), Dir: t.TempDir()}
 			srv := httptest.NewServer(glance.NewHandler(svc, principals, glance.HandlerOptions{Logger: log}))
 			defer srv.Close()
 			req, _ := http.NewRequest(http.MethodPost, srv.URL+"/v2/images",
