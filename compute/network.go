@@ -59,7 +59,7 @@ func (a *Agent) networkLoop(ctx context.Context) {
 			a.net.mu.Unlock()
 			repaired = time.Now()
 		}
-		if err := a.applyNetwork(ctx, false); err != nil && ctx.Err() == nil {
+		if err := a.applyNetwork(ctx); err != nil && ctx.Err() == nil {
 			a.log.Warn("apply the network configuration", "error", err)
 		}
 		select {
@@ -70,11 +70,10 @@ func (a *Agent) networkLoop(ctx context.Context) {
 	}
 }
 
-// applyNetwork fetches the host's network configuration (fresh: as of
-// now), applies it, and plugs the ports of running containers that lack
-// them.
-func (a *Agent) applyNetwork(ctx context.Context, fresh bool) error {
-	cfg, err := a.cp.NetConfig(ctx, a.cfg.Host, fresh)
+// applyNetwork fetches the host's network configuration, applies it, and
+// plugs the ports of running containers that lack them.
+func (a *Agent) applyNetwork(ctx context.Context) error {
+	cfg, err := a.cp.NetConfig(ctx, a.cfg.Host, false)
 	if err != nil {
 		return err
 	}
@@ -98,6 +97,23 @@ func (a *Agent) applyNetwork(ctx context.Context, fresh bool) error {
 	return nil
 }
 
+// applyFresh fetches the host's network configuration as of now and
+// applies it, for a container whose ports the last one lacks; plugging
+// them is the caller's (the others' wait for the next applyNetwork).
+func (a *Agent) applyFresh(ctx context.Context) error {
+	cfg, err := a.cp.NetConfig(ctx, a.cfg.Host, true)
+	if err != nil {
+		return err
+	}
+	a.net.mu.Lock()
+	defer a.net.mu.Unlock()
+	if err := a.cfg.Network.Apply(ctx, cfg.Config); err != nil {
+		return err
+	}
+	a.net.cfg = cfg
+	return nil
+}
+
 // plug plugs the ports of rec's container, if its namespace's holder
 // runs, fetching the network configuration when rec's ports are not in
 // the last one.
@@ -109,7 +125,7 @@ func (a *Agent) plug(ctx context.Context, rec *container.Container) error {
 	_, known := a.net.cfg.Containers[rec.UUID]
 	a.net.mu.Unlock()
 	if !known {
-		if err := a.applyNetwork(ctx, true); err != nil {
+		if err := a.applyFresh(ctx); err != nil {
 			return err
 		}
 	}

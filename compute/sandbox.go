@@ -273,7 +273,7 @@ func (a *Agent) sandbox(ctx context.Context, rec *container.Container) (driver.S
 	if !a.knowsPorts(rec) {
 		// A container just placed: its ports are newer than the last
 		// configuration.
-		if err := a.applyNetwork(ctx, true); err != nil {
+		if err := a.applyFresh(ctx); err != nil {
 			return driver.State{}, err
 		}
 		if !a.knowsPorts(rec) {
