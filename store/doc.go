@@ -32,7 +32,8 @@
 // Records), transactions (Txn, Backoff), watches (Watch), leases (Grant,
 // PutLeased) and the election (Campaign). Domain rules live with their
 // domains, whose stores build on it: quota.EtcdStore, host.EtcdStore,
-// volume.EtcdStore, network.EtcdStore, registry.EtcdStore. ContainerStore
+// volume.EtcdStore, network.EtcdStore, registry.EtcdStore,
+// images.EtcdStore, glance.EtcdStore. ContainerStore
 // keeps the container records; the stores whose records change with a
 // container's (a project's usage, a host's claims, volumes, ports) join its
 // transactions as Participants, registered explicitly with Join.
