@@ -160,6 +160,13 @@ func (s *Service) write(id string, r io.Reader) (int64, string, string, error) {
 	if err := os.MkdirAll(s.Dir, 0o700); err != nil {
 		return 0, "", "", err
 	}
+	// What an upload of id killed midway left (one writer at a time: the
+	// image is saving).
+	if old, err := filepath.Glob(filepath.Join(s.Dir, id+".*.part")); err == nil {
+		for _, p := range old {
+			_ = os.Remove(p)
+		}
+	}
 	f, err := os.CreateTemp(s.Dir, id+".*.part")
 	if err != nil {
 		return 0, "", "", err
