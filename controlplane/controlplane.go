@@ -5,11 +5,14 @@
 // quota, host, volume, registry, image and network stores, the scheduler,
 // the placement service and the agent service (AgentService: what agents
 // watch, report and heartbeat to, the scheduler's view of the hosts and
-// the directory of their direct calls), and hands the API server its
-// Deps. zund, the in-process API tests and zunbench all build their
-// control plane with it. Handler is the process's HTTP surface: the
-// container API and the agent API with the embedded identity, volume,
-// image and network services at their prefixes.
+// the directory of their direct calls), the operations runner
+// (Operations: the image pulls and commit uploads recorded in the store,
+// carried out by the elected process, taken up again after a restart),
+// and hands the API server its Deps. zund, the in-process API tests and
+// zunbench all build their control plane with it. Handler is the
+// process's HTTP surface: the container API and the agent API with the
+// embedded identity, volume, image and network services at their
+// prefixes.
 package controlplane
 
 import (
