@@ -145,7 +145,7 @@ func New(cfg Config) (*Plane, error) {
 	p.Scheduler = scheduler.NewWithConfig(cfg.Scheduler, p.Agents)
 	var pc placement.Config
 	if cfg.ElectionID != "" {
-		pc.Elector = election{db: db, id: cfg.ElectionID}
+		pc.Elector = election{db: db, role: "scheduler", id: cfg.ElectionID}
 	}
 	p.Placement = placement.New(pc, p.Scheduler, p.Agents, p.Containers, p.Containers, log.With("role", "scheduler"))
 	p.Operations = p.operations(cfg)
@@ -218,24 +218,24 @@ func (p *Plane) StartAgent(ctx context.Context, a Agent) *compute.Agent {
 // Wait waits until everything Start and StartAgent started has ended.
 func (p *Plane) Wait() { p.wg.Wait() }
 
-// election is the scheduler role's election among the control plane
-// processes on one store; id names this process.
+// election is a role's election ("scheduler", "operations") among the
+// control plane processes on one store; id names this process.
 type election struct {
-	db *store.DB
-	id string
+	db       *store.DB
+	role, id string
 }
 
 func (e election) Campaign(ctx context.Context) (placement.Term, error) {
-	t, err := e.db.Campaign(ctx, "scheduler", e.id, schedulerLeaseTTL)
+	t, err := e.db.Campaign(ctx, e.role, e.id, leaseTTL)
 	if err != nil {
 		return nil, err
 	}
 	return t, nil
 }
 
-// schedulerLeaseTTL is how long a scheduler leader that vanished keeps the
-// role before another process takes over.
-const schedulerLeaseTTL = 10 * time.Second
+// leaseTTL is how long a leader that vanished keeps its role before
+// another process takes over.
+const leaseTTL = 10 * time.Second
 
 // Interface guards
 var (

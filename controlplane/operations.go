@@ -16,7 +16,6 @@ import (
 	"github.com/zun-go/zun/glance"
 	"github.com/zun-go/zun/images"
 	"github.com/zun-go/zun/placement"
-	"github.com/zun-go/zun/store"
 )
 
 // Operations carries out the long operations the API records instead of
@@ -121,34 +120,7 @@ func NewOperations(d OperationDeps) *Operations {
 // Run campaigns for the operations role and, while leading, carries out
 // the recorded operations. It returns when ctx ends, resigning first.
 func (o *Operations) Run(ctx context.Context) {
-	ctx = auth.System(ctx)
-	for ctx.Err() == nil {
-		if o.d.Elector == nil {
-			o.lead(ctx)
-			continue
-		}
-		term, err := o.d.Elector.Campaign(ctx)
-		if err != nil {
-			if ctx.Err() == nil {
-				o.log.Warn("operations leader election", "error", err)
-				wait(ctx, time.Second)
-			}
-			continue
-		}
-		o.log.Info("leading the operations")
-		lctx, cancel := context.WithCancel(ctx)
-		stop := context.AfterFunc(term.Context(), cancel)
-		o.lead(lctx)
-		stop()
-		cancel()
-		if ctx.Err() != nil {
-			rctx, rcancel := context.WithTimeout(context.Background(), 2*time.Second)
-			_ = term.Resign(rctx)
-			rcancel()
-			return
-		}
-		o.log.Warn("lost the operations leadership")
-	}
+	placement.Elected(auth.System(ctx), o.d.Elector, "operations", o.log, o.lead)
 }
 
 // running is an operation under way; cancel stops it, done closes when
@@ -562,30 +534,14 @@ func (p *Plane) operations(cfg Config) *Operations {
 		d.ImageStore, d.Glance = p.ImageStore, glance.NewEtcdStore(cfg.Store)
 	}
 	if cfg.ElectionID != "" {
-		d.Elector = operationsElection{db: cfg.Store, id: cfg.ElectionID}
+		d.Elector = election{db: cfg.Store, role: "operations", id: cfg.ElectionID}
 	}
 	return NewOperations(d)
 }
 
-// operationsElection is the operations role's election among the control
-// plane processes on one store; id names this process.
-type operationsElection struct {
-	db *store.DB
-	id string
-}
-
-func (e operationsElection) Campaign(ctx context.Context) (placement.Term, error) {
-	t, err := e.db.Campaign(ctx, "operations", e.id, schedulerLeaseTTL)
-	if err != nil {
-		return nil, err
-	}
-	return t, nil
-}
-
 // Interface guards
 var (
-	_ OperationHosts    = (*AgentService)(nil)
-	_ OperationRecords  = (*images.EtcdStore)(nil)
-	_ ChangeSource      = (*glance.EtcdStore)(nil)
-	_ placement.Elector = operationsElection{}
+	_ OperationHosts   = (*AgentService)(nil)
+	_ OperationRecords = (*images.EtcdStore)(nil)
+	_ ChangeSource     = (*glance.EtcdStore)(nil)
 )

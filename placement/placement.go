@@ -40,7 +40,7 @@ type Scheduler interface {
 	Schedule(ctx context.Context, c *container.Container) (string, error)
 }
 
-// Elector grants the scheduler role to one process at a time.
+// Elector grants a role (the scheduler's) to one process at a time.
 type Elector interface {
 	// Campaign blocks until this process leads or ctx ends.
 	Campaign(ctx context.Context) (Term, error)
@@ -93,23 +93,31 @@ func New(cfg Config, sched Scheduler, src Source, cs container.Store, actions co
 // Run campaigns for the scheduler role and, while leading, places
 // containers. It returns when ctx ends, resigning first.
 func (s *Service) Run(ctx context.Context) {
+	Elected(ctx, s.cfg.Elector, "scheduler", s.log, s.lead)
+}
+
+// Elected runs lead while this process holds role, campaigning again
+// whenever it loses it, until ctx ends; then it resigns. Without an
+// elector it always leads (one control plane process, tests). lead must
+// return when its ctx ends.
+func Elected(ctx context.Context, e Elector, role string, log *slog.Logger, lead func(context.Context)) {
 	for ctx.Err() == nil {
-		if s.cfg.Elector == nil {
-			s.lead(ctx)
+		if e == nil {
+			lead(ctx)
 			continue
 		}
-		term, err := s.cfg.Elector.Campaign(ctx)
+		term, err := e.Campaign(ctx)
 		if err != nil {
 			if ctx.Err() == nil {
-				s.log.Warn("scheduler leader election", "error", err)
+				log.Warn(role+" leader election", "error", err)
 				sleep(ctx, time.Second)
 			}
 			continue
 		}
-		s.log.Info("leading the scheduler")
+		log.Info("leading the " + role)
 		lctx, cancel := context.WithCancel(ctx)
 		stop := context.AfterFunc(term.Context(), cancel)
-		s.lead(lctx)
+		lead(lctx)
 		stop()
 		cancel()
 		if ctx.Err() != nil {
@@ -118,7 +126,7 @@ func (s *Service) Run(ctx context.Context) {
 			rcancel()
 			return
 		}
-		s.log.Warn("lost the scheduler leadership")
+		log.Warn("lost the " + role + " leadership")
 	}
 }
 
