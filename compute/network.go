@@ -73,17 +73,12 @@ func (a *Agent) networkLoop(ctx context.Context) {
 // applyNetwork fetches the host's network configuration, applies it, and
 // plugs the ports of running containers that lack them.
 func (a *Agent) applyNetwork(ctx context.Context) error {
-	cfg, err := a.cp.NetConfig(ctx, a.cfg.Host, false)
-	if err != nil {
+	if err := a.fetchAndApply(ctx, false); err != nil {
 		return err
 	}
 	a.net.mu.Lock()
 	defer a.net.mu.Unlock()
-	if err := a.cfg.Network.Apply(ctx, cfg.Config); err != nil {
-		return err
-	}
-	a.net.cfg = cfg
-	for uuid := range cfg.Containers {
+	for uuid := range a.net.cfg.Containers {
 		a.mu.Lock()
 		rec := a.records[uuid]
 		a.mu.Unlock()
@@ -100,8 +95,12 @@ func (a *Agent) applyNetwork(ctx context.Context) error {
 // applyFresh fetches the host's network configuration as of now and
 // applies it, for a container whose ports the last one lacks; plugging
 // them is the caller's (the others' wait for the next applyNetwork).
-func (a *Agent) applyFresh(ctx context.Context) error {
-	cfg, err := a.cp.NetConfig(ctx, a.cfg.Host, true)
+func (a *Agent) applyFresh(ctx context.Context) error { return a.fetchAndApply(ctx, true) }
+
+// fetchAndApply fetches the host's network configuration (fresh: as of
+// now) and applies it.
+func (a *Agent) fetchAndApply(ctx context.Context, fresh bool) error {
+	cfg, err := a.cp.NetConfig(ctx, a.cfg.Host, fresh)
 	if err != nil {
 		return err
 	}
