@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/zun-go/zun/auth"
 	"github.com/zun-go/zun/errdefs"
 	"github.com/zun-go/zun/volume"
 )
@@ -95,4 +96,45 @@ func TestFaults(t *testing.T) {
 			t.Fatalf("%d %v", res.StatusCode, out)
 		}
 	})
+}
+
+// TestBodyLimit: a body up to Cinder's default max_request_body_size
+// (114688 bytes, oslo.middleware's sizelimit) is read; one byte more is
+// 413 overLimit, as Cinder's size-limit middleware answers, and records
+// nothing.
+func TestBodyLimit(t *testing.T) {
+	const limit = 114688
+	create := `{"volume": {"size": 1}}`
+	tests := []struct {
+		name   string
+		size   int
+		status int
+		fault  string
+		volume bool
+	}{
+		{"at the limit", limit, 202, "", true},
+		{"one byte over", limit + 1, 413, "overLimit", false},
+		{"far over", 4 * limit, 413, "overLimit", false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t)
+			body := create + strings.Repeat(" ", tc.size-len(create))
+			code, out := e.call("alice", "POST", "/v3/volumes", body)
+			if code != tc.status {
+				t.Fatalf("%d %v, want %d", code, out, tc.status)
+			}
+			if tc.fault != "" {
+				f, _ := out[tc.fault].(map[string]any)
+				if f == nil || f["code"] != float64(tc.status) ||
+					f["message"] != "Request is too large. Larger than max_request_body_size (114688)." {
+					t.Fatalf("%v, want %s", out, tc.fault)
+				}
+			}
+			vols, err := e.vs.List(auth.System(context.Background()))
+			if err != nil || (len(vols) == 1) != tc.volume {
+				t.Fatalf("%d volumes (%v), want one: %t", len(vols), err, tc.volume)
+			}
+		})
+	}
 }

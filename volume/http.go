@@ -53,8 +53,10 @@ func NewHandler(store Store, authn Authenticator, opts HandlerOptions) *Handler 
 	return &Handler{store: store, authn: authn, opts: opts}
 }
 
-// maxBody bounds request bodies.
-const maxBody = 64 << 10
+// maxBody bounds request bodies: Cinder's size-limit middleware
+// (oslo.middleware sizelimit, max_request_body_size) refuses a body over
+// 114688 bytes with 413 by default.
+const maxBody = 114688
 
 // Routes returns the patterns ServeHTTP answers besides version
 // discovery, such as "POST /v3/volumes"; each also takes the project id
@@ -229,7 +231,7 @@ func decodeStrict(r *http.Request, v any, keys ...string) error {
 		return errdefs.Invalidf("read the request body: %v", err)
 	}
 	if len(b) > maxBody {
-		return errdefs.Invalidf("The request body is larger than %d bytes.", maxBody)
+		return errdefs.TooLargef("Request is too large. Larger than max_request_body_size (%d).", maxBody)
 	}
 	var top map[string]json.RawMessage
 	if err := json.Unmarshal(b, &top); err != nil {
