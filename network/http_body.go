@@ -46,16 +46,27 @@ type body struct {
 	err   error
 }
 
-// readBody decodes the request's {member: {...}} and checks its
-// attributes against s: unknown ones, and ones the operation may not set,
-// are refused.
-func readBody(r *http.Request, member string, s schema, creating bool) (*body, error) {
+// readRaw reads the request's body, up to maxBody bytes: a longer one is
+// a 413 (Neutron sets no limit of its own; this one is ours, and 413 is
+// what OpenStack's size-limit middleware answers).
+func readRaw(r *http.Request) ([]byte, error) {
 	raw, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
 	if err != nil {
 		return nil, errdefs.Invalidf("Failed to read the request body: %v", err)
 	}
 	if len(raw) > maxBody {
 		return nil, errdefs.TooLargef("Request body is larger than %d bytes.", maxBody)
+	}
+	return raw, nil
+}
+
+// readBody decodes the request's {member: {...}} and checks its
+// attributes against s: unknown ones, and ones the operation may not set,
+// are refused.
+func readBody(r *http.Request, member string, s schema, creating bool) (*body, error) {
+	raw, err := readRaw(r)
+	if err != nil {
+		return nil, err
 	}
 	if len(bytes.TrimSpace(raw)) == 0 {
 		return nil, errdefs.Invalidf("Resource body required")

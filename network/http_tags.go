@@ -3,7 +3,6 @@ package network
 import (
 	"context"
 	"encoding/json"
-	"io"
 	"net/http"
 	"slices"
 
@@ -129,7 +128,10 @@ func (h *Handler) tagsOf(coll string, op tagOp) apiFunc {
 			var req struct {
 				Tags *[]string `json:"tags"`
 			}
-			raw, _ := io.ReadAll(io.LimitReader(r.Body, maxBody))
+			raw, err := readRaw(r)
+			if err != nil {
+				return nil, 0, err
+			}
 			if err := json.Unmarshal(raw, &req); err != nil || req.Tags == nil {
 				return nil, 0, errdefs.Invalidf("Invalid tags body: want {\"tags\": [\"tag\", ...]}.")
 			}
