@@ -10,10 +10,13 @@ import (
 
 // TestErrorAnswers: Glance's error document carries the status errdefs
 // gives the error's kind, as its status and its code, and the message as
-// written.
+// written. A JSON body over our limit is a 413, on a create as on a patch
+// (Glance sets none of its own; 413 is what OpenStack's size-limit
+// middleware answers).
 func TestErrorAnswers(t *testing.T) {
 	e := newEnv(t, 10)
 	id := e.mustCreate("alice", `{"name":"big","container_format":"docker","disk_format":"raw"}`)["id"].(string)
+	big := strings.Repeat("x", 256<<10) // with the JSON around it, one body over the 256 KiB limit
 	tests := []struct {
 		name, method, path, contentType, body string
 		status                                int
@@ -26,6 +29,10 @@ func TestErrorAnswers(t *testing.T) {
 		{"upload as text", "PUT", "/v2/images/" + id + "/file", "text/plain", "x", 415,
 			`Unsupported Content-Type "text/plain": send application/octet-stream.`},
 		{"reserved attribute", "POST", "/v2/images", "application/json", `{"name":"x","deleted":true}`, 403, "Attribute 'deleted' is reserved."},
+		{"create body over its limit", "POST", "/v2/images", "application/json", `{"name":"` + big + `"}`, 413,
+			"The request body is larger than 262144 bytes."},
+		{"patch body over its limit", "PATCH", "/v2/images/" + id, "application/openstack-images-v2.1-json-patch",
+			`[{"op":"replace","path":"/name","value":"` + big + `"}]`, 413, "The request body is larger than 262144 bytes."},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

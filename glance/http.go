@@ -262,13 +262,24 @@ func setAttr(im *Image, k string, v json.RawMessage, p auth.Principal, creating 
 	return err
 }
 
-func decodeObject(r *http.Request) (map[string]json.RawMessage, error) {
+// readBody reads a JSON request body of up to maxBody bytes; a longer
+// one is a 413 (Glance sets no limit on its JSON bodies; this one is
+// ours, and 413 is what OpenStack's size-limit middleware answers).
+func readBody(r *http.Request) ([]byte, error) {
 	b, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
 	if err != nil {
 		return nil, errdefs.Invalidf("Cannot read the request body: %v", err)
 	}
 	if len(b) > maxBody {
 		return nil, errdefs.TooLargef("The request body is larger than %d bytes.", maxBody)
+	}
+	return b, nil
+}
+
+func decodeObject(r *http.Request) (map[string]json.RawMessage, error) {
+	b, err := readBody(r)
+	if err != nil {
+		return nil, err
 	}
 	var obj map[string]json.RawMessage
 	if err := json.Unmarshal(b, &obj); err != nil || obj == nil {
@@ -327,9 +338,9 @@ func (h *Handler) patch(w http.ResponseWriter, r *http.Request, p auth.Principal
 		ct != "application/openstack-images-v2.0-json-patch" {
 		return nil, 0, errdefs.UnsupportedMediaf("Unsupported Content-Type %q: use application/openstack-images-v2.1-json-patch.", ct)
 	}
-	b, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
-	if err != nil || len(b) > maxBody {
-		return nil, 0, errdefs.Invalidf("Cannot read the request body.")
+	b, err := readBody(r)
+	if err != nil {
+		return nil, 0, err
 	}
 	var ops []patchOp
 	if err := json.Unmarshal(b, &ops); err != nil {
