@@ -25,10 +25,10 @@ import (
 // the sandbox, starts it and plugs the container's ports into it before
 // it creates or starts the container itself, which joins the namespace
 // (NetworkMode "container:zun-sandbox-<uuid>", which the engine resolves
-// to the sandbox's id at create). So the container's addresses, routes and security group rules
-// are there before its first instruction, at every start: the first, a
-// start after a stop, a reboot, a restart by its restart policy (the
-// namespace outlives the process).
+// to the sandbox's id at create). So the container's addresses, routes
+// and security group rules are there before its first instruction, at
+// every start: the first, a start after a stop, a reboot, a restart by
+// its restart policy (the namespace outlives the process).
 //
 // Making and starting a sandbox costs an engine start, as long as the
 // container's own; so the agent keeps a few started ones ready (the pool,
@@ -42,7 +42,7 @@ import (
 // it as it does. When the engine restarts, a container that the engine
 // starts again by its policy cannot join a sandbox that is not running
 // and fails; the agent then starts the sandbox, plugs it and starts the
-// container (see restore).
+// container (observe).
 
 // Runtime names of sandboxes.
 const (

@@ -24,8 +24,10 @@ const (
 	LabelUUID    = "io.zun.uuid"    // the Zun container's uuid
 	LabelHost    = "io.zun.host"    // the compute host that created it
 	// LabelSandbox marks a sandbox: a runtime container that holds the
-	// network namespace of the Zun container whose uuid is its value,
-	// which joins it. It has no LabelUUID.
+	// network namespace of a Zun container, which joins it. Its value is
+	// the uuid of the container it was made for, or "pool" for one made
+	// ready for any (the agent's name for it then says whose it is). It
+	// has no LabelUUID.
 	LabelSandbox = "io.zun.sandbox"
 )
 
