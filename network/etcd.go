@@ -162,7 +162,7 @@ func (s *EtcdStore) UpdateNetwork(ctx context.Context, id string, fn func(*Netwo
 		if err != nil {
 			return err
 		}
-		before := *n
+		before, snap := *n, snapshot(n)
 		if err := fn(n); err != nil {
 			return err
 		}
@@ -172,7 +172,7 @@ func (s *EtcdStore) UpdateNetwork(ctx context.Context, id string, fn func(*Netwo
 		if err := ValidateNetwork(n); err != nil {
 			return err
 		}
-		n.UpdatedAt = now()
+		revise(n, snap)
 		txn := s.db.Txn().Swap(netNetworksPrefix+id, n, rev)
 		if before.Shared && !n.Shared {
 			// Not while other projects have ports on it.
@@ -417,15 +417,18 @@ func (s *EtcdStore) ListSubnets(ctx context.Context) ([]*Subnet, error) {
 // stay; a new gateway or pools are checked as on create.
 func (s *EtcdStore) UpdateSubnet(ctx context.Context, id string, fn func(*Subnet) error) (*Subnet, error) {
 	sub, _, err := s.subnets().Update(ctx, id, func(sub *Subnet) error {
-		before := *sub
+		before, snap := *sub, snapshot(sub)
 		if err := fn(sub); err != nil {
 			return err
 		}
 		if sub.NetworkID != before.NetworkID || sub.CIDR != before.CIDR || sub.IPVersion != before.IPVersion {
 			return errdefs.Invalidf("The network, cidr and ip_version of subnet %s cannot change.", id)
 		}
-		sub.UpdatedAt = now()
-		return ValidateSubnet(sub, false)
+		if err := ValidateSubnet(sub, false); err != nil {
+			return err
+		}
+		revise(sub, snap)
+		return nil
 	})
 	return sub, err
 }
@@ -713,7 +716,7 @@ func (s *EtcdStore) UpdatePort(ctx context.Context, id string, fn func(*Port) er
 		if err != nil {
 			return err
 		}
-		before := *p
+		before, snap := *p, snapshot(p)
 		before.FixedIPs = slices.Clone(p.FixedIPs)
 		if err := fn(p); err != nil {
 			return err
@@ -725,7 +728,7 @@ func (s *EtcdStore) UpdatePort(ctx context.Context, id string, fn func(*Port) er
 		if !p.PortSecurity && len(p.SecurityGroups) > 0 {
 			return errdefs.Invalidf("Port has security group associated. Cannot disable port security or ip address until security group is removed.")
 		}
-		p.UpdatedAt = now()
+		revise(p, snap)
 		txn := s.db.Txn().Swap(netPortsPrefix+id, p, rev)
 		for _, g := range p.SecurityGroups {
 			gr, grev, err := s.groups().Get(auth.WithAllProjects(ctx), g)
@@ -824,7 +827,7 @@ func (s *EtcdStore) ListSecurityGroups(ctx context.Context) ([]*SecurityGroup, e
 // UpdateSecurityGroup implements Store.
 func (s *EtcdStore) UpdateSecurityGroup(ctx context.Context, id string, fn func(*SecurityGroup) error) (*SecurityGroup, error) {
 	g, _, err := s.groups().Update(ctx, id, func(g *SecurityGroup) error {
-		def := g.Default
+		def, snap := g.Default, snapshot(g)
 		if err := fn(g); err != nil {
 			return err
 		}
@@ -835,7 +838,7 @@ func (s *EtcdStore) UpdateSecurityGroup(ctx context.Context, id string, fn func(
 			return errdefs.Conflictf("Default security group already exists (the name default is the project's own group's).")
 		}
 		g.Default = def
-		g.UpdatedAt = now()
+		revise(g, snap)
 		return nil
 	})
 	return g, err
@@ -873,6 +876,7 @@ func (s *EtcdStore) DeleteSecurityGroup(ctx context.Context, id string) error {
 			n := len(o.Rules)
 			o.Rules = slices.DeleteFunc(o.Rules, func(r Rule) bool { return r.RemoteGroupID == id })
 			if o.ID != id && len(o.Rules) != n {
+				touch(o)
 				txn.Swap(netGroupsPrefix+o.ID, o, revs[i])
 			}
 		}
@@ -925,7 +929,7 @@ func (s *EtcdStore) AddRule(ctx context.Context, group string, r *Rule) error {
 			}
 		}
 		g.Rules = append(g.Rules, *r)
-		g.UpdatedAt = now()
+		touch(g)
 		return nil
 	})
 	return err
@@ -959,7 +963,7 @@ func (s *EtcdStore) DeleteRule(ctx context.Context, id string) error {
 		if len(g.Rules) == n {
 			return errdefs.NotFoundf("Security group rule %s does not exist", id)
 		}
-		g.UpdatedAt = now()
+		touch(g)
 		return nil
 	})
 	return err

@@ -134,7 +134,8 @@ func (s *EtcdStore) containerPort(ctx context.Context, txn *store.Txn, c *contai
 		if p.DeviceID != "" {
 			return nil, false, errdefs.Conflictf("Port %s is still in use (by %s %s).", req.Port, p.DeviceOwner, p.DeviceID)
 		}
-		p.DeviceID, p.DeviceOwner, p.UpdatedAt = c.UUID, OwnerZun, now()
+		p.DeviceID, p.DeviceOwner = c.UUID, OwnerZun
+		touch(p)
 		txn.Swap(netPortsPrefix+p.ID, p, rev)
 		return p, true, nil
 	}
@@ -202,7 +203,8 @@ func (s *EtcdStore) Deleting(ctx context.Context, txn *store.Txn, c *container.C
 				continue // rebound meanwhile
 			}
 			if a.PreserveOnDelete {
-				p.DeviceID, p.DeviceOwner, p.HostID, p.Status, p.UpdatedAt = "", "", "", PortDown, now()
+				p.DeviceID, p.DeviceOwner, p.HostID, p.Status = "", "", "", PortDown
+				touch(p)
 				txn.Swap(netPortsPrefix+p.ID, p, rev)
 				continue
 			}
@@ -395,7 +397,7 @@ func (s *EtcdStore) ChangeSecurityGroup(ctx context.Context, uuid, ident string,
 			default:
 				p.SecurityGroups = slices.DeleteFunc(p.SecurityGroups, func(g string) bool { return g == gid })
 			}
-			p.UpdatedAt = now()
+			touch(p)
 			txn.Swap(netPortsPrefix+p.ID, p, rev)
 			txn.Touch(netGuardGroup + gid)
 			changed = true

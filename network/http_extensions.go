@@ -30,6 +30,8 @@ var extensions = []extension{
 		"Extension to add descriptions to standard attributes", "2016-02-10T10:00:00-00:00"},
 	{"standard-attr-timestamp", "Resource timestamps",
 		"Adds created_at and updated_at fields to all Neutron resources that have Neutron standard attributes.", "2016-09-12T10:00:00-00:00"},
+	{"standard-attr-revisions", "Resource revision numbers",
+		"This extension will display the revision number of neutron resources.", "2016-04-11T10:00:00-00:00"},
 	{"standard-attr-tag", "Tag support for resources with standard attribute",
 		"Enables to set tag on resources with standard attribute.", "2017-01-01T00:00:00-00:00"},
 	{"tag-creation", "Tag creation extension", "Allow to create multiple tags for a resource", "2024-07-23T10:00:00-00:00"},

@@ -35,7 +35,7 @@ func groupView(g *SecurityGroup) view {
 	return view{
 		"id": g.ID, "name": g.Name, "description": g.Description, "tenant_id": g.ProjectID, "project_id": g.ProjectID,
 		"security_group_rules": rules, "stateful": true, "shared": false, "tags": orEmpty(g.Tags),
-		"created_at": stamp(g.CreatedAt), "updated_at": stamp(g.UpdatedAt), "revision_number": 0,
+		"created_at": stamp(g.CreatedAt), "updated_at": stamp(g.UpdatedAt), "revision_number": g.Revision,
 	}
 }
 

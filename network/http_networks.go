@@ -33,7 +33,7 @@ func networkView(n *Network, subnets []string, admin bool) view {
 		"admin_state_up": n.AdminStateUp, "shared": n.Shared, "router:external": n.External, "status": "ACTIVE",
 		"subnets": orEmpty(subnets), "mtu": n.MTU, "port_security_enabled": n.PortSecurity,
 		"availability_zones": []string{}, "availability_zone_hints": []string{}, "tags": orEmpty(n.Tags),
-		"created_at": stamp(n.CreatedAt), "updated_at": stamp(n.UpdatedAt), "revision_number": 0,
+		"created_at": stamp(n.CreatedAt), "updated_at": stamp(n.UpdatedAt), "revision_number": n.Revision,
 	}
 	if admin {
 		v["provider:network_type"] = "vxlan"

@@ -43,7 +43,7 @@ func portView(pt *Port, admin bool) view {
 		"admin_state_up": pt.AdminStateUp, "device_id": pt.DeviceID, "device_owner": pt.DeviceOwner,
 		"status": cmp.Or(pt.Status, PortDown), "binding:vnic_type": "normal", "allowed_address_pairs": []any{},
 		"extra_dhcp_opts": []any{}, "tags": orEmpty(pt.Tags),
-		"created_at": stamp(pt.CreatedAt), "updated_at": stamp(pt.UpdatedAt), "revision_number": 0,
+		"created_at": stamp(pt.CreatedAt), "updated_at": stamp(pt.UpdatedAt), "revision_number": pt.Revision,
 	}
 	if admin {
 		vif := "unbound"

@@ -41,7 +41,7 @@ func subnetView(s *Subnet) view {
 		"gateway_ip": nullable(s.GatewayIP), "allocation_pools": pools, "dns_nameservers": orEmpty(s.DNSNameservers),
 		"host_routes": []any{}, "enable_dhcp": s.EnableDHCP, "ipv6_ra_mode": nil, "ipv6_address_mode": nil,
 		"subnetpool_id": nil, "segment_id": nil, "service_types": []string{}, "tags": orEmpty(s.Tags),
-		"created_at": stamp(s.CreatedAt), "updated_at": stamp(s.UpdatedAt), "revision_number": 0,
+		"created_at": stamp(s.CreatedAt), "updated_at": stamp(s.UpdatedAt), "revision_number": s.Revision,
 	}
 }
 

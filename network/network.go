@@ -57,6 +57,7 @@ type Network struct {
 	Tags         []string  `json:"tags,omitempty"`
 	CreatedAt    time.Time `json:"created_at"`
 	UpdatedAt    time.Time `json:"updated_at"`
+	Revision     int       `json:"revision_number,omitempty"` // Neutron's revision_number: one up per update that changes the record
 	// Default marks the network the service made for its project's
 	// containers when they named none.
 	Default bool `json:"default,omitempty"`
@@ -86,6 +87,7 @@ type Subnet struct {
 	Tags           []string  `json:"tags,omitempty"`
 	CreatedAt      time.Time `json:"created_at"`
 	UpdatedAt      time.Time `json:"updated_at"`
+	Revision       int       `json:"revision_number,omitempty"` // Neutron's revision_number: one up per update that changes the record
 }
 
 // FixedIP is an address of a port in one of its network's subnets.
@@ -115,6 +117,7 @@ type Port struct {
 	Tags           []string  `json:"tags,omitempty"`
 	CreatedAt      time.Time `json:"created_at"`
 	UpdatedAt      time.Time `json:"updated_at"`
+	Revision       int       `json:"revision_number,omitempty"` // Neutron's revision_number: one up per update that changes the record
 }
 
 // Port statuses.
@@ -161,6 +164,7 @@ type SecurityGroup struct {
 	Tags        []string  `json:"tags,omitempty"`
 	CreatedAt   time.Time `json:"created_at"`
 	UpdatedAt   time.Time `json:"updated_at"`
+	Revision    int       `json:"revision_number,omitempty"` // Neutron's revision_number: one up per update that changes the record
 }
 
 // Store keeps the network service's records. Reads see the context's
