@@ -131,9 +131,36 @@ func startZund(t *testing.T, dockerHost string, extra ...string) *daemon {
 	if slices.Contains(extra, "--tls") {
 		d.URL = "https://" + d.listen
 	}
+	// Last: the engine is shared by the tests, and one's containers
+	// (and sandboxes) would pile up there run after run.
+	t.Cleanup(func() { removeHostContainers(d.Docker, d.Host) })
 	d.start()
 	t.Cleanup(func() { d.stop(syscall.SIGTERM) })
 	return d
+}
+
+// removeHostContainers removes the runtime containers compute host made
+// on the engine at dockerHost ("": the default).
+func removeHostContainers(dockerHost, host string) {
+	opts := []client.Opt{client.FromEnv, client.WithAPIVersionNegotiation()}
+	if dockerHost != "" {
+		opts = append(opts, client.WithHost(dockerHost))
+	}
+	cli, err := client.NewClientWithOpts(opts...)
+	if err != nil {
+		return
+	}
+	defer cli.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	list, err := cli.ContainerList(ctx, container.ListOptions{All: true,
+		Filters: filters.NewArgs(filters.Arg("label", driver.LabelHost+"="+host))})
+	if err != nil {
+		return
+	}
+	for _, c := range list {
+		_ = cli.ContainerRemove(ctx, c.ID, container.RemoveOptions{Force: true})
+	}
 }
 
 func (d *daemon) start() {
