@@ -26,6 +26,20 @@ var taskOf = map[string]container.TaskState{
 	container.ActDelete:  container.TaskDeleting,
 }
 
+// eventOnly are the actions whose failure Zun keeps in the action's
+// event only (zun action-show), leaving the container's status and
+// status_reason as they were. Zun fails the container (Error, with the
+// failure as its reason) when a create, start or delete fails; here a
+// failed create or start does that, and a failed delete shows the
+// runtime's status with the failure as its reason.
+var eventOnly = map[string]bool{
+	container.ActStop:    true,
+	container.ActReboot:  true,
+	container.ActPause:   true,
+	container.ActUnpause: true,
+	container.ActKill:    true,
+}
+
 // execute carries out rec's op and reports the outcome. It returns whether
 // the outcome reached the control plane; if not, the op is tried again.
 func (a *Agent) execute(ctx context.Context, rec *container.Container) bool {
@@ -71,10 +85,22 @@ func (a *Agent) execute(ctx context.Context, rec *container.Container) bool {
 	}
 	if err != nil {
 		log.Warn("container action failed", "error", err)
-		r.Reason = err.Error()
-		if op.Action == container.ActCreate || op.Action == container.ActStart || r.Status == "" ||
-			r.Status == container.Creating || r.Status == container.Deleting || r.Status == container.Restarting {
-			r.Status = container.Error
+		switch {
+		case op.Action == container.ActCreate || op.Action == container.ActStart || r.Status == "" ||
+			r.Status == container.Creating || r.Status == container.Deleting || r.Status == container.Restarting:
+			r.Status, r.Reason = container.Error, err.Error()
+		case eventOnly[op.Action]:
+			// Zun records the failure in the action's event only (its
+			// compute manager's wrap_exception, no _fail_container): the
+			// status and its reason stay as they were, unless the runtime
+			// shows another status, which comes with the runtime's reason
+			// as the next sync would bring it. A container whose create or
+			// start failed (the runtime's "created") stays in Error.
+			if r.Status == rec.Status || (r.Status == container.Created && rec.Status == container.Error) {
+				r.Status, r.Reason = rec.Status, rec.StatusReason
+			}
+		default:
+			r.Reason = err.Error()
 		}
 	} else {
 		log.Info("container action done", "status", r.Status, "duration_ms", time.Since(start).Milliseconds())

@@ -204,12 +204,15 @@ func TestOps(t *testing.T) {
 }
 
 // TestFailingOps: a failed create or start makes the container Error with
-// the runtime's reason, as Zun's _fail_container does; any other failed op
-// leaves the status as the runtime shows it. Either way the op is done
-// (once) and its action event ends with the reason.
+// the runtime's reason, as Zun's _fail_container does; a failed stop,
+// reboot, pause, unpause or kill is kept in the action's event only, as
+// Zun's wrap_exception does: the status and its reason stay as they were
+// (an Error left by a failed start too). Either way the op is done (once)
+// and its action event ends with the failure.
 func TestFailingOps(t *testing.T) {
 	t.Parallel()
 	startError := map[string]string{fake.LabelStartError: "exec: \"nope\": executable file not found"}
+	startOp := container.Op{Action: container.ActStart, RequestID: "req-start"}
 	for _, tc := range []struct {
 		name     string
 		labels   map[string]string
@@ -217,22 +220,28 @@ func TestFailingOps(t *testing.T) {
 		setup    []container.Op
 		op       container.Op
 		status   container.Status
-		reason   string // the reason contains it
+		failure  string // the action event's cause contains it
+		// the status reason after the op contains it ("": none); an
+		// event-only failure's reason is the one from before the op
+		statusReason string
 	}{
 		{name: "create: the image cannot be pulled", pullFail: "registry is down",
-			op: runOp, status: container.Error, reason: "registry is down"},
+			op: runOp, status: container.Error, failure: "registry is down", statusReason: "registry is down"},
 		{name: "create and run: the start fails", labels: startError,
-			op: runOp, status: container.Error, reason: "executable file not found"},
+			op: runOp, status: container.Error, failure: "executable file not found", statusReason: "executable file not found"},
 		{name: "start fails", labels: startError, setup: []container.Op{createOp},
-			op: container.Op{Action: container.ActStart, RequestID: "req"}, status: container.Error, reason: "executable file not found"},
+			op: startOp, status: container.Error, failure: "executable file not found", statusReason: "executable file not found"},
 		{name: "kill a stopped container", setup: []container.Op{runOp, stopOp},
-			op: container.Op{Action: container.ActKill, RequestID: "req"}, status: container.Stopped, reason: "not running"},
+			op: container.Op{Action: container.ActKill, RequestID: "req"}, status: container.Stopped, failure: "not running"},
+		{name: "kill a container whose start failed", labels: startError, setup: []container.Op{createOp, startOp},
+			op: container.Op{Action: container.ActKill, RequestID: "req"}, status: container.Error, failure: "not running",
+			statusReason: "executable file not found"},
 		{name: "pause a stopped container", setup: []container.Op{runOp, stopOp},
-			op: container.Op{Action: container.ActPause, RequestID: "req"}, status: container.Stopped, reason: "not running"},
+			op: container.Op{Action: container.ActPause, RequestID: "req"}, status: container.Stopped, failure: "not running"},
 		{name: "pause a paused container", setup: []container.Op{runOp, pauseOp},
-			op: container.Op{Action: container.ActPause, RequestID: "req"}, status: container.Paused, reason: "already paused"},
+			op: container.Op{Action: container.ActPause, RequestID: "req"}, status: container.Paused, failure: "already paused"},
 		{name: "unpause a running container", setup: []container.Op{runOp},
-			op: container.Op{Action: container.ActUnpause, RequestID: "req"}, status: container.Running, reason: "not paused"},
+			op: container.Op{Action: container.ActUnpause, RequestID: "req"}, status: container.Running, failure: "not paused"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -244,6 +253,7 @@ func TestFailingOps(t *testing.T) {
 			for _, op := range tc.setup {
 				r.do(uuid, op)
 			}
+			before := r.cp.Get(uuid).StatusReason
 			seq := r.do(uuid, tc.op)
 			c := r.cp.Get(uuid)
 			if c.Op != nil || c.TaskState != container.TaskNone {
@@ -258,18 +268,13 @@ func TestFailingOps(t *testing.T) {
 			if len(done) != 1 || done[0].Status != tc.status {
 				t.Fatalf("op reported done %+v; want once, with status %q", done, tc.status)
 			}
-			if tc.status == container.Error {
-				if c.Status != tc.status || !strings.Contains(c.StatusReason, tc.reason) {
-					t.Errorf("status %q (%q); want %q with a reason containing %q", c.Status, c.StatusReason, tc.status, tc.reason)
-				}
-			} else {
-				// Zun leaves status and reason as they were (the failure
-				// is in the action's event); the outcome's reason shows
-				// until the next observation puts the runtime's back.
-				eventually(t, "the runtime's status and reason back", func() bool {
-					c = r.cp.Get(uuid)
-					return c.Status == tc.status && c.StatusReason == ""
-				})
+			eventOnly := tc.op.Action != container.ActCreate && tc.op.Action != container.ActStart
+			if eventOnly && done[0].Reason != before {
+				t.Errorf("failed %s reported reason %q; want the one from before, %q", tc.op.Action, done[0].Reason, before)
+			}
+			if c.Status != tc.status || (tc.statusReason == "") != (c.StatusReason == "") ||
+				!strings.Contains(c.StatusReason, tc.statusReason) {
+				t.Errorf("status %q (%q); want %q with a reason containing %q", c.Status, c.StatusReason, tc.status, tc.statusReason)
 			}
 			var causes []string
 			for _, e := range r.cp.Events(uuid) {
@@ -277,12 +282,12 @@ func TestFailingOps(t *testing.T) {
 					causes = append(causes, e.Cause)
 				}
 			}
-			if len(causes) != 1 || !strings.Contains(causes[0], tc.reason) {
-				t.Errorf("finished events with causes %q; want one with %q", causes, tc.reason)
+			if len(causes) != 1 || !strings.Contains(causes[0], tc.failure) {
+				t.Errorf("finished events with causes %q; want one with %q", causes, tc.failure)
 			}
 			r.atRest(uuid)
-			if c := r.cp.Get(uuid); c.Status != tc.status {
-				t.Errorf("status %q at rest; want %q", c.Status, tc.status)
+			if c := r.cp.Get(uuid); c.Status != tc.status || !strings.Contains(c.StatusReason, tc.statusReason) {
+				t.Errorf("status %q (%q) at rest; want %q (%q)", c.Status, c.StatusReason, tc.status, tc.statusReason)
 			}
 		})
 	}
