@@ -39,12 +39,7 @@ func Changes(ctx context.Context, db *DB, prefixes ...string) <-chan struct{} {
 						}
 					}
 				}
-				t := time.NewTimer(time.Second)
-				select {
-				case <-ctx.Done():
-				case <-t.C:
-				}
-				t.Stop()
+				sleep(ctx, time.Second)
 			}
 		}()
 	}
