@@ -1,6 +1,7 @@
 package capsule
 
 import (
+	"maps"
 	"math"
 	"slices"
 	"strconv"
@@ -60,8 +61,8 @@ func Build(s *Spec, o BuildOptions) (*Capsule, []*container.Container) {
 		ProjectID:        o.ProjectID,
 		UserID:           o.UserID,
 		CapsuleVersion:   s.CapsuleVersion,
-		Labels:           cloneMap(s.Labels),
-		Annotations:      cloneMap(s.Annotations),
+		Labels:           maps.Clone(s.Labels),
+		Annotations:      maps.Clone(s.Annotations),
 		RestartPolicy:    container.RestartPolicy{Name: s.RestartPolicy},
 		AvailabilityZone: s.AvailabilityZone,
 		Containers:       []Member{},
@@ -132,7 +133,7 @@ func (c *Capsule) member(prefix string, cs ContainerSpec, o BuildOptions) *conta
 		Command:         append(slices.Clip(slices.Clone(cs.Command)), cs.Args...),
 		CPU:             cs.CPU,
 		Memory:          cs.Memory,
-		Environment:     cloneMap(cs.Env),
+		Environment:     maps.Clone(cs.Env),
 		Workdir:         cs.WorkDir,
 		RestartPolicy:   c.RestartPolicy,
 		Interactive:     cs.Stdin,

@@ -14,6 +14,8 @@ package capsule
 import (
 	"bytes"
 	"encoding/json"
+	"maps"
+	"slices"
 	"time"
 
 	"github.com/zun-go/zun/container"
@@ -142,15 +144,15 @@ func (c *Capsule) Member(name string) (Member, bool) {
 // Clone returns a deep copy of c.
 func (c *Capsule) Clone() *Capsule {
 	n := *c
-	n.Labels = cloneMap(c.Labels)
-	n.Annotations = cloneMap(c.Annotations)
-	n.InitContainers = cloneSlice(c.InitContainers)
-	n.Containers = cloneSlice(c.Containers)
-	n.Volumes = cloneSlice(c.Volumes)
+	n.Labels = maps.Clone(c.Labels)
+	n.Annotations = maps.Clone(c.Annotations)
+	n.InitContainers = slices.Clone(c.InitContainers)
+	n.Containers = slices.Clone(c.Containers)
+	n.Volumes = slices.Clone(c.Volumes)
 	if c.Addresses != nil {
 		n.Addresses = make(map[string][]container.Address, len(c.Addresses))
 		for k, v := range c.Addresses {
-			n.Addresses[k] = cloneSlice(v)
+			n.Addresses[k] = slices.Clone(v)
 		}
 	}
 	return &n
@@ -167,22 +169,4 @@ func (c *Capsule) SameAs(o *Capsule) bool {
 	}
 	jb, err := json.Marshal(&b)
 	return err == nil && bytes.Equal(ja, jb)
-}
-
-func cloneSlice[T any](s []T) []T {
-	if s == nil {
-		return nil
-	}
-	return append([]T(nil), s...)
-}
-
-func cloneMap(m map[string]string) map[string]string {
-	if m == nil {
-		return nil
-	}
-	n := make(map[string]string, len(m))
-	for k, v := range m {
-		n[k] = v
-	}
-	return n
 }
