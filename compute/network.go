@@ -92,13 +92,9 @@ func (a *Agent) applyNetwork(ctx context.Context) error {
 	return nil
 }
 
-// applyFresh fetches the host's network configuration as of now and
-// applies it, for a container whose ports the last one lacks; plugging
-// them is the caller's (the others' wait for the next applyNetwork).
-func (a *Agent) applyFresh(ctx context.Context) error { return a.fetchAndApply(ctx, true) }
-
 // fetchAndApply fetches the host's network configuration (fresh: as of
-// now) and applies it.
+// now, for a container whose ports the last one lacks) and applies it;
+// plugging is the caller's.
 func (a *Agent) fetchAndApply(ctx context.Context, fresh bool) error {
 	cfg, err := a.cp.NetConfig(ctx, a.cfg.Host, fresh)
 	if err != nil {
@@ -120,13 +116,8 @@ func (a *Agent) plug(ctx context.Context, rec *container.Container) error {
 	if a.cfg.Network == nil || !hasPorts(rec) {
 		return nil
 	}
-	a.net.mu.Lock()
-	_, known := a.net.cfg.Containers[rec.UUID]
-	a.net.mu.Unlock()
-	if !known {
-		if err := a.applyFresh(ctx); err != nil {
-			return err
-		}
+	if err := a.learnPorts(ctx, rec); err != nil {
+		return err
 	}
 	a.net.mu.Lock()
 	defer a.net.mu.Unlock()

@@ -152,8 +152,8 @@ func (a *Agent) takeFromPool(ctx context.Context, uuid string) (driver.State, bo
 		if !strings.HasPrefix(st.Name, poolPrefix) || st.Status != driver.StatusRunning {
 			continue
 		}
-		// By its pool name: of two agents' workers renaming one, the
-		// second finds no such container.
+		// By its pool name: of two workers renaming one, the second
+		// finds no such container.
 		if err := r.Rename(ctx, st.Name, sandboxName(uuid)); err != nil {
 			continue // taken meanwhile, or uuid has one: the caller looks again
 		}
@@ -270,19 +270,28 @@ func (a *Agent) sandbox(ctx context.Context, rec *container.Container) (driver.S
 			return driver.State{}, err
 		}
 	}
-	if !a.knowsPorts(rec) {
-		// A container just placed: its ports are newer than the last
-		// configuration.
-		if err := a.applyFresh(ctx); err != nil {
-			return driver.State{}, err
-		}
-		if !a.knowsPorts(rec) {
-			return driver.State{}, errdefs.Unavailablef("the ports of container %s are not in this host's network configuration yet", rec.UUID)
-		}
+	if err := a.learnPorts(ctx, rec); err != nil {
+		return driver.State{}, err
 	}
 	a.net.mu.Lock()
 	defer a.net.mu.Unlock()
 	return st, a.plugInto(ctx, rec, st)
+}
+
+// learnPorts makes sure the network configuration applied has rec's
+// ports: a container just placed has ports newer than the last one, which
+// is fetched again as of now.
+func (a *Agent) learnPorts(ctx context.Context, rec *container.Container) error {
+	if a.knowsPorts(rec) {
+		return nil
+	}
+	if err := a.fetchAndApply(ctx, true); err != nil {
+		return err
+	}
+	if !a.knowsPorts(rec) {
+		return errdefs.Unavailablef("the ports of container %s are not in this host's network configuration yet", rec.UUID)
+	}
+	return nil
 }
 
 // knowsPorts reports whether the network configuration last applied has
