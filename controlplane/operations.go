@@ -325,6 +325,9 @@ func (o *Operations) pull(parent context.Context, im images.Image) bool {
 // ended.
 var errOperationOver = errors.New("the operation is over")
 
+// errUnchanged stops a write that would change nothing.
+var errUnchanged = errors.New("unchanged")
+
 // recordProgress records how far a pull has come.
 func (o *Operations) recordProgress(ctx context.Context, log *slog.Logger, id string, p driver.Progress) {
 	_, err := o.d.Records.Update(auth.WithAllProjects(ctx), id, func(x *images.Image) error {
@@ -400,11 +403,12 @@ func (o *Operations) uploadOnce(ctx context.Context, u images.Upload) error {
 	}
 	sys := auth.WithAllProjects(ctx)
 	if _, err := o.d.ImageStore.Store.Update(sys, u.ImageID, func(im *glance.Image) error {
-		if im.Status == glance.Saving {
-			im.Status = glance.Queued
+		if im.Status != glance.Saving {
+			return errUnchanged // no write: it is queued already
 		}
+		im.Status = glance.Queued
 		return nil
-	}); err != nil {
+	}); err != nil && !errors.Is(err, errUnchanged) {
 		return err
 	}
 	data, err := api.SaveImage(ctx, u.Ref)
