@@ -39,16 +39,17 @@ type Operations struct {
 	log *slog.Logger
 }
 
-// OperationRecords are the records of the long operations.
+// OperationRecords are the records of the long operations, the image
+// records and uploads, and their changes.
 type OperationRecords interface {
 	images.Store
-	// Changes signals once at the start and after every change to the
-	// image records and uploads, until ctx ends.
-	Changes(ctx context.Context) <-chan struct{}
+	ChangeSource
 }
 
-// ChangeSource signals changes to a set of records (the image store's).
+// ChangeSource signals changes to a set of records.
 type ChangeSource interface {
+	// Changes signals once at the start and after every change to the
+	// records, until ctx ends.
 	Changes(ctx context.Context) <-chan struct{}
 }
 
