@@ -173,13 +173,11 @@ func TestPullAcrossRestart(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			g := newGatedRegistry(t)
 			ref := g.pushUnique(t, dc, "ops/"+strings.ReplaceAll(tc.name, " ", "-")+":1")
-			i := strings.LastIndex(ref, ":")
-			repo, tag := ref[:i], ref[i+1:]
 			g.close()
 			d := startZund(t, "")
 			c := apiClient(t, d)
 			ctx := context.Background()
-			im := pullOnto(t, c, repo, tag, d.Host)
+			im := pullOnto(t, c, ref, d.Host)
 			t.Cleanup(func() { _, _ = dc.ImageRemove(ctx, ref, image.RemoveOptions{Force: true}) })
 			g.waitRequested(t) // the host is downloading
 			d.stop(syscall.SIGKILL)
@@ -191,14 +189,7 @@ func TestPullAcrossRestart(t *testing.T) {
 				t.Fatalf("after the restart: %+v, %v; want still Pulling", got, err)
 			}
 			tc.after(g)
-			var got *api.Image
-			var err error
-			if !poll(60*time.Second, func() bool {
-				got, err = c.GetImage(ctx, im.UUID)
-				return err == nil && got.Status != api.ImagePulling
-			}) {
-				t.Fatalf("the pull never ended: %+v, %v", got, err)
-			}
+			got := pullEnded(t, c, im.UUID)
 			t.Logf("%s after the restart: %s %q", time.Since(restarted).Round(time.Millisecond), got.Status, got.StatusReason)
 			if !strings.Contains(logSince(t, d, logged), `msg="pulling image"`) {
 				t.Fatal("zund restarted did not take the pull up")
@@ -206,7 +197,7 @@ func TestPullAcrossRestart(t *testing.T) {
 			if got.Status != tc.status || !strings.Contains(got.StatusReason, tc.reason) {
 				t.Fatalf("pull: %s %q, want %s %q", got.Status, got.StatusReason, tc.status, tc.reason)
 			}
-			_, _, err = dc.ImageInspectWithRaw(ctx, ref)
+			_, _, err := dc.ImageInspectWithRaw(ctx, ref)
 			if present := err == nil; present != (tc.status == api.ImagePulled) {
 				t.Fatalf("image %s on the host: %v, after a pull %s", ref, present, got.Status)
 			}
@@ -222,15 +213,13 @@ func TestPullAcrossAgentRestart(t *testing.T) {
 	dc := requireDocker(t, "")
 	g := newGatedRegistry(t)
 	ref := g.pushUnique(t, dc, "ops/agent-restart:1")
-	i := strings.LastIndex(ref, ":")
-	repo, tag := ref[:i], ref[i+1:]
 	g.close()
 	d := startZund(t, "", "--no-compute")
 	a := startAgent(t, d, fmt.Sprintf("ops-agent-%d", os.Getpid()), "")
 	c := apiClient(t, d)
 	ctx := context.Background()
 	t.Cleanup(func() { _, _ = dc.ImageRemove(ctx, ref, image.RemoveOptions{Force: true}) })
-	im := pullOnto(t, c, repo, tag, a.name)
+	im := pullOnto(t, c, ref, a.name)
 	g.waitRequested(t) // the host is downloading
 	a.stop(syscall.SIGKILL)
 	if got, err := c.GetImage(ctx, im.UUID); err != nil || got.Status != api.ImagePulling {
@@ -238,14 +227,7 @@ func TestPullAcrossAgentRestart(t *testing.T) {
 	}
 	a.start()
 	g.release()
-	var got *api.Image
-	var err error
-	if !poll(60*time.Second, func() bool {
-		got, err = c.GetImage(ctx, im.UUID)
-		return err == nil && got.Status != api.ImagePulling
-	}) {
-		t.Fatalf("the pull never ended: %+v, %v", got, err)
-	}
+	got := pullEnded(t, c, im.UUID)
 	if got.Status != api.ImagePulled {
 		t.Fatalf("pull: %s %q, want Pulled", got.Status, got.StatusReason)
 	}
@@ -265,14 +247,12 @@ func TestPullCancelled(t *testing.T) {
 	dc := requireDocker(t, "")
 	g := newGatedRegistry(t)
 	ref := g.pushUnique(t, dc, "ops/cancelled:1")
-	i := strings.LastIndex(ref, ":")
-	repo, tag := ref[:i], ref[i+1:]
 	g.close()
 	d := startZund(t, "")
 	c := apiClient(t, d)
 	ctx := context.Background()
 	t.Cleanup(func() { _, _ = dc.ImageRemove(ctx, ref, image.RemoveOptions{Force: true}) })
-	im := pullOnto(t, c, repo, tag, d.Host)
+	im := pullOnto(t, c, ref, d.Host)
 	g.waitRequested(t)
 	if err := c.DeleteImage(ctx, im.UUID); err != nil {
 		t.Fatal(err)
@@ -488,10 +468,12 @@ func logSince(t *testing.T, d *daemon, offset int64) string {
 	return string(b[offset:])
 }
 
-// pullOnto asks for a pull of repo:tag onto host, once the host is
+// pullOnto asks for a pull of ref (repo:tag) onto host, once the host is
 // registered (with its agent's first heartbeat).
-func pullOnto(t *testing.T, c *api.Client, repo, tag, host string) *api.Image {
+func pullOnto(t *testing.T, c *api.Client, ref, host string) *api.Image {
 	t.Helper()
+	i := strings.LastIndex(ref, ":")
+	repo, tag := ref[:i], ref[i+1:]
 	var im *api.Image
 	var err error
 	if !poll(30*time.Second, func() bool {
@@ -501,6 +483,21 @@ func pullOnto(t *testing.T, c *api.Client, repo, tag, host string) *api.Image {
 		t.Fatalf("pull onto %s: %v", host, err)
 	}
 	return im
+}
+
+// pullEnded waits up to a minute for image record id to end its pull
+// (no longer Pulling) and returns it.
+func pullEnded(t *testing.T, c *api.Client, id string) *api.Image {
+	t.Helper()
+	var got *api.Image
+	var err error
+	if !poll(60*time.Second, func() bool {
+		got, err = c.GetImage(context.Background(), id)
+		return err == nil && got.Status != api.ImagePulling
+	}) {
+		t.Fatalf("the pull never ended: %+v, %v", got, err)
+	}
+	return got
 }
 
 // bigContainer runs a container that has written a file of commitMiB.
