@@ -66,12 +66,7 @@ func TestCreateLatency(t *testing.T) {
 			time.Sleep(10 * time.Millisecond)
 		}
 	}
-	docker := func(e *engine) time.Duration {
-		cli, err := client.NewClientWithOpts(client.WithHost(e.host), client.WithAPIVersionNegotiation())
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer cli.Close()
+	docker := func(cli *client.Client) time.Duration {
 		start := time.Now()
 		made, err := cli.ContainerCreate(ctx, &container.Config{Image: demoimage.Ref, Cmd: []string{"sleep", "3600"}},
 			&container.HostConfig{}, nil, nil, "")
@@ -111,10 +106,11 @@ func TestCreateLatency(t *testing.T) {
 		name, host string
 		engine     *engine
 	}{{"tenant network", "lat-net", engines[0]}, {"no network (--no-network)", "lat-plain", engines[1]}} {
+		cli := requireDocker(t, tc.engine.host)
 		var z, r []time.Duration
 		for i := range pairs {
 			z = append(z, zun(tc.host, i))
-			r = append(r, docker(tc.engine))
+			r = append(r, docker(cli))
 		}
 		zm, rm := median(z), median(r)
 		rows = append(rows, fmt.Sprintf("| %s | %d | %d ms | %d ms | %.2f× | %d ms |", tc.name, pairs,

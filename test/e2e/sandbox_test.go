@@ -10,7 +10,6 @@ import (
 
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/api/types/filters"
-	"github.com/docker/docker/client"
 
 	"github.com/zun-go/zun/api"
 	"github.com/zun-go/zun/driver"
@@ -21,12 +20,7 @@ import (
 // dockerHost (not those of the agent's pool, ready for the next ones).
 func sandboxes(t *testing.T, dockerHost string) int {
 	t.Helper()
-	cli, err := client.NewClientWithOpts(client.WithHost(dockerHost), client.WithAPIVersionNegotiation())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cli.Close()
-	list, err := cli.ContainerList(context.Background(), container.ListOptions{All: true,
+	list, err := requireDocker(t, dockerHost).ContainerList(context.Background(), container.ListOptions{All: true,
 		Filters: filters.NewArgs(filters.Arg("label", driver.LabelSandbox))})
 	if err != nil {
 		t.Fatal(err)
