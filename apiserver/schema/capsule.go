@@ -6,12 +6,11 @@ import (
 	"unicode/utf8"
 )
 
-// Exported checks for the capsule template (package capsule), which has
-// fields of the container create body under other names and deeper paths
-// ("spec.containers[1].image"). Each takes the path that a refusal names
-// and the decoded JSON value (numbers as json.Number), and refuses with an
-// errdefs.ErrInvalid in the words of the create body's checks. They do not
-// change how ContainerCreate checks its own fields.
+// Exported checks, shared by the container create body and the capsule
+// template (package capsule), which has the same fields under other names
+// and deeper paths ("spec.containers[1].image"). Each takes the path that
+// a refusal names and the decoded JSON value (numbers as json.Number), and
+// refuses with an errdefs.ErrInvalid.
 
 // FieldError refuses the value v of the field at path, in the words of
 // every other refusal of this package.

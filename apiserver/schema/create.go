@@ -251,30 +251,18 @@ var pullPolicies = []string{"never", "always", "ifnotpresent", "Never", "Always"
 // parseImagePullPolicy keeps the policy as sent, in either case, as Zun
 // does; the compute host compares it case-insensitively.
 func parseImagePullPolicy(c *creator, v any) error {
-	if v == nil {
-		return nil
-	}
-	s, ok := v.(string)
-	if !ok || !slices.Contains(pullPolicies, s) {
-		return fieldError("image_pull_policy", v, "The image pull policy is one of %s, or null.", quoteList(pullPolicies))
-	}
+	s, err := ImagePullPolicy("image_pull_policy", v)
 	c.c.ImagePullPolicy = s
-	return nil
+	return err
 }
 
 func parseAvailabilityZone(c *creator, v any) error {
 	if v == nil {
 		return nil
 	}
-	s, err := asString("availability_zone", v)
-	if err != nil {
-		return err
-	}
-	if n := len([]rune(s)); n < 1 || n > 255 {
-		return fieldError("availability_zone", v, "An availability zone is 1 to 255 characters long.")
-	}
+	s, err := AvailabilityZone("availability_zone", v)
 	c.c.AvailabilityZone = s
-	return nil
+	return err
 }
 
 func parseRegistry(c *creator, v any) error {

@@ -5,7 +5,6 @@ import (
 	"math"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/zun-go/zun/api"
 	"github.com/zun-go/zun/driver"
@@ -23,21 +22,9 @@ import (
 // image is kept as sent: the compute host adds the default registry and
 // the "latest" tag when it pulls, as Zun's parse_image_name does.
 func parseImage(c *creator, v any) error {
-	s, err := asString("image", v)
-	if err != nil {
-		return err
-	}
-	if n := utf8.RuneCountInString(s); n < 2 || n > 255 {
-		return fieldError("image", v, "An image is 2 to 255 characters long.")
-	}
-	if !hasImageNamePair(s) {
-		return fieldError("image", v, "An image must hold two consecutive characters among letters, digits, '_', '.' and '-', the first a letter or digit.")
-	}
-	if _, reason := parseImageRef(s); reason != "" {
-		return fieldError("image", v, "Invalid image reference: %s.", reason)
-	}
+	s, err := Image("image", v)
 	c.c.Image = s
-	return nil
+	return err
 }
 
 func hasImageNamePair(s string) bool {
@@ -52,18 +39,9 @@ func hasImageNamePair(s string) bool {
 // parseName: string|null, Zun's container name. Null or absent leaves the
 // name empty, for the handler to generate one.
 func parseName(c *creator, v any) error {
-	if v == nil {
-		return nil
-	}
-	s, err := asString("name", v)
-	if err != nil {
-		return err
-	}
-	if !ValidName(s) {
-		return fieldError("name", v, "%s", nameRule)
-	}
+	s, err := ContainerName("name", v)
 	c.c.Name = s
-	return nil
+	return err
 }
 
 // parseCommand: before 1.20 a string|null split as a POSIX shell would
@@ -213,25 +191,9 @@ func parseWorkdir(c *creator, v any) error {
 // parseEnvironment: object|null of string values (Zun's schema skips the
 // empty key; here every value is checked).
 func parseEnvironment(c *creator, v any) error {
-	if v == nil {
-		return nil
-	}
-	m, err := asObject("environment", v)
-	if err != nil {
-		return err
-	}
-	env := make(map[string]string, len(m))
-	for k, val := range m {
-		s, ok := val.(string)
-		if !ok {
-			return fieldError("environment."+k, val, "Environment values are strings, got %s.", kind(val))
-		}
-		env[k] = s
-	}
-	if len(env) > 0 {
-		c.c.Environment = env
-	}
-	return nil
+	env, err := Environment("environment", v)
+	c.c.Environment = env
+	return err
 }
 
 func parseLabels(c *creator, v any) error {
