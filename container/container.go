@@ -133,6 +133,19 @@ type Container struct {
 	// glance runs, found by Image when it was created.
 	ImageStoreID string `json:"image_store_id,omitempty"`
 
+	// Kind is what the record stands for: a container ("") or a capsule
+	// (KindCapsule). A capsule's record is its sandbox on the host (the
+	// holder of its namespace) and carries what the capsule holds as one
+	// unit: its claim on the host, its quota, its ports and its volumes.
+	Kind string `json:"kind,omitempty"`
+	// CapsuleID is, on a member of a capsule, the capsule's uuid. A member
+	// is placed, counted, claimed and plugged through its capsule's
+	// record, never on its own; the container routes do not show it.
+	CapsuleID string `json:"capsule_id,omitempty"`
+	// Capsule is, on a capsule's record, what a capsule has beyond a
+	// container.
+	Capsule *Capsule `json:"capsule,omitempty"`
+
 	// Placement and the pending operation.
 	Host string `json:"host,omitempty"`
 	Op   *Op    `json:"op,omitempty"`
@@ -157,6 +170,102 @@ type Container struct {
 	Revision int64 `json:"-"`
 }
 
+// KindCapsule is the Kind of a capsule's record.
+const KindCapsule = "capsule"
+
+// IsCapsule reports whether c is a capsule's record.
+func (c *Container) IsCapsule() bool { return c.Kind == KindCapsule }
+
+// IsMember reports whether c is a member of a capsule.
+func (c *Container) IsMember() bool { return c.CapsuleID != "" }
+
+// Plain reports whether c is a container of the container API: neither a
+// capsule nor one of its members.
+func (c *Container) Plain() bool { return !c.IsCapsule() && !c.IsMember() }
+
+// Capsule is what a capsule's record holds beyond a container's: the
+// template's version and annotations, its members (each an ordinary
+// container record whose CapsuleID is the capsule's) and its volumes.
+type Capsule struct {
+	// Version is the template's capsuleVersion ("beta"), "" when it gave
+	// none.
+	Version     string            `json:"version,omitempty"`
+	Annotations map[string]string `json:"annotations,omitempty"`
+	// InitContainers run one after the other, in this order, each to its
+	// end, before Containers start.
+	InitContainers []Member        `json:"init_containers,omitempty"`
+	Containers     []Member        `json:"containers"`
+	Volumes        []CapsuleVolume `json:"volumes,omitempty"`
+}
+
+// Member is a container of a capsule.
+type Member struct {
+	// UUID is the member's container record.
+	UUID string `json:"uuid"`
+	// Name is the name the template gave the container, unique in the
+	// capsule. It is kept here, not in the member's record, because it
+	// means something only within its capsule: it is how an orchestrator
+	// and the capsule's own routes name the container, while the record's
+	// Name is a project-wide container name.
+	Name string `json:"name"`
+}
+
+// CapsuleVolume is a volume of a capsule, mounted by one or more members.
+type CapsuleVolume struct {
+	// Name is the volume's name in the template.
+	Name string `json:"name"`
+	// VolumeID is the volume: an existing one named by the template, or,
+	// when Size is set, the id given to the new volume made for the
+	// capsule (the same in every member's mount).
+	VolumeID string `json:"volume_id"`
+	// Size, in GiB, is set when the template asked for a new volume.
+	Size int `json:"size,omitempty"`
+	// AutoRemove deletes a new volume with the capsule.
+	AutoRemove bool `json:"auto_remove,omitempty"`
+}
+
+// New reports whether the volume is made for the capsule.
+func (v CapsuleVolume) New() bool { return v.Size > 0 }
+
+// MemberUUIDs returns the uuids of the capsule's members, init containers
+// first, in order.
+func (k *Capsule) MemberUUIDs() []string {
+	ids := make([]string, 0, len(k.InitContainers)+len(k.Containers))
+	for _, m := range k.InitContainers {
+		ids = append(ids, m.UUID)
+	}
+	for _, m := range k.Containers {
+		ids = append(ids, m.UUID)
+	}
+	return ids
+}
+
+// Member returns the member the template named name, init containers
+// included, and whether there is one.
+func (k *Capsule) Member(name string) (Member, bool) {
+	for _, list := range [][]Member{k.InitContainers, k.Containers} {
+		for _, m := range list {
+			if m.Name == name {
+				return m, true
+			}
+		}
+	}
+	return Member{}, false
+}
+
+// Clone returns a deep copy of k.
+func (k *Capsule) Clone() *Capsule {
+	if k == nil {
+		return nil
+	}
+	n := *k
+	n.Annotations = cloneMap(k.Annotations)
+	n.InitContainers = cloneSlice(k.InitContainers)
+	n.Containers = cloneSlice(k.Containers)
+	n.Volumes = cloneSlice(k.Volumes)
+	return &n
+}
+
 // SetOp makes op the container's pending operation, numbering it.
 func (c *Container) SetOp(op Op) {
 	c.OpSeq++
@@ -177,6 +286,7 @@ func (c *Container) Clone() *Container {
 	n.Environment = cloneMap(c.Environment)
 	n.Labels = cloneMap(c.Labels)
 	n.Hints = cloneMap(c.Hints)
+	n.Capsule = c.Capsule.Clone()
 	if c.Healthcheck != nil {
 		h := *c.Healthcheck
 		n.Healthcheck = &h

@@ -74,3 +74,21 @@ type Watcher interface {
 	// before that (the store lost its history), call Watch again.
 	Watch(ctx context.Context) ([]*Container, <-chan Change, error)
 }
+
+// GroupStore writes a capsule's records together: the capsule's own
+// (Kind capsule) and its members' (CapsuleID set), all or none, so that
+// nobody sees a capsule without its members or a member on a host its
+// capsule is not on. Stores that keep capsules implement it beside Store.
+type GroupStore interface {
+	// CreateGroup stores new records in one transaction: a capsule's,
+	// then its members'; and with them the given actions of any of them.
+	CreateGroup(ctx context.Context, recs []*Container, actions ...*Action) error
+	// UpdateGroup applies fn to the newest records of uuids, in that
+	// order, and stores those that changed in one transaction, retrying
+	// on concurrent change; fn may be called more than once. A record
+	// that is gone is ErrNotFound.
+	UpdateGroup(ctx context.Context, uuids []string, fn func([]*Container) error) ([]*Container, error)
+	// DeleteGroup removes the records of uuids that still exist, with
+	// their actions, in one transaction.
+	DeleteGroup(ctx context.Context, uuids []string) error
+}

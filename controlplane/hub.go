@@ -31,12 +31,13 @@ type hub struct {
 const pendingHost = ""
 
 // slot is where a record belongs in the hub: its host, pendingHost, or
-// nowhere (a failed create that has no host).
+// nowhere (a failed create that has no host; a capsule's member, which is
+// placed with its capsule).
 func slot(c *container.Container) (string, bool) {
 	if c.Host != "" {
 		return c.Host, true
 	}
-	return pendingHost, c.Status == container.Creating
+	return pendingHost, c.Status == container.Creating && !c.IsMember()
 }
 
 // placed reports whether a record waited for is decided: on a host,

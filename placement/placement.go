@@ -243,7 +243,7 @@ func (s *Service) place(ctx context.Context, c *container.Container) bool {
 			s.log.Warn("schedule", "container", c.UUID, "error", err)
 			return false
 		}
-		_, err = s.containers.Update(sys, c.UUID, func(x *container.Container) error {
+		err = s.decide(sys, c, func(x *container.Container) error {
 			if x.Host != "" || x.Status != container.Creating {
 				return errDecided
 			}
@@ -273,6 +273,29 @@ func (s *Service) place(ctx context.Context, c *container.Container) bool {
 	return true
 }
 
+// decide applies fn to c's record: a container's alone, a capsule's and
+// each of its members' together, in one write (a capsule is placed, or
+// fails, as one unit; its record holds the claim).
+func (s *Service) decide(ctx context.Context, c *container.Container, fn func(*container.Container) error) error {
+	gs, ok := s.containers.(container.GroupStore)
+	if !c.IsCapsule() || c.Capsule == nil {
+		_, err := s.containers.Update(ctx, c.UUID, fn)
+		return err
+	}
+	if !ok {
+		return errdefs.NotSupportedf("the container store keeps no capsules")
+	}
+	_, err := gs.UpdateGroup(ctx, append([]string{c.UUID}, c.Capsule.MemberUUIDs()...), func(recs []*container.Container) error {
+		for _, x := range recs {
+			if err := fn(x); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return err
+}
+
 // final reports whether a scheduling error is the container's fate rather
 // than a passing failure: no host can take it, the requested host is
 // gone, a hint is wrong.
@@ -285,7 +308,7 @@ func final(err error) bool {
 // a failed compute__schedule event in its create action.
 func (s *Service) fail(ctx context.Context, c *container.Container, cause error) {
 	sys := auth.System(ctx)
-	_, err := s.containers.Update(sys, c.UUID, func(x *container.Container) error {
+	err := s.decide(sys, c, func(x *container.Container) error {
 		if x.Host != "" || x.Status != container.Creating {
 			return errDecided
 		}

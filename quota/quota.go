@@ -75,9 +75,18 @@ const (
 	DefaultMemoryMiB = 512
 )
 
-// Of returns what one container counts.
+// Of returns what one container record counts. A capsule counts as one
+// unit, on its own record: its summed cpu and memory and one container
+// per member; its members count nothing of their own. (Zun checks no
+// quota for capsules; here a capsule cannot bypass the project's.)
 func Of(c *container.Container) Usage {
+	if c.IsMember() {
+		return Usage{}
+	}
 	u := Usage{Containers: 1, CPU: c.CPU, Memory: c.Memory, Disk: int64(c.Disk)}
+	if c.IsCapsule() && c.Capsule != nil {
+		u.Containers = int64(len(c.Capsule.InitContainers) + len(c.Capsule.Containers))
+	}
 	if u.CPU <= 0 {
 		u.CPU = DefaultCPU
 	}

@@ -98,66 +98,129 @@ func Containers(db *DB, opts ContainerOptions) *ContainerStore {
 // Create implements container.Store. It sets the record's Schema,
 // Revision and, when unset, UUID and CreatedAt.
 func (s *ContainerStore) Create(ctx context.Context, c *container.Container, actions ...*container.Action) error {
+	return s.create(ctx, []*container.Container{c}, actions)
+}
+
+// create stores recs, and actions of them, in one transaction; see
+// CreateGroup.
+func (s *ContainerStore) create(ctx context.Context, recs []*container.Container, actions []*container.Action) error {
 	scope, err := auth.ScopeFrom(ctx)
 	if err != nil {
 		return err
 	}
-	if c.ProjectID == "" {
-		return errdefs.Invalidf("container %q has no project", c.Name)
+	now := time.Now().UTC()
+	uuids := map[string]bool{}
+	for _, c := range recs {
+		if c.ProjectID == "" {
+			return errdefs.Invalidf("container %q has no project", c.Name)
+		}
+		if !scope.Allows(c.ProjectID) {
+			return errdefs.Forbiddenf("cannot create a container in project %s", c.ProjectID)
+		}
+		if c.UUID == "" {
+			c.UUID = uuid.NewString()
+		}
+		if c.CreatedAt.IsZero() {
+			c.CreatedAt = now
+		}
+		c.Schema = container.SchemaVersion
+		uuids[c.UUID] = true
 	}
-	if !scope.Allows(c.ProjectID) {
-		return errdefs.Forbiddenf("cannot create a container in project %s", c.ProjectID)
-	}
-	if c.UUID == "" {
-		c.UUID = uuid.NewString()
-	}
-	if c.CreatedAt.IsZero() {
-		c.CreatedAt = time.Now().UTC()
-	}
-	c.Schema = container.SchemaVersion
 	for _, a := range actions {
-		if a.RequestID == "" || a.Action == "" || a.ContainerUUID != c.UUID {
-			return errdefs.Invalidf("container action needs an action, a request id and container %s", c.UUID)
+		if a.RequestID == "" || a.Action == "" || !uuids[a.ContainerUUID] {
+			return errdefs.Invalidf("container action needs an action, a request id and one of the containers created")
 		}
 	}
 	for attempt := 0; ; attempt++ {
 		txn := s.db.Txn()
-		for _, p := range s.parts {
-			if err := p.Creating(ctx, txn, c); err != nil {
+		for _, c := range recs {
+			if err := s.creating(ctx, txn, c); err != nil {
 				return err
 			}
-		}
-		txn.Create(containerKey(c.UUID), c)
-		if nk := s.nameKey(c); nk != "" {
-			txn.Create(nk, c.UUID)
+			txn.Create(containerKey(c.UUID), c)
+			if nk := s.nameKey(c); nk != "" {
+				txn.Create(nk, c.UUID)
+			}
 		}
 		for _, a := range actions {
 			stored := actionRecord{Schema: actionSchema, Action: *a}
 			if stored.StartTime.IsZero() {
 				stored.StartTime = time.Now().UTC()
 			}
-			txn.Create(actionKey(c.UUID, a.RequestID), stored)
+			txn.Create(actionKey(a.ContainerUUID, a.RequestID), stored)
 		}
 		rev, err := txn.Commit(ctx)
 		if conflict := (*ConflictError)(nil); errors.As(err, &conflict) {
-			switch {
-			case conflict.Has(containerKey(c.UUID)):
-				return errdefs.Conflictf("A container with UUID %s already exists.", c.UUID)
-			case !conflict.Has(s.nameKey(c)) || s.nameKey(c) == "":
-				if err := Backoff(ctx, attempt); err != nil {
-					return err
-				}
-				continue // another write counted first
+			if taken := s.takenIn(conflict, recs); taken != nil {
+				return taken
 			}
-			return nameTaken(c.Name)
+			if err := Backoff(ctx, attempt); err != nil {
+				return err
+			}
+			continue // another write counted first
 		}
 		if err != nil {
 			return err
 		}
-		c.Revision = rev
+		for _, c := range recs {
+			c.Revision = rev
+		}
 		s.wrote(rev)
 		return nil
 	}
+}
+
+// takenIn is the error of a create whose conflict is on a record's own
+// keys (its uuid or its name), nil when it was on another's.
+func (s *ContainerStore) takenIn(conflict *ConflictError, recs []*container.Container) error {
+	for _, c := range recs {
+		if conflict.Has(containerKey(c.UUID)) {
+			return errdefs.Conflictf("A container with UUID %s already exists.", c.UUID)
+		}
+		if nk := s.nameKey(c); nk != "" && conflict.Has(nk) {
+			return nameTaken(c.Name)
+		}
+	}
+	return nil
+}
+
+// creating, updating and deleting call the participants, for every record
+// but a capsule's member: a member is counted, claimed, plugged and
+// attached through its capsule's record.
+func (s *ContainerStore) creating(ctx context.Context, txn *Txn, c *container.Container) error {
+	if c.IsMember() {
+		return nil
+	}
+	for _, p := range s.parts {
+		if err := p.Creating(ctx, txn, c); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (s *ContainerStore) updating(ctx context.Context, txn *Txn, old, c *container.Container) error {
+	if c.IsMember() {
+		return nil
+	}
+	for _, p := range s.parts {
+		if err := p.Updating(ctx, txn, old, c); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (s *ContainerStore) deleting(ctx context.Context, txn *Txn, c *container.Container) error {
+	if c.IsMember() {
+		return nil
+	}
+	for _, p := range s.parts {
+		if err := p.Deleting(ctx, txn, c); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Get implements container.Store. It reads etcd, not the index, so it
@@ -254,8 +317,8 @@ func (s *ContainerStore) UpdateWith(ctx context.Context, uuid string, fn func(*c
 		if err := fn(c, txn); err != nil {
 			return nil, err
 		}
-		if c.UUID != old.UUID || c.ProjectID != old.ProjectID {
-			return nil, errdefs.Invalidf("container %s: the uuid and project cannot change", uuid)
+		if c.UUID != old.UUID || c.ProjectID != old.ProjectID || c.CapsuleID != old.CapsuleID || c.Kind != old.Kind {
+			return nil, errdefs.Invalidf("container %s: the uuid, project, kind and capsule cannot change", uuid)
 		}
 		if len(txn.ops) == 0 && old.Schema == container.SchemaVersion && old.SameAs(c) {
 			// Nothing to write: at rest the store's revision does not move.
@@ -263,10 +326,8 @@ func (s *ContainerStore) UpdateWith(ctx context.Context, uuid string, fn func(*c
 		}
 		c.Schema = container.SchemaVersion
 		c.UpdatedAt = time.Now().UTC()
-		for _, p := range s.parts {
-			if err := p.Updating(ctx, txn, old, c); err != nil {
-				return nil, err
-			}
+		if err := s.updating(ctx, txn, old, c); err != nil {
+			return nil, err
 		}
 		txn.Swap(containerKey(uuid), c, it.Revision)
 		newKey := s.nameKey(c)
@@ -315,10 +376,8 @@ func (s *ContainerStore) Delete(ctx context.Context, uuid string) error {
 		if err := s.releaseName(ctx, txn, &it.Value); err != nil {
 			return err
 		}
-		for _, p := range s.parts {
-			if err := p.Deleting(ctx, txn, &it.Value); err != nil {
-				return err
-			}
+		if err := s.deleting(ctx, txn, &it.Value); err != nil {
+			return err
 		}
 		rev, err := txn.Commit(ctx)
 		if errors.Is(err, errdefs.ErrConflict) {

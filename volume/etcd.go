@@ -39,18 +39,24 @@ func (s *EtcdStore) Creating(ctx context.Context, txn *store.Txn, c *container.C
 			continue
 		}
 		att := Attachment{ID: uuid.NewString(), ContainerUUID: c.UUID, Path: m.Destination, AttachedAt: now}
-		if m.AutoRemove || (m.VolumeID == "" && m.Size != "") {
+		if m.Source == "" && m.Size != "" { // a new volume
 			size, err := ParseSize(m.Size)
 			if err != nil {
 				return err
 			}
+			// One asked for by a container's size goes with it; a
+			// capsule's (its id chosen beforehand) when it says so.
+			autoRemove := m.AutoRemove || !c.IsCapsule()
 			v := Volume{Schema: SchemaVersion, ID: m.VolumeID, Size: size, Status: InUse,
-				ProjectID: c.ProjectID, UserID: c.UserID, AutoRemove: true, CreatedAt: now,
+				ProjectID: c.ProjectID, UserID: c.UserID, AutoRemove: autoRemove, CreatedAt: now,
 				Description: "made for container " + c.UUID, Attachments: []Attachment{att}}
+			if c.IsCapsule() {
+				v.Description = "made for capsule " + c.UUID
+			}
 			if v.ID == "" {
 				v.ID = uuid.NewString()
 			}
-			m.VolumeID, m.AutoRemove = v.ID, true
+			m.VolumeID, m.AutoRemove = v.ID, autoRemove
 			txn.Create(volumesPrefix+v.ID, v)
 			continue
 		}
