@@ -16,6 +16,7 @@ import (
 	"github.com/zun-go/zun/driver"
 	"github.com/zun-go/zun/host"
 	"github.com/zun-go/zun/placement"
+	"github.com/zun-go/zun/quota"
 	"github.com/zun-go/zun/scheduler"
 	"github.com/zun-go/zun/store"
 	"github.com/zun-go/zun/store/dbtest"
@@ -25,7 +26,8 @@ import (
 // host stores and its agent service, which the placement service watches.
 // The tests run placement services of their own over its parts.
 type plane struct {
-	db    *store.DB
+	db     *store.DB
+	quotas *quota.EtcdStore
 	cs    *store.ContainerStore
 	hosts *controlplane.AgentService
 	recs  *host.EtcdStore
@@ -39,7 +41,7 @@ func newPlane(t *testing.T, db *store.DB) *plane {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &plane{db: db, cs: p.Containers, hosts: p.Agents, recs: p.HostRecords, sched: p.Scheduler}
+	return &plane{db: db, quotas: p.Quotas, cs: p.Containers, hosts: p.Agents, recs: p.HostRecords, sched: p.Scheduler}
 }
 
 // heartbeat makes the host known and up to this process.
@@ -209,4 +211,75 @@ func (e elector) Campaign(ctx context.Context) (placement.Term, error) {
 		return nil, err
 	}
 	return t, nil
+}
+
+// waitingCapsule records a capsule of members of cpu each waiting for a
+// host, as the API does.
+func waitingCapsule(t *testing.T, cs *store.ContainerStore, name string, cpu ...float64) []string {
+	t.Helper()
+	ctx := auth.WithPrincipal(context.Background(), auth.Principal{ProjectID: "p1", UserID: "u1"})
+	k := &container.Container{UUID: "capsule-" + name, Name: name, ProjectID: "p1", UserID: "u1",
+		Kind: container.KindCapsule, Capsule: &container.Capsule{}, Memory: 64, Status: container.Creating}
+	recs := []*container.Container{k}
+	for i, c := range cpu {
+		m := &container.Container{UUID: fmt.Sprintf("%s-m%d", k.UUID, i), ProjectID: "p1", UserID: "u1",
+			CapsuleID: k.UUID, Image: "img", CPU: c, Memory: 32, Status: container.Creating}
+		k.CPU += c
+		k.Capsule.Containers = append(k.Capsule.Containers, container.Member{UUID: m.UUID, Name: fmt.Sprint(i)})
+		recs = append(recs, m)
+	}
+	for _, c := range recs {
+		c.SetOp(container.Op{Action: container.ActCreate, RequestID: "req-" + name, Run: true})
+	}
+	if err := cs.CreateGroup(ctx, recs); err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, c := range recs {
+		ids = append(ids, c.UUID)
+	}
+	return ids
+}
+
+// TestCapsulePlacedAsOneUnit: a capsule asks for the sum of its members
+// and lands on one host with them, in one claim; one that fits nowhere
+// fails with its members, none of which is placed on its own; quota
+// counts a capsule's members as containers once, on its record.
+func TestCapsulePlacedAsOneUnit(t *testing.T) {
+	db := dbtest.Open(t)
+	p := newPlane(t, db)
+	p.heartbeat(t, "h1", 4)
+	p.heartbeat(t, "h2", 2)
+	p.run(t, placement.Config{})
+
+	fits := waitingCapsule(t, p.cs, "fits", 1.5, 1.5) // 3 CPUs: only h1
+	eventually(t, "the capsule placed", 10*time.Second, func() bool { return decided(t, p.cs, fits) })
+	hosts, statuses, reasons := outcome(t, p.cs, fits)
+	if hosts["h1"] != 3 || statuses[container.Creating] != 3 {
+		t.Fatalf("capsule and members: hosts %v statuses %v (%q), want all three Creating on h1", hosts, statuses, reasons)
+	}
+	usage, err := p.recs.Usage(auth.System(context.Background()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u := usage["h1"]; u.CPU != 3 || u.Containers != 2 {
+		t.Errorf("h1 claims %+v, want the capsule's 3 CPUs and its 2 containers", u)
+	}
+
+	tooBig := waitingCapsule(t, p.cs, "toobig", 2, 1.5) // 3.5 CPUs: h1 has 1 left
+	eventually(t, "the capsule failed", 10*time.Second, func() bool { return decided(t, p.cs, tooBig) })
+	hosts, statuses, reasons = outcome(t, p.cs, tooBig)
+	if hosts[""] != 3 || statuses[container.Error] != 3 || len(reasons) != 3 {
+		t.Fatalf("capsule and members: hosts %v statuses %v, want all three Error with no host", hosts, statuses)
+	}
+	if !strings.Contains(reasons[0], "host") {
+		t.Errorf("reason %q does not say why no host was found", reasons[0])
+	}
+	used, err := p.quotas.Usage(context.Background(), "p1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if used.Containers != 4 || used.CPU != 6.5 {
+		t.Errorf("quota usage %+v, want 4 containers (2 per capsule) and 6.5 CPUs", used)
+	}
 }
