@@ -28,10 +28,10 @@ import (
 type plane struct {
 	db     *store.DB
 	quotas *quota.EtcdStore
-	cs    *store.ContainerStore
-	hosts *controlplane.AgentService
-	recs  *host.EtcdStore
-	sched *scheduler.Scheduler
+	cs     *store.ContainerStore
+	hosts  *controlplane.AgentService
+	recs   *host.EtcdStore
+	sched  *scheduler.Scheduler
 }
 
 func newPlane(t *testing.T, db *store.DB) *plane {
