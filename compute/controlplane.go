@@ -51,6 +51,12 @@ type NetConfig struct {
 	// Containers maps a container's uuid to its ports' ids, in the order
 	// of its interfaces (eth0, eth1, ...).
 	Containers map[string][]string `json:"containers"`
+	// Time is when the control plane read the view this configuration is
+	// made of. Configurations fetched concurrently (a periodic one served
+	// from a cache, a fresh one for a new container) can arrive out of
+	// order: the agent never applies one older than the one it applied,
+	// which would remove the newer one's ports. Zero: unknown, applied.
+	Time time.Time `json:"time,omitzero"`
 }
 
 // StoreImage describes an image of the image store. Its data never

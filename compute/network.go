@@ -102,12 +102,34 @@ func (a *Agent) fetchAndApply(ctx context.Context, fresh bool) error {
 	}
 	a.net.mu.Lock()
 	defer a.net.mu.Unlock()
+	if stale(cfg, a.net.cfg) {
+		// Fetched before the one applied (a cached view that lost the
+		// race with a fresh one): it lacks the newest ports, and applying
+		// it would remove their veths.
+		return nil
+	}
 	if err := a.cfg.Network.Apply(ctx, cfg.Config); err != nil {
 		return err
 	}
 	a.net.cfg = cfg
 	return nil
 }
+
+// stale reports whether network configuration cfg is older than applied,
+// the one applied last. One older by more than staleWindow is taken as
+// news (the control plane's clock or the control plane changed): a cached
+// view is never that old.
+func stale(cfg, applied NetConfig) bool {
+	if cfg.Time.IsZero() || applied.Time.IsZero() {
+		return false
+	}
+	age := applied.Time.Sub(cfg.Time)
+	return age > 0 && age < staleWindow
+}
+
+// staleWindow bounds how much older than the applied configuration a
+// fetched one may be and still be refused as stale.
+const staleWindow = time.Minute
 
 // plug plugs the ports of rec's container, if its namespace's holder
 // runs, fetching the network configuration when rec's ports are not in

@@ -270,12 +270,30 @@ func (a *Agent) sandbox(ctx context.Context, rec *container.Container) (driver.S
 			return driver.State{}, err
 		}
 	}
-	if err := a.learnPorts(ctx, rec); err != nil {
-		return driver.State{}, err
+	return st, a.plugSandbox(ctx, rec, st)
+}
+
+// plugSandbox plugs rec's ports into its sandbox st, which runs. The
+// ports are looked for and plugged under one hold of the network state,
+// so no configuration applied in between can take them away (plugInto
+// would skip them silently); when the configuration lacks them it is
+// fetched as of now, once.
+func (a *Agent) plugSandbox(ctx context.Context, rec *container.Container, st driver.State) error {
+	for fetched := false; ; fetched = true {
+		a.net.mu.Lock()
+		if a.knowsPortsLocked(rec) {
+			err := a.plugInto(ctx, rec, st)
+			a.net.mu.Unlock()
+			return err
+		}
+		a.net.mu.Unlock()
+		if fetched {
+			return errdefs.Unavailablef("the ports of container %s are not in this host's network configuration yet", rec.UUID)
+		}
+		if err := a.fetchAndApply(ctx, true); err != nil {
+			return err
+		}
 	}
-	a.net.mu.Lock()
-	defer a.net.mu.Unlock()
-	return st, a.plugInto(ctx, rec, st)
 }
 
 // learnPorts makes sure the network configuration applied has rec's
@@ -299,6 +317,11 @@ func (a *Agent) learnPorts(ctx context.Context, rec *container.Container) error 
 func (a *Agent) knowsPorts(rec *container.Container) bool {
 	a.net.mu.Lock()
 	defer a.net.mu.Unlock()
+	return a.knowsPortsLocked(rec)
+}
+
+// knowsPortsLocked is knowsPorts with a.net.mu held.
+func (a *Agent) knowsPortsLocked(rec *container.Container) bool {
 	ids := a.net.cfg.Containers[rec.UUID]
 	for _, addrs := range rec.Addresses {
 		for _, addr := range addrs {

@@ -127,6 +127,7 @@ func (h *AgentService) NetConfig(ctx context.Context, host string, fresh bool) (
 	if err != nil {
 		return out, err
 	}
+	out.Time = s.at
 	// Which hosts have ports on which network.
 	hostsOf := map[string]map[string]bool{}
 	for _, c := range s.containers {
