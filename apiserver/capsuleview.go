@@ -14,8 +14,8 @@ import (
 // their own names; older versions get the legacy view.
 var capsuleNewView = api.V(32)
 
-// capsuleView renders capsule c for the caller at version v, as Zun's
-// capsules_view does:
+// capsuleView renders the capsule whose record is c for the caller at
+// version v, as Zun's capsules_view does:
 //
 //   - from 1.32: uuid, links, user_id, project_id, created_at,
 //     updated_at, addresses, status, status_reason, restart_policy
@@ -28,13 +28,20 @@ var capsuleNewView = api.V(32)
 //     capsule_version. (Zun sends the legacy keys empty; here they hold
 //     the members' uuids and the template's capsuleVersion.)
 //
+// status and status_reason are the capsule's, from its record and its
+// members' (capsule.Status).
+//
 // members holds the records of c's containers by uuid; one missing (being
 // deleted) is left out. hidden holds the container fields the caller may
 // not see (Server.hiddenFields); showHost is the capsule:get:host policy.
 // base is the URL prefix of the links.
-func capsuleView(c *capsule.Capsule, members map[string]*container.Container, v api.Version,
+func capsuleView(c *container.Container, members map[string]*container.Container, v api.Version,
 	hidden map[string]bool, showHost bool, base string, now time.Time) map[string]any {
-	views := func(list []capsule.Member) []map[string]any {
+	k := c.Capsule
+	if k == nil {
+		k = &container.Capsule{}
+	}
+	views := func(list []container.Member) []map[string]any {
 		out := []map[string]any{}
 		for _, m := range list {
 			if ct := members[m.UUID]; ct != nil {
@@ -47,6 +54,7 @@ func capsuleView(c *capsule.Capsule, members map[string]*container.Container, v 
 	if len(c.Addresses) > 0 {
 		addresses = c.Addresses
 	}
+	status, reason := capsule.Status(c, members)
 	restart := c.RestartPolicy
 	if restart.Name == "" {
 		restart.Name = "always"
@@ -58,19 +66,19 @@ func capsuleView(c *capsule.Capsule, members map[string]*container.Container, v 
 		"created_at":    formatTime(c.CreatedAt),
 		"updated_at":    formatTime(c.UpdatedAt),
 		"addresses":     addresses,
-		"status":        string(c.Status),
-		"status_reason": orNull(c.StatusReason),
+		"status":        string(status),
+		"status_reason": orNull(reason),
 		"restart_policy": map[string]string{
 			"Name":              restart.Name,
 			"MaximumRetryCount": strconv.Itoa(restart.MaximumRetryCount),
 		},
 		"name":            orNull(c.Name),
 		"labels":          nonNilMap(c.Labels),
-		"annotations":     nonNilMap(c.Annotations),
+		"annotations":     nonNilMap(k.Annotations),
 		"memory":          strconv.FormatInt(c.Memory, 10),
 		"cpu":             c.CPU,
-		"init_containers": views(c.InitContainers),
-		"containers":      views(c.Containers),
+		"init_containers": views(k.InitContainers),
+		"containers":      views(k.Containers),
 		"links": []api.Link{
 			{Href: base + "/v1/capsules/" + c.UUID, Rel: "self"},
 			{Href: base + "/capsules/" + c.UUID, Rel: "bookmark"},
@@ -85,14 +93,14 @@ func capsuleView(c *capsule.Capsule, members map[string]*container.Container, v 
 		delete(fields, "labels")
 		fields["restart_policy"] = restart.Name
 		fields["volumes_info"] = map[string]any{}
-		fields["containers_uuids"] = memberUUIDs(c.Containers)
-		fields["init_containers_uuids"] = memberUUIDs(c.InitContainers)
-		fields["capsule_version"] = c.CapsuleVersion
+		fields["containers_uuids"] = memberUUIDs(k.Containers)
+		fields["init_containers_uuids"] = memberUUIDs(k.InitContainers)
+		fields["capsule_version"] = k.Version
 	}
 	return fields
 }
 
-func memberUUIDs(list []capsule.Member) []string {
+func memberUUIDs(list []container.Member) []string {
 	ids := make([]string, 0, len(list))
 	for _, m := range list {
 		ids = append(ids, m.UUID)

@@ -16,7 +16,7 @@ import (
 
 // capsuleOfTest builds a capsule with one init container and one
 // container, as the capsule create handler stores them.
-func capsuleOfTest(t *testing.T) (*capsule.Capsule, map[string]*container.Container) {
+func capsuleOfTest(t *testing.T) (*container.Container, map[string]*container.Container) {
 	t.Helper()
 	spec, err := capsule.Parse(`{"kind":"capsule","capsuleVersion":"beta",
 		"metadata":{"name":"demo","labels":{"app":"web"},"annotations":{"key1":"value1"}},
@@ -76,7 +76,7 @@ func TestCapsuleViewKeys(t *testing.T) {
 func TestCapsuleViewValues(t *testing.T) {
 	t.Parallel()
 	c, members := capsuleOfTest(t)
-	seed, web := c.InitContainers[0].UUID, c.Containers[0].UUID
+	seed, web := c.Capsule.InitContainers[0].UUID, c.Capsule.Containers[0].UUID
 	render := func(minor int) map[string]any {
 		b, err := json.Marshal(capsuleView(c, members, api.V(minor), map[string]bool{"host": true}, true, "http://zun", time.Now()))
 		if err != nil {
@@ -149,7 +149,7 @@ func TestCapsuleViewMembers(t *testing.T) {
 			view := capsuleView(c, members, api.V(tt.minor), tt.hidden, false, "http://zun", time.Now())
 			inits := view["init_containers"].([]map[string]any)
 			list := view["containers"].([]map[string]any)
-			if len(inits) != 1 || inits[0]["uuid"] != c.InitContainers[0].UUID || len(list) != 1 || list[0]["uuid"] != c.Containers[0].UUID {
+			if len(inits) != 1 || inits[0]["uuid"] != c.Capsule.InitContainers[0].UUID || len(list) != 1 || list[0]["uuid"] != c.Capsule.Containers[0].UUID {
 				t.Fatalf("init_containers %v containers %v, want seed then web", inits, list)
 			}
 			web := list[0]
@@ -176,7 +176,7 @@ func TestCapsuleViewMembers(t *testing.T) {
 func TestCapsuleViewMemberGone(t *testing.T) {
 	t.Parallel()
 	c, members := capsuleOfTest(t)
-	delete(members, c.Containers[0].UUID)
+	delete(members, c.Capsule.Containers[0].UUID)
 	view := capsuleView(c, members, api.V(40), nil, false, "", time.Now())
 	if list := view["containers"].([]map[string]any); len(list) != 0 {
 		t.Fatalf("containers = %v, want none", list)

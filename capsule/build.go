@@ -28,80 +28,106 @@ type BuildOptions struct {
 }
 
 // Build makes what the control plane stores for a capsule created from s:
-// the capsule record, in status Creating, and one container record per
-// member, init containers first, in the template's order, then the
-// containers, each in status Creating with Zun's mapping of the template:
+// the capsule's record and one container record per member, init
+// containers first, in the template's order, then the containers, all in
+// status Creating. They are stored together (container.GroupStore's
+// CreateGroup, the capsule's record first).
+//
+// The capsule's record (Kind container.KindCapsule) holds what the
+// capsule has as one unit:
+//
+//   - Name, Labels, AvailabilityZone and RestartPolicy from the template
+//     ({Name, 0}; "always" when it gave none), and in Capsule its
+//     version, annotations, members and volumes;
+//   - CPU and Memory: the sum over its containers, then at least each
+//     init container's, which run alone before them (Zun's rule, see
+//     Resources);
+//   - ExposedPorts: the union of its members' (the ports are the
+//     capsule's: its members share its namespace);
+//   - Mounts: one volume mount per capsule volume, with no Destination
+//     (the members mount them): a new volume has its VolumeID chosen here,
+//     its Size and AutoRemove, and no Source; an existing one has Source
+//     and VolumeID set to its id (its Size is the caller's to fill in when
+//     it finds the volume).
+//
+// Each member has Zun's mapping of the template:
 //
 //   - name: "capsule-<capsule name, or uuid when unnamed>-<template name>";
-//     the template's name is kept in the capsule's Member list;
+//     the template's name is kept in the capsule's member list;
 //   - command: command followed by args; env → environment, workDir →
 //     workdir, stdin → interactive, tty → tty, imagePullPolicy →
 //     image_pull_policy in lower case;
 //   - ports → exposed_ports "<containerPort>/<tcp|udp>", sorted, once each;
 //   - resources.requests → cpu and memory; a container that requests
 //     none gets Limits.DefaultCPU and Limits.DefaultMemory, as a plain
-//     container does (Zun leaves them unset; quota.Of counts the same
-//     defaults for such a container);
-//   - restart policy: the capsule's, {Name, 0}; an init container gets
-//     on-failure with 10 retries when the capsule's is always, so that
-//     it ends;
-//   - volumeMounts → volume mounts of the capsule's volumes: an existing
-//     volume by its id (Source and VolumeID), or the new volume of the
-//     capsule (Size, AutoRemove and the VolumeID chosen here, the same in
-//     every member that mounts it).
+//     container does (Zun leaves them unset);
+//   - restart policy: the capsule's; an init container gets on-failure
+//     with 10 retries when the capsule's is always, so that it ends;
+//   - volumeMounts → volume mounts of the capsule's volumes, naming the
+//     capsule's VolumeID (the same in every member that mounts it).
 //
-// The capsule's CPU and Memory are the sum over its containers, then at
-// least each init container's, which run alone before them (Zun's rule).
 // The caller sets placement, the op and any policy on the records.
-func Build(s *Spec, o BuildOptions) (*Capsule, []*container.Container) {
-	c := &Capsule{
-		Schema:           SchemaVersion,
+func Build(s *Spec, o BuildOptions) (rec *container.Container, members []*container.Container) {
+	k := &container.Capsule{
+		Version:     s.CapsuleVersion,
+		Annotations: maps.Clone(s.Annotations),
+		Containers:  []container.Member{},
+	}
+	rec = &container.Container{
+		Schema:           container.SchemaVersion,
+		Kind:             container.KindCapsule,
+		Capsule:          k,
 		UUID:             uuid.NewString(),
 		Name:             s.Name,
 		ProjectID:        o.ProjectID,
 		UserID:           o.UserID,
-		CapsuleVersion:   s.CapsuleVersion,
 		Labels:           maps.Clone(s.Labels),
-		Annotations:      maps.Clone(s.Annotations),
 		RestartPolicy:    container.RestartPolicy{Name: s.RestartPolicy},
 		AvailabilityZone: s.AvailabilityZone,
-		Containers:       []Member{},
 		Status:           Creating,
 		CreatedAt:        o.Now,
 	}
-	if c.RestartPolicy.Name == "" {
-		c.RestartPolicy.Name = "always"
+	if rec.RestartPolicy.Name == "" {
+		rec.RestartPolicy.Name = "always"
 	}
 	for _, v := range s.Volumes {
-		vol := Volume{Name: v.Name, VolumeID: v.VolumeID, Size: v.Size, AutoRemove: v.AutoRemove}
+		vol := container.CapsuleVolume{Name: v.Name, VolumeID: v.VolumeID, Size: v.Size, AutoRemove: v.AutoRemove}
+		m := container.Mount{Type: container.MountVolume}
 		if vol.New() {
 			vol.VolumeID = uuid.NewString()
+			m.VolumeID, m.Size, m.AutoRemove = vol.VolumeID, strconv.Itoa(vol.Size), vol.AutoRemove
 		} else {
 			vol.AutoRemove = false // an existing volume outlives the capsule
+			m.Source, m.VolumeID = vol.VolumeID, vol.VolumeID
 		}
-		c.Volumes = append(c.Volumes, vol)
+		k.Volumes = append(k.Volumes, vol)
+		rec.Mounts = append(rec.Mounts, m)
 	}
 
-	prefix := "capsule-" + c.UUID + "-"
-	if c.Name != "" {
-		prefix = "capsule-" + c.Name + "-"
+	prefix := "capsule-" + rec.UUID + "-"
+	if rec.Name != "" {
+		prefix = "capsule-" + rec.Name + "-"
 	}
-	members := make([]*container.Container, 0, len(s.InitContainers)+len(s.Containers))
+	members = make([]*container.Container, 0, len(s.InitContainers)+len(s.Containers))
+	var ports []PortSpec
 	for _, cs := range s.InitContainers {
-		ct := c.member(prefix, cs, o)
-		if c.RestartPolicy.Name == "always" {
+		ct := member(rec, prefix, cs, o)
+		if rec.RestartPolicy.Name == "always" {
 			ct.RestartPolicy = container.RestartPolicy{Name: "on-failure", MaximumRetryCount: 10}
 		}
-		c.InitContainers = append(c.InitContainers, Member{UUID: ct.UUID, Name: cs.Name})
+		k.InitContainers = append(k.InitContainers, container.Member{UUID: ct.UUID, Name: cs.Name})
 		members = append(members, ct)
+		ports = append(ports, cs.Ports...)
 	}
 	for _, cs := range s.Containers {
-		ct := c.member(prefix, cs, o)
-		c.Containers = append(c.Containers, Member{UUID: ct.UUID, Name: cs.Name})
+		ct := member(rec, prefix, cs, o)
+		k.Containers = append(k.Containers, container.Member{UUID: ct.UUID, Name: cs.Name})
 		members = append(members, ct)
+		ports = append(ports, cs.Ports...)
 	}
-	c.CPU, c.Memory = Resources(members[:len(s.InitContainers)], members[len(s.InitContainers):])
-	return c, members
+	rec.ExposedPorts = exposedPorts(ports)
+	rec.CPU, rec.Memory = Resources(members[:len(s.InitContainers)], members[len(s.InitContainers):])
+	return rec, members
 }
 
 // Resources returns what a capsule of these init containers and
@@ -119,28 +145,30 @@ func Resources(inits, containers []*container.Container) (cpu float64, memory in
 	return math.Round(cpu*1000) / 1000, memory
 }
 
-// member makes the container record of one member of c.
-func (c *Capsule) member(prefix string, cs ContainerSpec, o BuildOptions) *container.Container {
+// member makes the container record of one member of capsule rec.
+func member(rec *container.Container, prefix string, cs ContainerSpec, o BuildOptions) *container.Container {
 	ct := &container.Container{
-		Schema:          container.SchemaVersion,
-		UUID:            uuid.NewString(),
-		Name:            prefix + cs.Name,
-		ProjectID:       o.ProjectID,
-		UserID:          o.UserID,
-		Image:           cs.Image,
-		ImageDriver:     o.Limits.DefaultImageDriver,
-		ImagePullPolicy: strings.ToLower(cs.ImagePullPolicy),
-		Command:         append(slices.Clip(slices.Clone(cs.Command)), cs.Args...),
-		CPU:             cs.CPU,
-		Memory:          cs.Memory,
-		Environment:     maps.Clone(cs.Env),
-		Workdir:         cs.WorkDir,
-		RestartPolicy:   c.RestartPolicy,
-		Interactive:     cs.Stdin,
-		TTY:             cs.TTY,
-		ExposedPorts:    exposedPorts(cs.Ports),
-		Status:          container.Creating,
-		CreatedAt:       o.Now,
+		Schema:           container.SchemaVersion,
+		UUID:             uuid.NewString(),
+		CapsuleID:        rec.UUID,
+		Name:             prefix + cs.Name,
+		ProjectID:        o.ProjectID,
+		UserID:           o.UserID,
+		Image:            cs.Image,
+		ImageDriver:      o.Limits.DefaultImageDriver,
+		ImagePullPolicy:  strings.ToLower(cs.ImagePullPolicy),
+		Command:          append(slices.Clip(slices.Clone(cs.Command)), cs.Args...),
+		CPU:              cs.CPU,
+		Memory:           cs.Memory,
+		Environment:      maps.Clone(cs.Env),
+		Workdir:          cs.WorkDir,
+		RestartPolicy:    rec.RestartPolicy,
+		Interactive:      cs.Stdin,
+		TTY:              cs.TTY,
+		ExposedPorts:     exposedPorts(cs.Ports),
+		AvailabilityZone: rec.AvailabilityZone,
+		Status:           container.Creating,
+		CreatedAt:        o.Now,
 	}
 	if len(ct.Command) == 0 {
 		ct.Command = nil
@@ -151,12 +179,13 @@ func (c *Capsule) member(prefix string, cs ContainerSpec, o BuildOptions) *conta
 	if ct.Memory == 0 {
 		ct.Memory = o.Limits.DefaultMemory
 	}
+	vols := rec.Capsule.Volumes
 	for _, vm := range cs.VolumeMounts {
-		i := slices.IndexFunc(c.Volumes, func(v Volume) bool { return v.Name == vm.Name })
+		i := slices.IndexFunc(vols, func(v container.CapsuleVolume) bool { return v.Name == vm.Name })
 		if i < 0 {
 			continue // Parse refuses a mount of an undeclared volume
 		}
-		v := c.Volumes[i]
+		v := vols[i]
 		m := container.Mount{Type: container.MountVolume, Destination: vm.MountPath, VolumeID: v.VolumeID}
 		if v.New() {
 			m.Size, m.AutoRemove = strconv.Itoa(v.Size), v.AutoRemove

@@ -19,9 +19,10 @@ func TestBuildWeb(t *testing.T) {
 	t.Parallel()
 	c, members := Build(mustParse(t, readTemplate(t, "web.yaml")), buildOpts())
 
-	if c.Schema != SchemaVersion || c.UUID == "" || c.Name != "shop" || c.ProjectID != "p1" || c.UserID != "u1" ||
-		c.Status != Creating || c.AvailabilityZone != "nova" || c.CapsuleVersion != "beta" || !c.CreatedAt.Equal(buildOpts().Now) {
-		t.Fatalf("capsule = %+v, want shop of p1/u1, Creating, in nova", c)
+	if c.Schema != container.SchemaVersion || c.UUID == "" || c.Name != "shop" || c.ProjectID != "p1" || c.UserID != "u1" ||
+		!c.IsCapsule() || c.IsMember() || c.Capsule == nil ||
+		c.Status != Creating || c.AvailabilityZone != "nova" || c.Capsule.Version != "beta" || !c.CreatedAt.Equal(buildOpts().Now) {
+		t.Fatalf("capsule = %+v, want the capsule record of shop of p1/u1, Creating, in nova", c)
 	}
 	if want := (container.RestartPolicy{Name: "always"}); c.RestartPolicy != want {
 		t.Fatalf("restart policy = %+v, want %+v", c.RestartPolicy, want)
@@ -29,25 +30,45 @@ func TestBuildWeb(t *testing.T) {
 	if c.CPU != 1.5 || c.Memory != 1536 {
 		t.Fatalf("capsule cpu %g memory %d, want 1.5 and 1536 (the sum of its containers)", c.CPU, c.Memory)
 	}
-	if len(members) != 2 || len(c.Containers) != 2 || len(c.InitContainers) != 0 {
-		t.Fatalf("%d members, %d containers, %d init containers; want 2, 2, 0", len(members), len(c.Containers), len(c.InitContainers))
+	if want := map[string]string{"tier": "front", "replicas": "2"}; !reflect.DeepEqual(c.Labels, want) {
+		t.Fatalf("labels = %v, want %v", c.Labels, want)
+	}
+	if want := []string{"53/udp", "80/tcp", "3306/tcp"}; !reflect.DeepEqual(c.ExposedPorts, want) {
+		t.Fatalf("capsule exposed ports = %v, want the union of its members' %v", c.ExposedPorts, want)
+	}
+	k := c.Capsule
+	if len(members) != 2 || len(k.Containers) != 2 || len(k.InitContainers) != 0 {
+		t.Fatalf("%d members, %d containers, %d init containers; want 2, 2, 0", len(members), len(k.Containers), len(k.InitContainers))
 	}
 	for i, name := range []string{"web", "db"} {
-		if c.Containers[i] != (Member{UUID: members[i].UUID, Name: name}) {
-			t.Fatalf("member %d = %+v, want %s with uuid %s", i, c.Containers[i], name, members[i].UUID)
+		if k.Containers[i] != (container.Member{UUID: members[i].UUID, Name: name}) {
+			t.Fatalf("member %d = %+v, want %s with uuid %s", i, k.Containers[i], name, members[i].UUID)
 		}
-		if m, ok := c.Member(name); !ok || m.UUID != members[i].UUID {
+		if m, ok := k.Member(name); !ok || m.UUID != members[i].UUID {
 			t.Fatalf("Member(%q) = %+v, %v", name, m, ok)
 		}
+		if members[i].CapsuleID != c.UUID || !members[i].IsMember() {
+			t.Fatalf("member %s has capsule id %q, want %s", name, members[i].CapsuleID, c.UUID)
+		}
 	}
-	if len(c.Volumes) != 3 || !c.Volumes[0].New() || c.Volumes[0].VolumeID == "" || !c.Volumes[0].AutoRemove ||
-		c.Volumes[1] != (Volume{Name: "data", VolumeID: "473e4a6a-99f2-4b42-88ce-5ab03a00b756"}) {
-		t.Fatalf("volumes = %+v, want a new auto-removed one with an id, then the existing ones", c.Volumes)
+	if len(k.Volumes) != 3 || !k.Volumes[0].New() || k.Volumes[0].VolumeID == "" || !k.Volumes[0].AutoRemove ||
+		k.Volumes[1] != (container.CapsuleVolume{Name: "data", VolumeID: "473e4a6a-99f2-4b42-88ce-5ab03a00b756"}) {
+		t.Fatalf("volumes = %+v, want a new auto-removed one with an id, then the existing ones", k.Volumes)
+	}
+	// The capsule's record holds one mount per volume, for the volume
+	// participant: the new one by its size, the existing ones by id.
+	wantCapsuleMounts := []container.Mount{
+		{Type: container.MountVolume, VolumeID: k.Volumes[0].VolumeID, Size: "5", AutoRemove: true},
+		{Type: container.MountVolume, Source: "473e4a6a-99f2-4b42-88ce-5ab03a00b756", VolumeID: "473e4a6a-99f2-4b42-88ce-5ab03a00b756"},
+		{Type: container.MountVolume, Source: "f4246aa1-1c87-479c-a2ab-4dbaf0c3c7bb", VolumeID: "f4246aa1-1c87-479c-a2ab-4dbaf0c3c7bb"},
+	}
+	if !reflect.DeepEqual(c.Mounts, wantCapsuleMounts) {
+		t.Fatalf("capsule mounts = %+v, want %+v", c.Mounts, wantCapsuleMounts)
 	}
 
 	web, db := members[0], members[1]
 	want := &container.Container{
-		Schema: container.SchemaVersion, UUID: web.UUID, Name: "capsule-shop-web",
+		Schema: container.SchemaVersion, UUID: web.UUID, CapsuleID: c.UUID, Name: "capsule-shop-web",
 		ProjectID: "p1", UserID: "u1", Image: "nginx:1.27", ImageDriver: "docker",
 		ImagePullPolicy: "ifnotpresent",
 		Command:         []string{"nginx", "-g", "daemon off;"},
@@ -57,8 +78,9 @@ func TestBuildWeb(t *testing.T) {
 		RestartPolicy: container.RestartPolicy{Name: "always"},
 		ExposedPorts:  []string{"80/tcp"},
 		Mounts: []container.Mount{{Type: container.MountVolume, Destination: "/srv/static",
-			Size: "5", VolumeID: c.Volumes[0].VolumeID, AutoRemove: true}},
-		Status: container.Creating, CreatedAt: buildOpts().Now,
+			Size: "5", VolumeID: k.Volumes[0].VolumeID, AutoRemove: true}},
+		AvailabilityZone: "nova",
+		Status:           container.Creating, CreatedAt: buildOpts().Now,
 	}
 	if !reflect.DeepEqual(web, want) {
 		t.Fatalf("web =\n%+v\nwant\n%+v", web, want)
@@ -79,14 +101,15 @@ func TestBuildWeb(t *testing.T) {
 func TestBuildInitContainers(t *testing.T) {
 	t.Parallel()
 	c, members := Build(mustParse(t, readTemplate(t, "create-req.json")), buildOpts())
-	if len(members) != 2 || len(c.InitContainers) != 1 || len(c.Containers) != 1 {
-		t.Fatalf("%d members, %d init containers, %d containers; want 2, 1, 1", len(members), len(c.InitContainers), len(c.Containers))
+	k := c.Capsule
+	if len(members) != 2 || len(k.InitContainers) != 1 || len(k.Containers) != 1 {
+		t.Fatalf("%d members, %d init containers, %d containers; want 2, 1, 1", len(members), len(k.InitContainers), len(k.Containers))
 	}
 	init, nginx := members[0], members[1]
-	if c.InitContainers[0] != (Member{UUID: init.UUID, Name: "init-container-0"}) || c.Containers[0] != (Member{UUID: nginx.UUID, Name: "container-0"}) {
-		t.Fatalf("members %+v %+v, want the init container first", c.InitContainers, c.Containers)
+	if k.InitContainers[0] != (container.Member{UUID: init.UUID, Name: "init-container-0"}) || k.Containers[0] != (container.Member{UUID: nginx.UUID, Name: "container-0"}) {
+		t.Fatalf("members %+v %+v, want the init container first", k.InitContainers, k.Containers)
 	}
-	if got := c.MemberUUIDs(); !reflect.DeepEqual(got, []string{init.UUID, nginx.UUID}) {
+	if got := k.MemberUUIDs(); !reflect.DeepEqual(got, []string{init.UUID, nginx.UUID}) {
 		t.Fatalf("MemberUUIDs = %v, want init container first", got)
 	}
 	// Zun's api-ref sample: the capsule asks for what nginx asks, more
@@ -105,8 +128,8 @@ func TestBuildInitContainers(t *testing.T) {
 	}
 	// The one volume is new and shared: both mounts name the same id.
 	if len(init.Mounts) != 1 || len(nginx.Mounts) != 1 || init.Mounts[0].VolumeID == "" ||
-		init.Mounts[0].VolumeID != nginx.Mounts[0].VolumeID || init.Mounts[0].VolumeID != c.Volumes[0].VolumeID {
-		t.Fatalf("mounts %+v and %+v, want the capsule's volume %s in both", init.Mounts, nginx.Mounts, c.Volumes[0].VolumeID)
+		init.Mounts[0].VolumeID != nginx.Mounts[0].VolumeID || init.Mounts[0].VolumeID != k.Volumes[0].VolumeID {
+		t.Fatalf("mounts %+v and %+v, want the capsule's volume %s in both", init.Mounts, nginx.Mounts, k.Volumes[0].VolumeID)
 	}
 	if init.Mounts[0].AutoRemove {
 		t.Fatalf("mount %+v is auto-removed; the template did not ask for it", init.Mounts[0])
@@ -148,7 +171,8 @@ func TestBuildRestartPolicies(t *testing.T) {
 
 // TestBuildResources checks Zun's rule: the sum over the containers, then
 // at least each init container's; a container without requests counts
-// the defaults a plain container gets, as quota.Of counts it.
+// the defaults a plain container gets. quota.Of counts the capsule as one
+// unit of that size.
 func TestBuildResources(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
@@ -180,37 +204,16 @@ func TestBuildResources(t *testing.T) {
 			if c.CPU != tt.cpu || c.Memory != tt.memory {
 				t.Fatalf("capsule cpu %g memory %d, want %g and %d", c.CPU, c.Memory, tt.cpu, tt.memory)
 			}
+			// The capsule counts as one unit, on its record; its members
+			// count nothing of their own.
+			if u := quota.Of(c); u.CPU != tt.cpu || u.Memory != tt.memory || u.Containers != int64(len(members)) {
+				t.Fatalf("quota counts the capsule as %+v, want cpu %g, memory %d, %d containers", u, tt.cpu, tt.memory, len(members))
+			}
 			for _, m := range members {
-				if u := quota.Of(m); u.CPU != m.CPU || u.Memory != m.Memory {
-					t.Fatalf("member %s: cpu %g memory %d but quota counts %g and %d", m.Name, m.CPU, m.Memory, u.CPU, u.Memory)
+				if u := quota.Of(m); u != (quota.Usage{}) {
+					t.Fatalf("member %s counts %+v of its own", m.Name, u)
 				}
 			}
 		})
-	}
-}
-
-func TestCapsuleClone(t *testing.T) {
-	t.Parallel()
-	c, _ := Build(mustParse(t, readTemplate(t, "web.yaml")), buildOpts())
-	c.Addresses = map[string][]container.Address{"net": {{Addr: "10.0.0.5", Version: 4}}}
-	n := c.Clone()
-	if !n.SameAs(c) {
-		t.Fatalf("clone differs: %+v", n)
-	}
-	n.Labels["tier"] = "back"
-	n.Containers[0].Name = "x"
-	n.Volumes[0].Size = 9
-	n.Addresses["net"][0].Addr = "10.0.0.6"
-	if c.Labels["tier"] != "front" || c.Containers[0].Name != "web" || c.Volumes[0].Size != 5 || c.Addresses["net"][0].Addr != "10.0.0.5" {
-		t.Fatalf("changing the clone changed the original: %+v", c)
-	}
-	n = c.Clone()
-	n.UpdatedAt = time.Now()
-	if !n.SameAs(c) {
-		t.Fatal("SameAs minds the update time")
-	}
-	n.Status = Running
-	if n.SameAs(c) {
-		t.Fatal("SameAs misses a status change")
 	}
 }

@@ -1,34 +1,30 @@
 // Package capsule is the capsule domain: Zun's group of containers that
 // share one network namespace and the capsule's volumes, started together
 // on one host (a Kubernetes pod). It holds the capsule template as Zun
-// accepts it (Parse), the record the control plane keeps for a capsule
-// (Capsule), and the mapping from a template to that record and to one
-// container.Container per member (Build).
+// accepts it (Parse), the mapping from a template to the records the
+// control plane stores (Build), and the rule that gives a capsule its
+// status from those records (Status).
 //
-// The members are ordinary container records; the capsule knows them by
-// uuid and by the name the template gave them (Member), in the template's
-// order, init containers apart. The runtime (a sandbox owning the
-// namespace) and the routes are built on top of this package elsewhere.
+// A capsule is stored as records of the container store, as Zun keeps
+// capsules in its containers table: the capsule's own record (a
+// container.Container of Kind container.KindCapsule, with Capsule set),
+// which holds what the capsule has as one unit (its cpu and memory, its
+// claim and quota, its ports, its volumes), and one ordinary container
+// record per member, whose CapsuleID is the capsule's uuid. The capsule
+// record knows its members by uuid and by the name the template gave
+// them (container.Member), in the template's order, init containers
+// apart.
 package capsule
 
 import (
-	"bytes"
-	"encoding/json"
-	"maps"
-	"slices"
-	"time"
+	"strconv"
 
 	"github.com/zun-go/zun/container"
 )
 
-// SchemaVersion is the version of the stored record's shape.
-const SchemaVersion = 1
-
 // Statuses of a capsule. Zun gives capsules the statuses of containers
-// (its CAPSULE_STATUSES are defined but never used): a capsule is Creating
-// from the request until its host has made it, then takes the status of
-// its sandbox (Created, Running, Stopped...), Error with a reason when
-// placing, making or an init container fails, and Deleting while it goes.
+// (its CAPSULE_STATUSES are defined but never used); see Status for how
+// a capsule gets one.
 const (
 	Creating = container.Creating
 	Created  = container.Created
@@ -43,130 +39,71 @@ const (
 // Statuses lists the statuses a capsule may be in.
 var Statuses = []container.Status{Creating, Created, Running, Stopped, Paused, Error, Unknown, Deleting}
 
-// Member is a container of a capsule.
-type Member struct {
-	// UUID is the member's container record.
-	UUID string `json:"uuid"`
-	// Name is the name the template gave the container (or the one given
-	// to it when the template gave none, see Parse), unique in the
-	// capsule. It is kept here, not in the container record, because it
-	// means something only within its capsule: it is how an orchestrator
-	// and the capsule's own routes name the container, while the record's
-	// Name is a project-wide container name.
-	Name string `json:"name"`
-}
-
-// Volume is a volume of the capsule, mounted by one or more members.
-type Volume struct {
-	// Name is the volume's name in the template.
-	Name string `json:"name"`
-	// VolumeID is the volume: an existing one named by the template, or,
-	// when Size is set, the id given to the new volume made for the
-	// capsule (chosen by Build, so that every member's mount names the
-	// same volume).
-	VolumeID string `json:"volume_id"`
-	// Size, in GiB, is set when the template asked for a new volume.
-	Size int `json:"size,omitempty"`
-	// AutoRemove deletes a new volume with the capsule. (Zun ignores it
-	// for an existing volume, which is never deleted.)
-	AutoRemove bool `json:"auto_remove,omitempty"`
-}
-
-// New reports whether the volume is made for the capsule.
-func (v Volume) New() bool { return v.Size > 0 }
-
-// Capsule is the control plane's record of a capsule.
-type Capsule struct {
-	Schema int `json:"schema"`
-
-	UUID      string `json:"uuid"`
-	Name      string `json:"name,omitempty"`
-	ProjectID string `json:"project_id"`
-	UserID    string `json:"user_id"`
-
-	// The spec, as asked for.
-	// CapsuleVersion is the template's capsuleVersion ("beta"), "" when
-	// it gave none.
-	CapsuleVersion   string                  `json:"capsule_version,omitempty"`
-	Labels           map[string]string       `json:"labels,omitempty"`
-	Annotations      map[string]string       `json:"annotations,omitempty"`
-	RestartPolicy    container.RestartPolicy `json:"restart_policy"`
-	AvailabilityZone string                  `json:"availability_zone,omitempty"`
-	// CPU (vCPUs) and Memory (MiB) are what the capsule asks of its host:
-	// the sum over its containers, at least the largest init container's.
-	CPU    float64 `json:"cpu"`
-	Memory int64   `json:"memory"`
-	// InitContainers run one after the other, in this order, each to its
-	// end, before Containers start.
-	InitContainers []Member `json:"init_containers,omitempty"`
-	Containers     []Member `json:"containers"`
-	Volumes        []Volume `json:"volumes,omitempty"`
-	Host           string   `json:"host,omitempty"`
-	// What was last seen.
-	Status       container.Status               `json:"status"`
-	StatusReason string                         `json:"status_reason,omitempty"`
-	TaskState    container.TaskState            `json:"task_state,omitempty"`
-	Addresses    map[string][]container.Address `json:"addresses,omitempty"`
-
-	CreatedAt time.Time `json:"created_at"`
-	UpdatedAt time.Time `json:"updated_at,omitzero"`
-
-	// Revision is the store's revision of this record, for compare-and-swap.
-	Revision int64 `json:"-"`
-}
-
-// MemberUUIDs returns the uuids of the capsule's containers, init
-// containers first, in order.
-func (c *Capsule) MemberUUIDs() []string {
-	ids := make([]string, 0, len(c.InitContainers)+len(c.Containers))
-	for _, m := range c.InitContainers {
-		ids = append(ids, m.UUID)
+// Status is the status of capsule rec, and its reason, from its own
+// record and its members' (members by uuid; one missing, being deleted,
+// is left out). The API shows it; it is not stored. In order:
+//
+//   - the capsule record's own Error (placement or its sandbox failed)
+//     or Deleting wins, with the record's reason;
+//   - Error when a member is in Error ("container web: <its reason>"), or
+//     when an init container stopped with a non-zero exit code ("init
+//     container seed exited with code 3"): a stopped init container is
+//     not restarted any more;
+//   - Running when every container (init containers aside) runs; Stopped
+//     when every one is stopped; Paused when every one is paused;
+//   - else Creating while the capsule record or a member is still
+//     Creating, Created otherwise.
+func Status(rec *container.Container, members map[string]*container.Container) (container.Status, string) {
+	if rec.Status == Error || rec.Status == Deleting {
+		return rec.Status, rec.StatusReason
 	}
-	for _, m := range c.Containers {
-		ids = append(ids, m.UUID)
+	k := rec.Capsule
+	if k == nil {
+		return rec.Status, rec.StatusReason
 	}
-	return ids
-}
-
-// Member returns the member the template named name, init containers
-// included, and whether there is one.
-func (c *Capsule) Member(name string) (Member, bool) {
-	for _, list := range [][]Member{c.InitContainers, c.Containers} {
-		for _, m := range list {
-			if m.Name == name {
-				return m, true
-			}
+	for _, m := range k.InitContainers {
+		ct := members[m.UUID]
+		switch {
+		case ct == nil:
+		case ct.Status == Error:
+			return Error, memberReason("init container", m.Name, ct)
+		case ct.Status == Stopped && ct.ExitCode != nil && *ct.ExitCode != 0:
+			return Error, "init container " + m.Name + " exited with code " + strconv.Itoa(*ct.ExitCode)
 		}
 	}
-	return Member{}, false
-}
-
-// Clone returns a deep copy of c.
-func (c *Capsule) Clone() *Capsule {
-	n := *c
-	n.Labels = maps.Clone(c.Labels)
-	n.Annotations = maps.Clone(c.Annotations)
-	n.InitContainers = slices.Clone(c.InitContainers)
-	n.Containers = slices.Clone(c.Containers)
-	n.Volumes = slices.Clone(c.Volumes)
-	if c.Addresses != nil {
-		n.Addresses = make(map[string][]container.Address, len(c.Addresses))
-		for k, v := range c.Addresses {
-			n.Addresses[k] = slices.Clone(v)
+	all := map[container.Status]int{}
+	n := 0
+	creating := rec.Status == Creating
+	for _, m := range k.Containers {
+		ct := members[m.UUID]
+		if ct == nil {
+			continue
+		}
+		if ct.Status == Error {
+			return Error, memberReason("container", m.Name, ct)
+		}
+		all[ct.Status]++
+		n++
+	}
+	for _, ct := range members {
+		if ct.Status == Creating {
+			creating = true
 		}
 	}
-	return &n
+	for _, st := range []container.Status{Running, Stopped, Paused} {
+		if n > 0 && all[st] == n && !creating {
+			return st, ""
+		}
+	}
+	if creating {
+		return Creating, ""
+	}
+	return Created, ""
 }
 
-// SameAs reports whether c and o are stored alike, their update times
-// aside.
-func (c *Capsule) SameAs(o *Capsule) bool {
-	a, b := *c, *o
-	a.UpdatedAt, b.UpdatedAt = time.Time{}, time.Time{}
-	ja, err := json.Marshal(&a)
-	if err != nil {
-		return false
+func memberReason(what, name string, ct *container.Container) string {
+	if ct.StatusReason == "" {
+		return what + " " + name + " failed"
 	}
-	jb, err := json.Marshal(&b)
-	return err == nil && bytes.Equal(ja, jb)
+	return what + " " + name + ": " + ct.StatusReason
 }

@@ -45,12 +45,15 @@ func FuzzParse(f *testing.F) {
 			return
 		}
 		c, members := Build(s, BuildOptions{ProjectID: "p", UserID: "u", Limits: l, Now: time.Now()})
-		if len(members) != len(s.Containers)+len(s.InitContainers) || len(c.Containers) != len(s.Containers) || len(c.Containers) == 0 {
+		if len(members) != len(s.Containers)+len(s.InitContainers) || len(c.Capsule.Containers) != len(s.Containers) || len(s.Containers) == 0 {
 			t.Fatalf("Parse(%q): %d members of %d containers and %d init containers", tpl, len(members), len(s.Containers), len(s.InitContainers))
 		}
 		volumes := map[string]bool{}
-		for _, v := range c.Volumes {
+		for _, v := range c.Capsule.Volumes {
 			volumes[v.VolumeID] = true
+		}
+		if len(c.Mounts) != len(c.Capsule.Volumes) {
+			t.Fatalf("Parse(%q): %d mounts on the capsule's record for %d volumes", tpl, len(c.Mounts), len(c.Capsule.Volumes))
 		}
 		for _, m := range members {
 			if m.CPU < l.MinCPU || m.CPU > l.MaxCPU || m.Memory < l.MinMemory || m.Memory > l.MaxMemory {
@@ -58,6 +61,9 @@ func FuzzParse(f *testing.F) {
 			}
 			if _, err := schema.ImageRef(m.Image); err != nil {
 				t.Fatalf("Parse(%q): accepted image %q: %v", tpl, m.Image, err)
+			}
+			if m.CapsuleID != c.UUID {
+				t.Fatalf("Parse(%q): member %s has capsule id %q, want %s", tpl, m.Name, m.CapsuleID, c.UUID)
 			}
 			for _, mnt := range m.Mounts {
 				if !volumes[mnt.VolumeID] {
