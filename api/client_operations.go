@@ -48,14 +48,23 @@ func (o LogOptions) query() url.Values {
 // Logs returns a container's logs so far. Zun answers them as one JSON
 // string.
 func (c *Client) Logs(ctx context.Context, ident string, opts LogOptions) (string, error) {
-	rc, err := c.logs(ctx, ident, opts.query())
+	p, err := containerPath(ident, "logs")
+	if err != nil {
+		return "", err
+	}
+	return c.readLogs(ctx, p, opts.query(), "container "+strconv.Quote(ident))
+}
+
+// readLogs reads the whole body of the logs at path p, of what.
+func (c *Client) readLogs(ctx context.Context, p string, q url.Values, what string) (string, error) {
+	rc, err := c.logsAt(ctx, p, q)
 	if err != nil {
 		return "", err
 	}
 	defer rc.Close()
 	b, err := io.ReadAll(rc)
 	if err != nil {
-		return "", fmt.Errorf("read logs of container %q: %w", ident, err)
+		return "", fmt.Errorf("read logs of %s: %w", what, err)
 	}
 	return string(b), nil
 }
@@ -68,16 +77,16 @@ func (c *Client) Logs(ctx context.Context, ident string, opts LogOptions) (strin
 func (c *Client) FollowLogs(ctx context.Context, ident string, opts LogOptions) (io.ReadCloser, error) {
 	q := opts.query()
 	q.Set("follow", "true")
-	return c.logs(ctx, ident, q)
-}
-
-// logs returns the body of GET .../logs: a JSON string is decoded, any
-// other content is passed through as it arrives.
-func (c *Client) logs(ctx context.Context, ident string, q url.Values) (io.ReadCloser, error) {
 	p, err := containerPath(ident, "logs")
 	if err != nil {
 		return nil, err
 	}
+	return c.logsAt(ctx, p, q)
+}
+
+// logsAt returns the body of GET p (a .../logs path): a JSON string is
+// decoded, any other content is passed through as it arrives.
+func (c *Client) logsAt(ctx context.Context, p string, q url.Values) (io.ReadCloser, error) {
 	u := c.endpoint + p + "?" + q.Encode()
 	resp, err := c.send(ctx, http.MethodGet, u, nil)
 	if err != nil {
