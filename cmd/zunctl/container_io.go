@@ -68,6 +68,12 @@ func followLogs(ctx context.Context, c *api.Client, w io.Writer, ident string, o
 	if err != nil {
 		return err
 	}
+	return copyStream(ctx, w, rc)
+}
+
+// copyStream copies a log stream to w and closes it; an interruption
+// ends it without error.
+func copyStream(ctx context.Context, w io.Writer, rc io.ReadCloser) error {
 	defer rc.Close()
 	if _, err := io.Copy(w, rc); err != nil && !errors.Is(ctx.Err(), context.Canceled) {
 		return err

@@ -18,7 +18,6 @@ import (
 	"runtime/debug"
 	"strings"
 	"syscall"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -41,7 +40,7 @@ func clientVersion() string {
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	a := &app{stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv, pollInterval: 50 * time.Millisecond}
+	a := &app{stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv, pollInterval: api.PollInterval}
 	code := a.run(ctx, os.Args[1:])
 	stop()
 	os.Exit(code)

@@ -24,8 +24,9 @@ const (
 type app struct {
 	stdout, stderr io.Writer
 	getenv         func(string) string
-	// pollInterval paces run --wait (50 ms: it returns within 100 ms of
-	// the status change) and, at least a second apart, image pull.
+	// pollInterval paces run --wait and the capsule commands' --wait
+	// (api.PollInterval, 50 ms: they return within 100 ms of the status
+	// change) and, at least a second apart, image pull.
 	pollInterval time.Duration
 
 	conn    connection
@@ -169,6 +170,7 @@ a request and 2 when the command line is wrong.`,
 
 	root.AddGroup(
 		&cobra.Group{ID: "containers", Title: "Container commands:"},
+		&cobra.Group{ID: "capsules", Title: "Capsule commands:"},
 		&cobra.Group{ID: "inspect", Title: "Inspection commands:"},
 		&cobra.Group{ID: "images", Title: "Image commands:"},
 		&cobra.Group{ID: "quotas", Title: "Quota commands:"},
@@ -187,6 +189,7 @@ a request and 2 when the command line is wrong.`,
 	add("inspect",
 		newListCommand(a), newShowCommand(a), newLogsCommand(a), newStatsCommand(a),
 		newTopCommand(a), newActionsCommand(a), newVersionCommand(a))
+	add("capsules", newCapsuleCommand(a))
 	add("images", newImageCommand(a))
 	add("quotas", newQuotaCommand(a), newQuotaClassCommand(a))
 	return root
