@@ -97,6 +97,8 @@ type Agent struct {
 
 	net     netState
 	sbImage sandboxImage
+	// capsules serialize the making and removing of capsules' sandboxes.
+	capsules capsuleLocks
 	// refill asks poolLoop to top the sandbox pool up.
 	refill chan struct{}
 }

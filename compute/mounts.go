@@ -193,7 +193,9 @@ func (a *Agent) dropMounts(rec *container.Container) {
 		a.log.Warn("remove injected files", "container_id", rec.UUID, "error", err)
 	}
 	for _, m := range rec.Mounts {
-		if m.Type == container.MountVolume && m.AutoRemove && validVolumeID(m.VolumeID) {
+		// A capsule's volumes go with the capsule, not with one of the
+		// members that mount them.
+		if m.Type == container.MountVolume && m.AutoRemove && !rec.IsMember() && validVolumeID(m.VolumeID) {
 			if err := a.removeVolumeData(m.VolumeID); err != nil {
 				a.log.Warn("remove the data of the container's own volume", "container_id", rec.UUID, "volume", m.VolumeID, "error", err)
 			}

@@ -132,6 +132,9 @@ func (a *Agent) carryOut(ctx context.Context, rec *container.Container) error {
 	if op.Timeout != nil {
 		timeout = time.Duration(*op.Timeout) * time.Second
 	}
+	if rec.IsCapsule() {
+		return a.capsuleOp(ctx, rec)
+	}
 	if op.Action == container.ActCreate {
 		return a.create(ctx, rec)
 	}
@@ -198,13 +201,26 @@ func (a *Agent) create(ctx context.Context, rec *container.Container) error {
 	}
 	a.progress(ctx, rec, container.TaskCreating)
 	id := ""
+	var adopted driver.State
 	if st, err := a.findRuntime(ctx, rec.UUID); err == nil {
-		id = st.ID
+		id, adopted = st.ID, st
 		a.logOf(ctx).Info("adopting runtime container from an earlier attempt", "runtime_id", id)
 	} else {
 		spec := specOf(rec, a.cfg.Host)
 		spec.Image = ref
-		if a.networked(rec) {
+		if rec.IsMember() {
+			// It joins its capsule's sandbox: one namespace (localhost,
+			// the capsule's ports) for all its members.
+			k, err := a.capsuleOf(ctx, rec)
+			if err != nil {
+				return err
+			}
+			if _, err := a.memberSandbox(ctx, rec); err != nil {
+				return err
+			}
+			memberMounts(rec, k)
+			spec.NetworkMode, spec.Hostname = "container:"+sandboxName(rec.CapsuleID), ""
+		} else if a.networked(rec) {
 			// It joins its sandbox's namespace, which has its ports
 			// before it can start (and its hostname).
 			if _, err := a.sandbox(ctx, rec); err != nil {
@@ -228,6 +244,16 @@ func (a *Agent) create(ctx context.Context, rec *container.Container) error {
 	if !rec.Op.Run {
 		return nil
 	}
+	if rec.IsMember() {
+		if err := a.awaitTurn(ctx, rec); err != nil {
+			return err
+		}
+		if adopted.Status == driver.StatusExited && adopted.ExitCode == 0 {
+			if k, err := a.capsuleOf(ctx, rec); err == nil && isInit(k, rec.UUID) {
+				return nil // an init container ran to its end before a restart of the agent
+			}
+		}
+	}
 	return a.start(ctx, rec, id, func() error {
 		if err := a.drv.Start(ctx, id); err != nil {
 			return fmt.Errorf("start container: %w", err)
@@ -240,6 +266,9 @@ func (a *Agent) create(ctx context.Context, rec *container.Container) error {
 // On tenant networks, its sandbox runs with its ports plugged first; a
 // container made before sandboxes is plugged once it runs.
 func (a *Agent) start(ctx context.Context, rec *container.Container, id string, do func() error) error {
+	if rec.IsMember() {
+		return a.startMember(ctx, rec, id, do)
+	}
 	if !a.networked(rec) {
 		return do()
 	}
@@ -355,7 +384,7 @@ func (a *Agent) observe(ctx context.Context, rec *container.Container) {
 		a.log.Warn("inspect", "container_id", rec.UUID, "error", err)
 		return
 	}
-	if a.networked(rec) && st.Status == driver.StatusExited && sandboxed(st) && strings.Contains(st.Error, joinStopped) {
+	if (a.networked(rec) || rec.IsMember()) && st.Status == driver.StatusExited && sandboxed(st) && strings.Contains(st.Error, joinStopped) {
 		// The engine, restarted, started it by its restart policy but not
 		// its sandbox, which has none: the agent starts the sandbox,
 		// plugged, then the container.
@@ -420,6 +449,14 @@ func (a *Agent) inspect(ctx context.Context, rec *container.Container) (driver.S
 		if !errdefs.IsNotFound(err) {
 			return st, err
 		}
+	}
+	if rec.IsCapsule() {
+		// A capsule's runtime is its sandbox.
+		st, err := a.findSandbox(ctx, rec.UUID)
+		if errdefs.IsNotFound(err) {
+			return st, errGone
+		}
+		return st, err
 	}
 	st, err := a.findRuntime(ctx, rec.UUID)
 	if errdefs.IsNotFound(err) {

@@ -52,10 +52,12 @@ type runtime struct {
 	// before, when set, runs before each call reaches the fake: a test
 	// does something while the agent is in the middle of an op.
 	before func(c call)
+	// specs are the specs created, by name.
+	specs map[string]driver.Spec
 }
 
 func newRuntime() *runtime {
-	return &runtime{Driver: fake.New(fake.Options{HostName: host}), refused: map[string]int{}}
+	return &runtime{Driver: fake.New(fake.Options{HostName: host}), refused: map[string]int{}, specs: map[string]driver.Spec{}}
 }
 
 // enter records a call, or refuses it while the runtime is down.
@@ -120,6 +122,14 @@ func (r *runtime) changes(mark int) []call {
 	return out
 }
 
+// spec is the spec of the runtime container created as name.
+func (r *runtime) spec(name string) (driver.Spec, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	s, ok := r.specs[name]
+	return s, ok
+}
+
 // callsOf returns the calls of method since mark.
 func (r *runtime) callsOf(mark int, method string) []call {
 	r.mu.Lock()
@@ -157,6 +167,9 @@ func (r *runtime) Create(ctx context.Context, spec driver.Spec) (string, error) 
 	if err := r.enter("Create", spec.Name, ""); err != nil {
 		return "", err
 	}
+	r.mu.Lock()
+	r.specs[spec.Name] = spec
+	r.mu.Unlock()
 	return r.Driver.Create(ctx, spec)
 }
 

@@ -238,21 +238,38 @@ func (a *Agent) fillPool(ctx context.Context) error {
 // sandbox makes sure rec's sandbox runs with rec's ports plugged into its
 // namespace, making or starting it as needed, and returns its state.
 func (a *Agent) sandbox(ctx context.Context, rec *container.Container) (driver.State, error) {
-	st, err := a.findSandbox(ctx, rec.UUID)
-	if errdefs.IsNotFound(err) && rec.Hostname == "" {
-		if got, ok := a.takeFromPool(ctx, rec.UUID); ok {
+	st, err := a.runSandbox(ctx, rec.UUID, rec.Hostname, true)
+	if err != nil {
+		return driver.State{}, err
+	}
+	return st, a.plugSandbox(ctx, rec, st)
+}
+
+// runSandbox makes sure the sandbox of container (or capsule) uuid runs,
+// taking one from the pool (tenant networks: a pool sandbox has no
+// network, and is plugged by the caller) or making it, and returns its
+// state. A sandbox made off tenant networks is on the engine's default
+// network, as a plain container there is.
+func (a *Agent) runSandbox(ctx context.Context, uuid, hostname string, tenant bool) (driver.State, error) {
+	st, err := a.findSandbox(ctx, uuid)
+	if errdefs.IsNotFound(err) && hostname == "" && tenant {
+		if got, ok := a.takeFromPool(ctx, uuid); ok {
 			st, err = got, nil
 		} else {
-			st, err = a.findSandbox(ctx, rec.UUID) // made meanwhile
+			st, err = a.findSandbox(ctx, uuid) // made meanwhile
 		}
 	}
 	if errdefs.IsNotFound(err) {
 		if err := a.ensureSandboxImage(ctx); err != nil {
 			return driver.State{}, err
 		}
-		id, cerr := a.drv.Create(ctx, a.sandboxSpec(sandboxName(rec.UUID), rec.UUID, rec.Hostname))
+		spec := a.sandboxSpec(sandboxName(uuid), uuid, hostname)
+		if !tenant {
+			spec.NetworkMode = ""
+		}
+		id, cerr := a.drv.Create(ctx, spec)
 		if errdefs.IsConflict(cerr) { // made meanwhile, by an earlier attempt
-			st, err = a.findSandbox(ctx, rec.UUID)
+			st, err = a.findSandbox(ctx, uuid)
 		} else if cerr != nil {
 			return driver.State{}, fmt.Errorf("create the sandbox: %w", cerr)
 		} else {
@@ -270,7 +287,7 @@ func (a *Agent) sandbox(ctx context.Context, rec *container.Container) (driver.S
 			return driver.State{}, err
 		}
 	}
-	return st, a.plugSandbox(ctx, rec, st)
+	return st, nil
 }
 
 // plugSandbox plugs rec's ports into its sandbox st, which runs. The

@@ -427,6 +427,13 @@ func (h *AgentService) Forget(ctx context.Context, host, uuid string, seq int64)
 	if !deleting && !autoRemoved {
 		return errdefs.Conflictf("container %s is not being deleted", uuid)
 	}
+	if c.IsCapsule() && c.Capsule != nil {
+		// The capsule's record goes with what is left of its members'
+		// (each member's delete forgets its own), in one transaction.
+		if gs, ok := h.d.Containers.(container.GroupStore); ok {
+			return gs.DeleteGroup(ctx, append([]string{uuid}, c.Capsule.MemberUUIDs()...))
+		}
+	}
 	return h.d.Containers.Delete(ctx, uuid)
 }
 
