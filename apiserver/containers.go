@@ -283,7 +283,7 @@ func (s *Server) listContainers(c *call) (any, error) {
 		}
 		opts.Filters[f] = v
 	}
-	items, err := s.Containers.List(ctx, opts)
+	items, err := s.listWhere(ctx, opts, (*container.Container).Plain)
 	if err != nil {
 		return nil, err
 	}
@@ -458,7 +458,8 @@ func (s *Server) deleteContainer(c *call) (any, error) {
 }
 
 // findContainer looks the path's container up by uuid or name and checks
-// rule on it. The caller's own project is searched, all projects only with
+// rule on it; on a route of a capsule's container (capsulemembers.go),
+// the path's member. The caller's own project is searched, all projects only with
 // ?all_projects=true where the route has an allProjects rule and it allows
 // the caller (Zun's show and delete); the call's scope then widens for the
 // rest of the request.
@@ -470,9 +471,17 @@ func (s *Server) findContainer(c *call, rule, allProjects string) (*container.Co
 		}
 		c.ctx = ctx
 	}
-	ct, err := s.Containers.Find(c.ctx, c.r.PathValue("id"))
-	if err != nil {
-		return nil, err
+	ct, ok := c.ctx.Value(memberKey{}).(*container.Container)
+	if !ok {
+		// The container routes show plain containers only: a capsule's
+		// record or member is not found, as in Zun (capsules.go).
+		ident := c.r.PathValue("id")
+		var err error
+		if ct, err = s.findKind(c.ctx, ident, (*container.Container).Plain); errdefs.IsNotFound(err) {
+			return nil, errdefs.NotFoundf("Container %s could not be found.", ident)
+		} else if err != nil {
+			return nil, err
+		}
 	}
 	if err := s.authorizeContainer(c, rule, ct); err != nil {
 		return nil, err
@@ -480,6 +489,70 @@ func (s *Server) findContainer(c *call, rule, allProjects string) (*container.Co
 	c.forContainer(ct.UUID)
 	return ct, nil
 }
+
+// findKind finds the record that ident (a uuid, else a name) names among
+// those keep accepts (plain containers, capsules): one of another kind is
+// ErrNotFound. A name that records of several kinds share names the one
+// of the kind wanted, if only one is.
+func (s *Server) findKind(ctx context.Context, ident string, keep func(*container.Container) bool) (*container.Container, error) {
+	ct, err := s.Containers.Find(ctx, ident)
+	switch {
+	case err == nil && keep(ct):
+		return ct, nil
+	case err == nil:
+		return nil, errdefs.NotFoundf("%s could not be found.", ident)
+	case !errdefs.IsConflict(err):
+		return nil, err
+	}
+	named, lerr := s.Containers.List(ctx, container.ListOptions{Filters: map[string]string{"name": ident}})
+	if lerr != nil {
+		return nil, lerr
+	}
+	var found []*container.Container
+	for _, x := range named {
+		if keep(x) {
+			found = append(found, x)
+		}
+	}
+	if len(found) == 1 {
+		return found[0], nil
+	}
+	return nil, err
+}
+
+// listWhere returns a page of the records keep accepts (the store lists
+// every kind): it reads the store's pages on from opts.Marker until the
+// page is full or the store has no more.
+func (s *Server) listWhere(ctx context.Context, opts container.ListOptions, keep func(*container.Container) bool) ([]*container.Container, error) {
+	want := opts.Limit
+	if want > 0 {
+		opts.Limit = max(want, 100)
+	}
+	var out []*container.Container
+	for {
+		page, err := s.Containers.List(ctx, opts)
+		if err != nil {
+			return nil, err
+		}
+		for _, ct := range page {
+			if !keep(ct) {
+				continue
+			}
+			out = append(out, ct)
+			if want > 0 && len(out) == want {
+				return out, nil
+			}
+		}
+		if opts.Limit == 0 || len(page) < opts.Limit {
+			return out, nil
+		}
+		opts.Marker = page[len(page)-1].UUID
+	}
+}
+
+// memberKey carries, in a call's context, the capsule member that a
+// route of a capsule's container is about (findContainer).
+type memberKey struct{}
 
 // hiddenFields are the container fields policy hides from the caller.
 func (s *Server) hiddenFields(c *call) map[string]bool {

@@ -139,6 +139,10 @@ func matrix() map[string][]probe {
 		"container GET /v1/containers/{id}/container_actions": {p(readA, "GET", "/v1/containers/{container}/container_actions")},
 		"container GET /v1/containers/{id}/container_actions/{rid}": {
 			p(readA, "GET", "/v1/containers/{container}/container_actions/{request}")},
+		"container POST /v1/capsules":                 {withBody(p(createOwn, "POST", "/v1/capsules"), matrixCapsule)},
+		"container GET /v1/capsules":                  {p(listOwn, "GET", "/v1/capsules"), p(listOwn, "GET", "/v1/capsules?all_projects=1")},
+		"container GET /v1/capsules/{id}":             {p(readA, "GET", "/v1/capsules/{capsule}")},
+		"container DELETE /v1/capsules/{id}":          {p(writeA, "DELETE", "/v1/capsules/{capsule!}")},
 		"container GET /v1/hosts":                     {p(adminOnly, "GET", "/v1/hosts")},
 		"container GET /v1/hosts/{id}":                {p(adminOnly, "GET", "/v1/hosts/{host}")},
 		"container GET /v1/services":                  {p(adminOnly, "GET", "/v1/services")},
@@ -574,6 +578,11 @@ func (s *matrixStack) mustDo(t *testing.T, role, method, path, body string) map[
 	return v
 }
 
+// matrixCapsule is the body of a capsule create: one small container,
+// unnamed (its members' names are then unique).
+const matrixCapsule = `{"template": {"kind": "capsule", "metadata": {}, "spec": {"containers": [{"name": "web", "image": "` + testImage +
+	`", "command": ["sleep", "1000"], "resources": {"requests": {"cpu": 0.1, "memory": 16}}}]}}}`
+
 var placeholder = regexp.MustCompile(`\{[a-z-]+!?\}`)
 
 // expand replaces the placeholders of text.
@@ -658,6 +667,8 @@ func (s *matrixStack) make(t *testing.T, name, role string) string {
 				`{"image": "`+testImage+`", "command": ["sleep", "1000"], "memory": "16", "cpu": 0.1}`), "uuid"))
 		case "zimage":
 			return str(s.mustDo(t, "admin", "POST", "/v1/images", fmt.Sprintf(`{"repo": "zun/absent:%d", "host": "host-1"}`, n)), "uuid")
+		case "capsule":
+			return s.ofA(str(s.mustDo(t, "member", "POST", "/v1/capsules", matrixCapsule), "uuid"))
 		}
 	}
 	switch name {
@@ -674,6 +685,8 @@ func (s *matrixStack) make(t *testing.T, name, role string) string {
 			`{"image": "`+testImage+`", "command": ["sleep", "1000"], "memory": "16", "cpu": 0.1}`), "uuid"))
 		s.waitFor(t, "/v1/containers/"+id, `"status":"Running"`)
 		return id
+	case "capsule":
+		return s.ofA(str(s.mustDo(t, "member", "POST", "/v1/capsules", matrixCapsule), "uuid"))
 	case "request":
 		v := s.mustDo(t, "member", "GET", "/v1/containers/"+s.expand(t, "{container}", role)+"/container_actions", "")
 		acts, _ := v["containerActions"].([]any)

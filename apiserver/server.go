@@ -202,6 +202,11 @@ func (s *Server) routes() {
 	m.HandleFunc("POST /v1/containers/{id}/add_security_group", v(s.addSecurityGroup))
 	m.HandleFunc("POST /v1/containers/{id}/remove_security_group", v(s.removeSecurityGroup))
 
+	m.HandleFunc("POST /v1/capsules", v(s.createCapsule))
+	m.HandleFunc("GET /v1/capsules", v(s.listCapsules))
+	m.HandleFunc("GET /v1/capsules/{id}", v(s.showCapsule))
+	m.HandleFunc("DELETE /v1/capsules/{id}", v(s.deleteCapsule))
+
 	m.HandleFunc("GET /v1/hosts", v(s.listHosts))
 	m.HandleFunc("GET /v1/hosts/{id}", v(s.showHost))
 	m.HandleFunc("GET /v1/services", v(s.listServices))
