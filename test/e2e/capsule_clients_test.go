@@ -20,9 +20,9 @@ import (
 	"github.com/zun-go/zun/internal/demoimage"
 )
 
-// capsuleTemplate is a capsule of one init container and one container
+// clientCapsule is a capsule of one init container and one container
 // of the demo image, named name; the container prints its name and runs.
-func capsuleTemplate(name string) map[string]any {
+func clientCapsule(name string) map[string]any {
 	return map[string]any{
 		"kind":           "capsule",
 		"capsuleVersion": "beta",
@@ -42,9 +42,9 @@ func capsuleTemplate(name string) map[string]any {
 	}
 }
 
-// capsuleYAML is the template of capsuleTemplate written by hand in YAML,
+// clientCapsuleYAML is the template of clientCapsule written by hand in YAML,
 // as a user writes one for `zun capsule-create -f` or zunctl.
-func capsuleYAML(name string) string {
+func clientCapsuleYAML(name string) string {
 	return `kind: capsule
 capsuleVersion: beta
 metadata:
@@ -68,7 +68,7 @@ spec:
 `
 }
 
-func writeFile(t *testing.T, name, content string) string {
+func writeTempFile(t *testing.T, name, content string) string {
 	t.Helper()
 	p := filepath.Join(t.TempDir(), name)
 	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
@@ -77,9 +77,9 @@ func writeFile(t *testing.T, name, content string) string {
 	return p
 }
 
-// capsuleState names a capsule's runtime objects: its uuid (its
+// capsuleParts names a capsule's runtime objects: its uuid (its
 // sandbox's) and its containers' uuids.
-type capsuleState struct {
+type capsuleParts struct {
 	UUID       string
 	Containers []string
 }
@@ -96,7 +96,7 @@ func TestCapsuleClients(t *testing.T) {
 
 	// gone checks that the engine holds nothing of a capsule: neither its
 	// containers nor its sandbox.
-	gone := func(t *testing.T, c capsuleState) {
+	gone := func(t *testing.T, c capsuleParts) {
 		t.Helper()
 		owners := map[string]bool{c.UUID: true}
 		for _, u := range c.Containers {
@@ -117,7 +117,7 @@ func TestCapsuleClients(t *testing.T) {
 	}
 
 	t.Run("zunctl", func(t *testing.T) {
-		file := writeFile(t, "ctl.yaml", capsuleYAML("ctl"))
+		file := writeTempFile(t, "ctl.yaml", clientCapsuleYAML("ctl"))
 		out := d.mustZunctl("capsule", "create", "--wait", "-f", file)
 		if !regexp.MustCompile(`(?m)^status\s+Running$`).MatchString(out) || !regexp.MustCompile(`(?m)^container\s+web: Running`).MatchString(out) {
 			t.Fatalf("capsule create --wait printed:\n%s", out)
@@ -148,14 +148,14 @@ func TestCapsuleClients(t *testing.T) {
 		if out, err := d.zunctl("capsule", "show", "ctl"); err == nil || !strings.Contains(out, "could not be found") {
 			t.Fatalf("capsule show after delete --wait: %v\n%s", err, out)
 		}
-		gone(t, capsuleState{UUID: shown.UUID, Containers: []string{shown.Containers[0].UUID}})
+		gone(t, capsuleParts{UUID: shown.UUID, Containers: []string{shown.Containers[0].UUID}})
 	})
 
 	t.Run("zunctl create --wait of a failing capsule", func(t *testing.T) {
-		tpl := capsuleTemplate("failing")
+		tpl := clientCapsule("failing")
 		tpl["spec"].(map[string]any)["initContainers"].([]any)[0].(map[string]any)["args"] = []any{"exit 7"}
 		b, _ := json.Marshal(tpl)
-		out, err := d.zunctl("capsule", "create", "--wait", "-f", writeFile(t, "failing.json", string(b)))
+		out, err := d.zunctl("capsule", "create", "--wait", "-f", writeTempFile(t, "failing.json", string(b)))
 		if exitCode(err) != 1 || !strings.Contains(out, "error: capsule failing failed: init container seed") {
 			t.Fatalf("capsule create --wait of a failing init container: %v\n%s", err, out)
 		}
@@ -176,7 +176,7 @@ func TestCapsuleClients(t *testing.T) {
 			}
 			return v, nil
 		}
-		out := zun.must("--debug", "capsule-create", "-f", writeFile(t, "py.yaml", capsuleYAML("py")))
+		out := zun.must("--debug", "capsule-create", "-f", writeTempFile(t, "py.yaml", clientCapsuleYAML("py")))
 		if !strings.Contains(out, "Request to create capsule has been accepted.") {
 			t.Fatalf("capsule-create:\n%s", out)
 		}
@@ -219,7 +219,7 @@ func TestCapsuleClients(t *testing.T) {
 		if _, err := describe(); !strings.Contains(err.Error(), "could not be found") {
 			t.Fatalf("capsule-describe after delete: %v", err)
 		}
-		gone(t, capsuleState{UUID: uuid, Containers: []string{member}})
+		gone(t, capsuleParts{UUID: uuid, Containers: []string{member}})
 	})
 
 	t.Run("gophercloud", func(t *testing.T) {
@@ -237,7 +237,7 @@ func TestCapsuleClients(t *testing.T) {
 		}
 		// gophercloud sends the template as a string, which holds JSON
 		// (Zun reads a string template as JSON).
-		tpl, _ := json.Marshal(capsuleTemplate("gc"))
+		tpl, _ := json.Marshal(clientCapsule("gc"))
 		created, err := capsules.Create(ctx, sc, capsules.CreateOpts{TemplateOpts: &capsules.Template{Bin: tpl}}).Extract()
 		if err != nil {
 			t.Fatalf("create: %v", err)
@@ -282,6 +282,6 @@ func TestCapsuleClients(t *testing.T) {
 		}) {
 			t.Fatalf("get after delete: %v", err)
 		}
-		gone(t, capsuleState{UUID: c.UUID, Containers: got.ContainersUUIDs})
+		gone(t, capsuleParts{UUID: c.UUID, Containers: got.ContainersUUIDs})
 	})
 }
