@@ -3,10 +3,15 @@ package netplane
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io/fs"
+	"net"
 	"net/netip"
+	"os"
 	"slices"
 	"strconv"
+	"strings"
 )
 
 // link is an interface as `ip -j -d link show` describes it.
@@ -58,6 +63,40 @@ func links(ctx context.Context, run Runner) (map[string]link, error) {
 	return byName, nil
 }
 
+// hasLink reports whether run's namespace has an interface name, and
+// whether it could tell without running a command: it can in this
+// process's own namespace (Exec), through the standard library's netlink.
+func hasLink(run Runner, name string) (has, known bool) {
+	if !local(run) {
+		return false, false
+	}
+	all, err := net.Interfaces()
+	if err != nil {
+		return false, false
+	}
+	return slices.ContainsFunc(all, func(i net.Interface) bool { return i.Name == name }), true
+}
+
+// ipBatch runs the ip commands of lines (without the leading "ip") in one
+// process, stopping at the first that fails.
+func ipBatch(ctx context.Context, run Runner, lines []string) error {
+	// Runner has no standard input; the commands go through a file.
+	file, err := os.CreateTemp("", "netplane-*.ip")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(file.Name())
+	_, err = file.WriteString(strings.Join(lines, "\n") + "\n")
+	if cerr := file.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return err
+	}
+	_, err = run.Run(ctx, "ip", "-batch", file.Name())
+	return err
+}
+
 // deleteLink deletes an interface; one that is already gone is fine (a
 // veth goes with its peer's namespace, asynchronously).
 func deleteLink(ctx context.Context, run Runner, name string) error {
@@ -77,6 +116,16 @@ func deleteLink(ctx context.Context, run Runner, name string) error {
 // gives a bridge or port a link-local address that the network's
 // containers could reach. A host without IPv6 has nothing to disable.
 func disableIPv6(ctx context.Context, run Runner, dev string) error {
+	if local(run) {
+		// In this process's namespace: written without a command.
+		err := os.WriteFile("/proc/sys/net/ipv6/conf/"+dev+"/disable_ipv6", []byte("1\n"), 0)
+		if err == nil {
+			return nil
+		}
+		if _, serr := os.Stat("/proc/sys/net/ipv6/conf/all"); errors.Is(serr, fs.ErrNotExist) {
+			return nil // no IPv6 on this host
+		}
+	}
 	_, err := run.Run(ctx, "sysctl", "-q", "-w", "net.ipv6.conf."+dev+".disable_ipv6=1")
 	if err != nil {
 		if _, serr := run.Run(ctx, "sysctl", "-n", "net.ipv6.conf.all.disable_ipv6"); serr != nil {

@@ -24,6 +24,7 @@ package netplane
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/netip"
 	"os"
@@ -49,6 +50,64 @@ type Plane struct {
 	mu     sync.Mutex
 	last   *Config // of the last Apply that passed validation
 	synced bool    // the kernel matched last when Apply or Repair returned
+	done   applied // what the kernel was last made to match, part by part
+}
+
+// applied remembers, part by part, what the last reconcile made the kernel
+// match, so that Apply skips the parts whose input has not changed since:
+// a new port, the usual change, only rewrites the chains it changes. An
+// empty field is unknown (never done, or failed): that part looks at the
+// kernel again. Repair forgets it all, so what something else changed in
+// the kernel is put back within the caller's repair interval.
+type applied struct {
+	netfilter bool                  // br_netfilter was there
+	links     *linkState            // the devices
+	remotes   string                // the flooding lists, remotesKey's
+	rules     map[Family]*installed // netplane's chains, as restored
+}
+
+// linkState is the input of reconcileLinks.
+type linkState struct {
+	tunnel   netip.Addr
+	networks string            // id, VNI and MTU of each network
+	ports    map[string]string // port id → its network's
+}
+
+func linkStateOf(cfg Config, tunnel netip.Addr) *linkState {
+	var b strings.Builder
+	for _, n := range cfg.Networks {
+		fmt.Fprintf(&b, "%s %d %d\n", n.ID, n.VNI, n.mtu())
+	}
+	ports := make(map[string]string, len(cfg.Ports))
+	for _, p := range cfg.Ports {
+		ports[p.ID] = p.NetworkID
+	}
+	return &linkState{tunnel: tunnel, networks: b.String(), ports: ports}
+}
+
+// covers reports whether reconcileLinks of next has nothing to do once
+// the kernel matches s: the same networks and no port gone or moved. A new
+// port needs nothing: its veth is Plug's to make (and Plug completes one
+// cut short).
+func (s *linkState) covers(next *linkState) bool {
+	if s == nil || s.tunnel != next.tunnel || s.networks != next.networks {
+		return false
+	}
+	for id, network := range s.ports {
+		if next.ports[id] != network {
+			return false
+		}
+	}
+	return true
+}
+
+// remotesKey is the input of reconcileRemotes.
+func remotesKey(cfg Config) string {
+	var b strings.Builder
+	for _, n := range cfg.Networks {
+		fmt.Fprintf(&b, "%s %v\n", n.ID, n.Remotes)
+	}
+	return b.String()
 }
 
 func (p *Plane) run() Runner {
@@ -95,7 +154,7 @@ func (p *Plane) Repair(ctx context.Context) error {
 	if p.last == nil {
 		return nil
 	}
-	p.synced = false
+	p.synced, p.done = false, applied{}
 	if err := p.reconcile(ctx, *p.last); err != nil {
 		return err
 	}
@@ -124,26 +183,49 @@ func (p *Plane) validate(cfg Config) error {
 	return nil
 }
 
-// reconcile makes the kernel match cfg, which is valid.
+// reconcile makes the kernel match cfg, which is valid, skipping the
+// parts p.done says match already.
 func (p *Plane) reconcile(ctx context.Context, cfg Config) error {
 	run := p.run()
-	if slices.ContainsFunc(cfg.Ports, func(p Port) bool { return p.SecurityEnabled }) {
+	if !p.done.netfilter && slices.ContainsFunc(cfg.Ports, func(p Port) bool { return p.SecurityEnabled }) {
 		if _, err := run.Run(ctx, "sysctl", "-n", "net.bridge.bridge-nf-call-iptables"); err != nil {
 			return errdefs.Unavailablef("security groups need the br_netfilter module (modprobe br_netfilter): %v", err)
 		}
+		p.done.netfilter = true
 	}
-	if err := p.reconcileLinks(ctx, cfg); err != nil {
-		return err
-	}
-	if err := p.reconcileRemotes(ctx, cfg); err != nil {
-		return err
-	}
-	for _, f := range []Family{IPv4, IPv6} {
-		if err := restoreRules(ctx, run, cfg, f); err != nil {
+	if links := linkStateOf(cfg, p.TunnelIP); !p.done.links.covers(links) {
+		// Devices made again lose their flooding lists.
+		p.done.links, p.done.remotes = nil, ""
+		if err := p.reconcileLinks(ctx, cfg); err != nil {
 			return err
 		}
+		p.done.links = links
 	}
-	return nil
+	if remotes := remotesKey(cfg); remotes != p.done.remotes {
+		p.done.remotes = ""
+		if err := p.reconcileRemotes(ctx, cfg); err != nil {
+			return err
+		}
+		p.done.remotes = remotes
+	}
+	// The two families' tables are apart: restored at once, each by its
+	// own command.
+	have := p.done.rules
+	p.done.rules = map[Family]*installed{}
+	families := []Family{IPv4, IPv6}
+	errs := make([]error, len(families))
+	var wg sync.WaitGroup
+	for i, f := range families {
+		wg.Go(func() { errs[i] = restoreRules(ctx, run, cfg, f, have[f]) })
+	}
+	wg.Wait()
+	for i, f := range families {
+		if errs[i] == nil {
+			now := restored(cfg, f)
+			p.done.rules[f] = &now
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // reconcileLinks removes our stale devices, then makes each network's
@@ -286,13 +368,26 @@ func (p *Plane) reconcileRemotes(ctx context.Context, cfg Config) error {
 	return nil
 }
 
-// restoreRules replaces our chains of one family with cfg's.
-func restoreRules(ctx context.Context, run Runner, cfg Config, f Family) error {
+// restoreRules replaces our chains of one family with cfg's. have, if not
+// nil, is what netplane restored last: then only the chains that change
+// are written, without reading the kernel first; should that fail (someone
+// else changed our chains since), the kernel is read and all written.
+func restoreRules(ctx context.Context, run Runner, cfg Config, f Family, have *installed) error {
+	if have != nil {
+		if err := restore(ctx, run, f, restoreInput(cfg, f, *have)); err == nil || ctx.Err() != nil {
+			return err
+		}
+	}
 	save, err := run.Run(ctx, f.saveCommand())
 	if err != nil {
 		return err
 	}
-	input := restoreInput(cfg, f, parseInstalled(string(save)))
+	return restore(ctx, run, f, restoreInput(cfg, f, parseInstalled(string(save))))
+}
+
+// restore runs iptables-restore --noflush (ip6tables-restore for IPv6)
+// with input, if there is any.
+func restore(ctx context.Context, run Runner, f Family, input string) error {
 	if input == "" {
 		return nil
 	}

@@ -2,6 +2,7 @@ package netplane
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"slices"
@@ -42,7 +43,50 @@ func (p *Plane) Plug(ctx context.Context, portID string, pid int, ifname string)
 	return nil
 }
 
+// plug plugs a port: at once if its veth is not there yet, the usual case,
+// else (or should that fail) looking at both namespaces first.
 func (p *Plane) plug(ctx context.Context, port Port, n Network, pid int, ifname string) error {
+	if has, known := hasLink(p.run(), vethName(port.ID)); !has || !known {
+		if p.plugNew(ctx, port, n, pid, ifname) == nil {
+			return nil
+		}
+	}
+	return p.replug(ctx, port, n, pid, ifname)
+}
+
+// plugNew plugs a port whose veth does not exist, in three commands: the
+// veth pair made, its container end named, addressed (with its MAC and
+// MTU) and in the container's namespace at once; then, side by side, the
+// host end on the bridge and up, and the container end's addresses and up,
+// in one `ip -batch` there. It fails, having done nothing, if the veth or
+// ifname exists; failing later, it leaves what replug completes.
+func (p *Plane) plugNew(ctx context.Context, port Port, n Network, pid int, ifname string) error {
+	host, veth := p.run(), vethName(port.ID)
+	mac, _ := net.ParseMAC(port.MAC)
+	mtu := strconv.Itoa(n.mtu())
+	if _, err := host.Run(ctx, "ip", "link", "add", veth, "mtu", mtu, "type", "veth",
+		"peer", "name", ifname, "mtu", mtu, "address", mac.String(), "netns", strconv.Itoa(pid)); err != nil {
+		return err
+	}
+	var lines []string
+	for _, a := range port.Addresses {
+		line := "address add " + a.String() + " dev " + ifname
+		if a.Addr().Is6() {
+			line += " nodad"
+		}
+		lines = append(lines, line)
+	}
+	lines = append(lines, "link set dev "+ifname+" mtu "+mtu+" up")
+	container := InNetns(fmt.Sprintf("/proc/%d/ns/net", pid), host)
+	inside := make(chan error, 1)
+	go func() { inside <- ipBatch(ctx, container, lines) }()
+	err := p.bringUp(ctx, link{Name: veth}, n.mtu(), bridgeName(n.ID))
+	return errors.Join(err, <-inside)
+}
+
+// replug plugs a port whatever the state of both namespaces: it completes
+// a plug cut short, and replugs a veth that leads into another namespace.
+func (p *Plane) replug(ctx context.Context, port Port, n Network, pid int, ifname string) error {
 	host, veth := p.run(), vethName(port.ID)
 	container := InNetns(fmt.Sprintf("/proc/%d/ns/net", pid), host)
 	hostLinks, inside, err := bothSides(ctx, host, container)
@@ -132,6 +176,9 @@ func (p *Plane) Plugged(ctx context.Context, portID string) (bool, error) {
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if has, known := hasLink(p.run(), vethName(portID)); known && !has {
+		return false, nil
+	}
 	all, err := links(ctx, p.run())
 	if err != nil {
 		return false, fmt.Errorf("port %q: %w", portID, err)

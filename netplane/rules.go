@@ -86,10 +86,31 @@ var jumps = []jump{
 }
 
 // installed is what one family's tables hold of netplane's, as read with
-// iptables-save.
+// iptables-save, or as netplane left them (restored).
 type installed struct {
 	chains map[string][]string // table → our chains in it
 	jumps  map[jump]int        // how many times each jump is there
+	// rules, when known, are each chain's rules (table → chain → rules):
+	// a chain wanted with the same rules is left alone. iptables-save's
+	// output is not parsed for them (it rewrites rules in its own words),
+	// so after reading the kernel every chain is written.
+	rules map[string]map[string][]string
+}
+
+// restored is what the kernel holds of netplane's after the restoreInput
+// of cfg: exactly cfg's chains and rules, and one of each of their jumps.
+func restored(cfg Config, f Family) installed {
+	have := installed{chains: map[string][]string{}, jumps: map[jump]int{}, rules: map[string]map[string][]string{}}
+	for _, t := range render(cfg, f) {
+		have.chains[t.name] = slices.Clone(t.chains)
+		have.rules[t.name] = t.lines
+		for _, j := range jumps {
+			if _, ok := t.lines[j.chain]; ok && j.table == t.name {
+				have.jumps[j] = 1
+			}
+		}
+	}
+	return have
 }
 
 // parseInstalled reads the output of iptables-save.
@@ -120,8 +141,18 @@ func parseInstalled(save string) installed {
 // restoreInput is Ruleset plus what converges the kernel from have: stale
 // chains deleted, each jump there exactly once if its chain is wanted and
 // not at all otherwise.
+// When have knows the rules of its chains (netplane restored them itself),
+// only the chains that change are written.
 func restoreInput(cfg Config, f Family, have installed) string {
 	var b strings.Builder
+	for _, t := range render(cfg, f) {
+		t.write(&b, have)
+	}
+	return b.String()
+}
+
+// render renders cfg's tables, raw then filter.
+func render(cfg Config, f Family) []*table {
 	raw := newTable("raw")
 	filter := newTable("filter")
 	if len(cfg.Networks) > 0 {
@@ -129,9 +160,7 @@ func restoreInput(cfg Config, f Family, have installed) string {
 		filter.rules(inputChain, "-j DROP")
 		renderForward(filter, cfg, f)
 	}
-	raw.write(&b, have)
-	filter.write(&b, have)
-	return b.String()
+	return []*table{raw, filter}
 }
 
 // table collects the chains of one table in the order they are added.
@@ -158,10 +187,17 @@ func (t *table) rules(chain string, rules ...string) {
 }
 
 // write renders the table against what the kernel has: its chains
-// declared (which flushes them) and filled, stale ones flushed and
+// declared (which flushes them) and filled, but for those the kernel is
+// known to have with the same rules already; stale ones flushed and
 // deleted, the jumps to its chains made exactly one, or none for chains
 // not wanted. Nothing is written when there is nothing to do.
 func (t *table) write(b *strings.Builder, have installed) {
+	var changed []string
+	for _, c := range t.chains {
+		if rules, ok := have.rules[t.name][c]; !ok || !slices.Equal(rules, t.lines[c]) {
+			changed = append(changed, c)
+		}
+	}
 	var stale []string
 	for _, c := range have.chains[t.name] {
 		if _, ok := t.lines[c]; !ok {
@@ -186,17 +222,17 @@ func (t *table) write(b *strings.Builder, have installed) {
 			deletes = append(deletes, fmt.Sprintf("-D %s %s", j.builtin, j.rule))
 		}
 	}
-	if len(t.chains) == 0 && len(stale) == 0 && len(deletes) == 0 {
+	if len(changed) == 0 && len(stale) == 0 && len(deletes) == 0 && len(inserts) == 0 {
 		return
 	}
 	fmt.Fprintf(b, "*%s\n", t.name)
-	for _, c := range append(slices.Clone(t.chains), stale...) {
+	for _, c := range append(slices.Clone(changed), stale...) {
 		fmt.Fprintf(b, ":%s - [0:0]\n", c)
 	}
 	for _, d := range deletes {
 		fmt.Fprintln(b, d)
 	}
-	for _, c := range t.chains {
+	for _, c := range changed {
 		for _, r := range t.lines[c] {
 			fmt.Fprintf(b, "-A %s %s\n", c, r)
 		}

@@ -10,6 +10,7 @@ import (
 
 // Runner runs a command (ip, bridge, iptables-restore...) and returns its
 // standard output. A failure's error carries the command's standard error.
+// Run may be called from several goroutines at once.
 type Runner interface {
 	Run(ctx context.Context, name string, args ...string) ([]byte, error)
 }
@@ -26,6 +27,20 @@ func (Exec) Run(ctx context.Context, name string, args ...string) ([]byte, error
 		return stdout.Bytes(), fmt.Errorf("%s %s: %w: %s", name, strings.Join(args, " "), err, strings.TrimSpace(stderr.String()))
 	}
 	return stdout.Bytes(), nil
+}
+
+// local reports whether run runs commands in this process's own network
+// namespace, where netplane reads and writes some things itself rather
+// than run a command: Exec does (a Runner wrapping one says so with a
+// method local() bool).
+func local(run Runner) bool {
+	switch r := run.(type) {
+	case Exec:
+		return true
+	case interface{ local() bool }:
+		return r.local()
+	}
+	return false
 }
 
 // InNetns runs commands in the network namespace at path (e.g.
