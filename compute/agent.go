@@ -99,6 +99,9 @@ type Agent struct {
 	sbImage sandboxImage
 	// capsules serialize the making and removing of capsules' sandboxes.
 	capsules capsuleLocks
+	// volumes serializes the making, mounting and removing of volumes'
+	// data: a capsule's members mount one volume at once.
+	volumes sync.Mutex
 	// refill asks poolLoop to top the sandbox pool up.
 	refill chan struct{}
 }

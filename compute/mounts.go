@@ -57,6 +57,8 @@ func VolumeBackend(want string) string {
 // volumeDir makes volume m's directory ready to bind: with the loop
 // backend, its filesystem made on first use and mounted.
 func (a *Agent) volumeDir(m container.Mount) (string, error) {
+	a.volumes.Lock()
+	defer a.volumes.Unlock()
 	dir := filepath.Join(a.cfg.StateDir, "volumes", m.VolumeID)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", fmt.Errorf("volume %s: %w", m.VolumeID, err)
@@ -100,6 +102,8 @@ func (a *Agent) volumeDir(m container.Mount) (string, error) {
 
 // removeVolumeData unmounts and deletes a volume's data on this host.
 func (a *Agent) removeVolumeData(id string) error {
+	a.volumes.Lock()
+	defer a.volumes.Unlock()
 	dir := filepath.Join(a.cfg.StateDir, "volumes", id)
 	if mounted(dir) {
 		if err := run("umount", dir); err != nil {
