@@ -44,7 +44,8 @@ func newCapsuleStack(t *testing.T) *capsuleStack {
 	return &capsuleStack{url: ts.URL, db: db, cs: store.Containers(db, store.ContainerOptions{NameScope: "project"})}
 }
 
-// do calls the API at microversion 1.minor and decodes a JSON object.
+// do calls the API at microversion version and decodes its JSON answer:
+// an object, or another value under the key "".
 func (s *capsuleStack) do(t *testing.T, token, method, path, body, version string) (int, map[string]any, http.Header) {
 	t.Helper()
 	req, _ := http.NewRequest(method, s.url+path, strings.NewReader(body))
@@ -59,11 +60,15 @@ func (s *capsuleStack) do(t *testing.T, token, method, path, body, version strin
 	}
 	defer res.Body.Close()
 	b, _ := io.ReadAll(res.Body)
-	var v map[string]any
+	var x any
 	if len(b) > 0 {
-		if err := json.Unmarshal(b, &v); err != nil {
+		if err := json.Unmarshal(b, &x); err != nil {
 			t.Fatalf("%s %s: %d %s: %v", method, path, res.StatusCode, b, err)
 		}
+	}
+	v, ok := x.(map[string]any)
+	if !ok && x != nil {
+		v = map[string]any{"": x} // a JSON string (logs)
 	}
 	return res.StatusCode, v, res.Header
 }
@@ -229,5 +234,255 @@ func TestCapsuleCreateRefused(t *testing.T) {
 	}
 	if m, _ := q["memory"].(map[string]any); m["in_use"] != 512.0 {
 		t.Fatalf("memory in use %v, want 512", q["memory"])
+	}
+}
+
+// TestCapsuleRead checks list (pages, sort, all_projects), show (uuid or
+// name, the legacy view at the oldest versions) and that another
+// project's capsule is not found.
+func TestCapsuleRead(t *testing.T) {
+	s := newCapsuleStack(t)
+	shop, cart := s.create(t, "a", "shop")["uuid"].(string), s.create(t, "a", "cart")["uuid"].(string)
+	bobs := s.create(t, "b", "shop")["uuid"].(string)
+
+	ids := func(v map[string]any) []string {
+		var out []string
+		for _, c := range views(t, v["capsules"]) {
+			out = append(out, c["uuid"].(string))
+		}
+		return out
+	}
+	lists := []struct {
+		name, token, query string
+		want               []string
+		host               bool
+	}{
+		{"own", "a", "", []string{shop, cart}, false},
+		{"sorted by name", "a", "?sort_key=name&sort_dir=desc", []string{shop, cart}, false},
+		{"sorted by name, ascending", "a", "?sort_key=name", []string{cart, shop}, false},
+		{"first page", "a", "?limit=1", []string{shop}, false},
+		{"next page", "a", "?limit=1&marker=" + shop, []string{cart}, false},
+		{"all_projects ignored for a member", "a", "?all_projects=1", []string{shop, cart}, false},
+		{"bob's", "b", "", []string{bobs}, false},
+		{"admin, all projects", "root", "?all_projects=true", []string{shop, cart, bobs}, true},
+		{"admin, own project", "root", "", nil, true},
+	}
+	for _, tt := range lists {
+		t.Run("list "+tt.name, func(t *testing.T) {
+			status, v, _ := s.do(t, tt.token, "GET", "/v1/capsules"+tt.query, "", "1.40")
+			if got := ids(v); status != 200 || strings.Join(got, ",") != strings.Join(tt.want, ",") {
+				t.Fatalf("%d %v, want %v", status, got, tt.want)
+			}
+			for _, c := range views(t, v["capsules"]) {
+				if _, ok := c["host"]; ok != tt.host {
+					t.Fatalf("host shown %v, want %v", ok, tt.host)
+				}
+				if len(views(t, c["containers"])) != 2 || len(views(t, c["init_containers"])) != 1 {
+					t.Fatalf("capsule %s lists members %v %v", c["uuid"], c["containers"], c["init_containers"])
+				}
+			}
+		})
+	}
+	if status, v, _ := s.do(t, "a", "GET", "/v1/capsules?limit=1", "", "1.40"); status != 200 || !strings.Contains(v["next"].(string), "marker="+shop) {
+		t.Fatalf("next = %v, want a link with marker %s", v["next"], shop)
+	}
+	if status, v, _ := s.do(t, "a", "GET", "/v1/capsules?sort_dir=up", "", "1.40"); status != 400 {
+		t.Fatalf("bad sort_dir: %d %v", status, v)
+	}
+
+	shows := []struct {
+		name, token, path, version string
+		status                     int
+		key                        string
+		want                       any
+	}{
+		{"by uuid", "a", "/v1/capsules/" + shop, "1.40", 200, "uuid", shop},
+		{"by name", "a", "/v1/capsules/cart", "1.40", 200, "uuid", cart},
+		{"new view at 1.32", "a", "/v1/capsules/" + shop, "1.32", 200, "name", "shop"},
+		{"legacy view at 1.31", "a", "/v1/capsules/" + shop, "1.31", 200, "meta_name", "shop"},
+		{"legacy view at 1.1", "a", "/v1/capsules/" + shop, "1.1", 200, "meta_labels", map[string]any{"app": "web"}},
+		{"annotations", "a", "/v1/capsules/" + shop, "1.40", 200, "annotations", map[string]any{"owner": "team-a"}},
+		{"bob's own shop by name", "b", "/v1/capsules/shop", "1.40", 200, "uuid", bobs},
+		{"another project's by uuid", "b", "/v1/capsules/" + shop, "1.40", 404, "", nil},
+		{"another project's by name", "b", "/v1/capsules/cart", "1.40", 404, "", nil},
+		{"unknown", "a", "/v1/capsules/nothing", "1.40", 404, "", nil},
+		{"a member is not a capsule", "a", "/v1/capsules/capsule-shop-web", "1.40", 404, "", nil},
+		{"admin without all_projects", "root", "/v1/capsules/" + shop, "1.40", 404, "", nil},
+		{"admin with all_projects", "root", "/v1/capsules/" + shop + "?all_projects=1", "1.40", 200, "project_id", "p-a"},
+		{"all_projects is the admin's", "a", "/v1/capsules/" + shop + "?all_projects=1", "1.40", 403, "", nil},
+	}
+	for _, tt := range shows {
+		t.Run("show "+tt.name, func(t *testing.T) {
+			status, v, _ := s.do(t, tt.token, "GET", tt.path, "", tt.version)
+			if status != tt.status {
+				t.Fatalf("%d %v, want %d", status, v, tt.status)
+			}
+			if tt.key != "" && !jsonEqual(v[tt.key], tt.want) {
+				t.Fatalf("%s = %#v, want %#v", tt.key, v[tt.key], tt.want)
+			}
+			if status == 404 && !strings.Contains(detail(v), "Capsule") {
+				t.Fatalf("404 says %q, want Zun's capsule not found", detail(v))
+			}
+		})
+	}
+}
+
+func jsonEqual(a, b any) bool {
+	x, _ := json.Marshal(a)
+	y, _ := json.Marshal(b)
+	return string(x) == string(y)
+}
+
+// detail is the detail of Zun's error body.
+func detail(v map[string]any) string {
+	errs, _ := v["errors"].([]any)
+	if len(errs) == 0 {
+		return ""
+	}
+	d, _ := errs[0].(map[string]any)["detail"].(string)
+	return d
+}
+
+// TestCapsuleHiddenFromContainers checks that the container routes never
+// show a capsule's record or members: not listed, and 404 by uuid or name
+// on every container route, as for an unknown container.
+func TestCapsuleHiddenFromContainers(t *testing.T) {
+	s := newCapsuleStack(t)
+	v := s.create(t, "a", "shop")
+	id := v["uuid"].(string)
+	rec := s.record(t, id)
+	web, _ := rec.Capsule.Member("web")
+	seed, _ := rec.Capsule.Member("seed")
+	if status, v, _ := s.do(t, "a", "POST", "/v1/containers", `{"image": "`+testImage+`", "name": "plain", "command": ["sleep", "1000"]}`, "1.40"); status != 202 {
+		t.Fatalf("plain container: %d %v", status, v)
+	}
+	for _, who := range []string{"a", "root"} {
+		_, list, _ := s.do(t, who, "GET", "/v1/containers?all_projects="+map[string]string{"a": "0", "root": "1"}[who], "", "1.40")
+		got := views(t, list["containers"])
+		if len(got) != 1 || got[0]["name"] != "plain" {
+			t.Fatalf("%s lists %v, want the plain container alone", who, got)
+		}
+	}
+	for _, ident := range []string{id, "shop", web.UUID, seed.UUID, "capsule-shop-web"} {
+		for _, r := range []struct{ method, path string }{
+			{"GET", ""}, {"PATCH", ""}, {"DELETE", ""}, {"POST", "/start"}, {"POST", "/stop"}, {"POST", "/kill?signal=SIGKILL"},
+			{"GET", "/logs"}, {"POST", "/execute?command=true&run=true"}, {"GET", "/stats"}, {"GET", "/top"},
+			{"GET", "/container_actions"}, {"GET", "/network_list"},
+		} {
+			t.Run(r.method+" "+ident+r.path, func(t *testing.T) {
+				body := ""
+				if r.method == "PATCH" {
+					body = `{"cpu": 0.5}`
+				}
+				status, v, _ := s.do(t, "a", r.method, "/v1/containers/"+ident+r.path, body, "1.40")
+				if want := "Container " + ident + " could not be found."; status != 404 || detail(v) != want {
+					t.Fatalf("%d %q, want 404 %q", status, detail(v), want)
+				}
+			})
+		}
+	}
+	// Nothing the refused calls could have changed did change.
+	if got := s.record(t, web.UUID); got.Status == container.Deleting || got.CPU != 0.25 {
+		t.Fatalf("member changed through the container routes: %+v", got)
+	}
+}
+
+// TestCapsuleDelete checks DELETE /v1/capsules/{id}: a placed capsule and
+// its members get Deleting and a delete op (stop first) in one write; a
+// capsule whose placement failed is removed at once with its members;
+// another project's is not found.
+func TestCapsuleDelete(t *testing.T) {
+	s := newCapsuleStack(t)
+	id := s.create(t, "a", "shop")["uuid"].(string)
+	rec := s.record(t, id)
+	uuids := append([]string{id}, rec.Capsule.MemberUUIDs()...)
+	if rec.Host == "" {
+		t.Fatalf("capsule not placed: %+v", rec)
+	}
+	if status, v, _ := s.do(t, "b", "DELETE", "/v1/capsules/"+id, "", "1.40"); status != 404 {
+		t.Fatalf("bob's delete: %d %v", status, v)
+	}
+	if status, v, _ := s.do(t, "a", "DELETE", "/v1/capsules/shop", "", "1.40"); status != 204 {
+		t.Fatalf("delete: %d %v", status, v)
+	}
+	// The host carries the op out (the runtime's part, not checked
+	// here); until it has, every record shows the request.
+	for _, u := range uuids {
+		got, err := s.cs.Get(auth.System(t.Context()), u)
+		if err != nil {
+			continue // the host has carried it out already
+		}
+		if got.Status != container.Deleting || got.TaskState != container.TaskDeleting ||
+			(got.Op != nil && (got.Op.Action != container.ActDelete || !got.Op.Stop || got.Op.Force)) {
+			t.Fatalf("record %s after the delete: status %s, task %s, op %+v", u, got.Status, got.TaskState, got.Op)
+		}
+	}
+
+	// No host is in zone nowhere: the capsule ends in Error, unplaced,
+	// and goes at once.
+	big := strings.Replace(capsuleTemplate("big"), `"spec": {`, `"availabilityZone": "nowhere", "spec": {`, 1)
+	status, v, _ := s.do(t, "a", "POST", "/v1/capsules", big, "1.40")
+	if status != 202 || v["status"] != "Error" {
+		t.Fatalf("capsule no host can take: %d %v, want 202 in Error", status, v)
+	}
+	bigID := v["uuid"].(string)
+	big0 := s.record(t, bigID)
+	if big0.Host != "" || !strings.Contains(v["status_reason"].(string), "host") {
+		t.Fatalf("failed capsule: host %q, reason %v", big0.Host, v["status_reason"])
+	}
+	if status, v, _ := s.do(t, "a", "DELETE", "/v1/capsules/"+bigID, "", "1.40"); status != 204 {
+		t.Fatalf("delete of the failed capsule: %d %v", status, v)
+	}
+	for _, u := range append([]string{bigID}, big0.Capsule.MemberUUIDs()...) {
+		if _, err := s.cs.Get(auth.System(t.Context()), u); err == nil {
+			t.Fatalf("record %s of the failed capsule is still there", u)
+		}
+	}
+	if status, _, _ := s.do(t, "a", "GET", "/v1/capsules/"+bigID, "", "1.40"); status != 404 {
+		t.Fatalf("the failed capsule is still shown: %d", status)
+	}
+}
+
+// TestCapsuleContainerRoutes checks the extension: logs, execute, top and
+// stats of a capsule's container by its template name reach that member
+// (its uuid or name in the answer), under the capsule's owner's rules.
+func TestCapsuleContainerRoutes(t *testing.T) {
+	s := newCapsuleStack(t)
+	id := s.create(t, "a", "shop")["uuid"].(string)
+	rec := s.record(t, id)
+	for _, name := range []string{"web", "db", "seed"} {
+		m, _ := rec.Capsule.Member(name)
+		for _, r := range []struct{ method, path string }{
+			{"GET", "/logs?stdout=true"}, {"POST", "/execute?command=true&run=true"}, {"GET", "/top"}, {"GET", "/stats"},
+		} {
+			t.Run(name+r.path, func(t *testing.T) {
+				status, v, _ := s.do(t, "a", r.method, "/v1/capsules/shop/containers/"+name+r.path, "", "1.40")
+				switch {
+				case status == 409 && strings.Contains(detail(v), m.UUID):
+					// The member has no runtime container, or is in a
+					// state that refuses the call: it was the one asked.
+				case status == 200 && r.path == "/stats" && v["CONTAINER"] == "capsule-shop-"+name:
+				case status == 200 && r.path != "/stats":
+				default:
+					t.Fatalf("%d %v, want the answer of member %s (%s)", status, v, name, m.UUID)
+				}
+			})
+		}
+	}
+	for _, tt := range []struct {
+		name, token, path string
+		status            int
+	}{
+		{"unknown container", "a", "/v1/capsules/shop/containers/nginx/top", 404},
+		{"the member's record name", "a", "/v1/capsules/shop/containers/capsule-shop-web/top", 404},
+		{"another project's capsule", "b", "/v1/capsules/" + id + "/containers/web/top", 404},
+		{"unknown capsule", "a", "/v1/capsules/nothing/containers/web/top", 404},
+		{"a parameter the container route refuses", "a", "/v1/capsules/shop/containers/web/top?colour=red", 400},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			if status, v, _ := s.do(t, tt.token, "GET", tt.path, "", "1.40"); status != tt.status {
+				t.Fatalf("%d %v, want %d", status, v, tt.status)
+			}
+		})
 	}
 }

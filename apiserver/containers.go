@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -523,6 +524,11 @@ func (s *Server) findKind(ctx context.Context, ident string, keep func(*containe
 // listWhere returns a page of the records keep accepts (the store lists
 // every kind): it reads the store's pages on from opts.Marker until the
 // page is full or the store has no more.
+//
+// The records of a capsule are created in one transaction and share
+// their place in the store's creation order, so a page after a capsule's
+// uuid may start among its own records, the capsule included: what comes
+// up to the marker is dropped.
 func (s *Server) listWhere(ctx context.Context, opts container.ListOptions, keep func(*container.Container) bool) ([]*container.Container, error) {
 	want := opts.Limit
 	if want > 0 {
@@ -534,6 +540,10 @@ func (s *Server) listWhere(ctx context.Context, opts container.ListOptions, keep
 		if err != nil {
 			return nil, err
 		}
+		n := len(page)
+		if i := slices.IndexFunc(page, func(c *container.Container) bool { return c.UUID == opts.Marker }); i >= 0 {
+			page = page[i+1:]
+		}
 		for _, ct := range page {
 			if !keep(ct) {
 				continue
@@ -543,7 +553,7 @@ func (s *Server) listWhere(ctx context.Context, opts container.ListOptions, keep
 				return out, nil
 			}
 		}
-		if opts.Limit == 0 || len(page) < opts.Limit {
+		if opts.Limit == 0 || n < opts.Limit || len(page) == 0 {
 			return out, nil
 		}
 		opts.Marker = page[len(page)-1].UUID

@@ -206,6 +206,11 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /v1/capsules", v(s.listCapsules))
 	m.HandleFunc("GET /v1/capsules/{id}", v(s.showCapsule))
 	m.HandleFunc("DELETE /v1/capsules/{id}", v(s.deleteCapsule))
+	// This project's extension: a capsule's containers by template name.
+	m.HandleFunc("GET /v1/capsules/{id}/containers/{name}/logs", v(s.capsuleMember("GET /v1/containers/{id}/logs", s.containerLogs)))
+	m.HandleFunc("POST /v1/capsules/{id}/containers/{name}/execute", v(s.capsuleMember("POST /v1/containers/{id}/execute", s.execContainer)))
+	m.HandleFunc("GET /v1/capsules/{id}/containers/{name}/top", v(s.capsuleMember("GET /v1/containers/{id}/top", s.containerTop)))
+	m.HandleFunc("GET /v1/capsules/{id}/containers/{name}/stats", v(s.capsuleMember("GET /v1/containers/{id}/stats", s.containerStats)))
 
 	m.HandleFunc("GET /v1/hosts", v(s.listHosts))
 	m.HandleFunc("GET /v1/hosts/{id}", v(s.showHost))
