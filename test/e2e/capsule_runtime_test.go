@@ -216,6 +216,37 @@ func TestCapsuleRuntime(t *testing.T) {
 		}
 	})
 
+	t.Run("engine restart", func(t *testing.T) {
+		// The engine starts the members by their policy; they cannot run
+		// before the capsule's sandbox, which the agent starts, plugged.
+		k := create(t, runtimeTemplate("phoenix", "Always", nil,
+			[]map[string]any{podShell("one", needsNet+"echo net-ok; sleep 3600"), podShell("two", needsNet+"echo net-ok; sleep 3600")}))
+		k = waitRunning(t, k.UUID)
+		runs := func(name string) int {
+			out, err := c.CapsuleLogs(ctx, k.UUID, name, api.LogOptions{Stdout: true, Stderr: true})
+			if err != nil {
+				return 0
+			}
+			return strings.Count(out, "net-ok")
+		}
+		for _, m := range []string{"one", "two"} {
+			if !poll(30*time.Second, func() bool { return runs(m) >= 1 }) {
+				t.Fatalf("container %s: no run with its network", m)
+			}
+		}
+		engines[0].restart(t)
+		for _, m := range []string{"one", "two"} {
+			if !poll(60*time.Second, func() bool { return runs(m) >= 2 }) {
+				got, _ := c.GetCapsule(ctx, k.UUID)
+				t.Fatalf("container %s: %d runs with its network after the engine restarted; want 2 (capsule %s %s)", m, runs(m), got.Status, got.StatusReason)
+			}
+		}
+		waitRunning(t, k.UUID)
+		if n := sandboxes(t, engines[0].host); n != 1 {
+			t.Errorf("%d sandboxes for one capsule; want 1", n)
+		}
+	})
+
 	t.Run("agent killed during create and delete", func(t *testing.T) {
 		tmpl := runtimeTemplate("crash", "Always",
 			[]map[string]any{podShell("seed", needsNet+"true")},
