@@ -10,7 +10,9 @@ import (
 	"github.com/zun-go/zun/apiserver"
 	"github.com/zun-go/zun/auth"
 	"github.com/zun-go/zun/container"
+	"github.com/zun-go/zun/driver/fake"
 	"github.com/zun-go/zun/store"
+	"github.com/zun-go/zun/volume"
 )
 
 // capsuleTemplate is a capsule of an init container and two containers,
@@ -31,17 +33,21 @@ func capsuleTemplate(name string) string {
 // fake runtime, and the callers alice and bob (members of p-a and p-b)
 // and root (admin).
 type capsuleStack struct {
-	url string
-	db  *store.DB
-	cs  *store.ContainerStore
+	url     string
+	db      *store.DB
+	cs      *store.ContainerStore
+	volumes volume.Store
 }
 
 func newCapsuleStack(t *testing.T) *capsuleStack {
 	t.Helper()
 	cfg := apiserver.DefaultConfig()
 	cfg.NoAuth = false
-	ts, _, db := newStackDB(t, cfg, tokens{"a": alice, "b": bob, "root": root})
-	return &capsuleStack{url: ts.URL, db: db, cs: store.Containers(db, store.ContainerOptions{NameScope: "project"})}
+	s := &capsuleStack{}
+	drv := fake.New(fake.Options{Images: []string{testImage}})
+	ts, db := newStackOn(t, cfg, tokens{"a": alice, "b": bob, "root": root}, drv, func(d *apiserver.Deps) { s.volumes = d.Volumes })
+	s.url, s.db, s.cs = ts.URL, db, store.Containers(db, store.ContainerOptions{NameScope: "project"})
+	return s
 }
 
 // do calls the API at microversion version and decodes its JSON answer:
@@ -484,5 +490,73 @@ func TestCapsuleContainerRoutes(t *testing.T) {
 				t.Fatalf("%d %v, want %d", status, v, tt.status)
 			}
 		})
+	}
+}
+
+// TestCapsuleVolumes checks a capsule's volumes: a new one made and an
+// existing one attached with the capsule's record, in the create's
+// transaction; an unknown or a taken volume refuses the create with
+// nothing stored.
+func TestCapsuleVolumes(t *testing.T) {
+	s := newCapsuleStack(t)
+	actx := auth.WithPrincipal(t.Context(), alice)
+	data := &volume.Volume{Name: "data", Size: 2, Status: volume.Available, ProjectID: "p-a", UserID: "u-alice"}
+	if err := s.volumes.Create(actx, data); err != nil {
+		t.Fatal(err)
+	}
+	tpl := func(name, existing string) string {
+		return `{"template": {"kind": "capsule", "metadata": {"name": "` + name + `"}, "spec": {
+			"containers": [
+				{"name": "web", "image": "` + testImage + `", "volumeMounts": [{"name": "site", "mountPath": "/site"}, {"name": "data", "mountPath": "/data"}]},
+				{"name": "db", "image": "` + testImage + `", "volumeMounts": [{"name": "data", "mountPath": "/var/lib/db"}]}],
+			"volumes": [{"name": "site", "cinder": {"size": 1, "autoRemove": true}}, {"name": "data", "cinder": {"volumeID": "` + existing + `"}}]}}}`
+	}
+	status, v, _ := s.do(t, "a", "POST", "/v1/capsules", tpl("vols", data.ID), "1.40")
+	if status != 202 {
+		t.Fatalf("create: %d %v", status, v)
+	}
+	rec := s.record(t, v["uuid"].(string))
+	site := rec.Capsule.Volumes[0].VolumeID
+	want := []container.Mount{
+		{Type: container.MountVolume, VolumeID: site, Size: "1", AutoRemove: true},
+		{Type: container.MountVolume, Source: data.ID, VolumeID: data.ID, Size: "2"},
+	}
+	if !jsonEqual(rec.Mounts, want) {
+		t.Fatalf("capsule's mounts %+v, want %+v", rec.Mounts, want)
+	}
+	for id, autoRemove := range map[string]bool{site: true, data.ID: false} {
+		got, err := s.volumes.Get(actx, id)
+		if err != nil {
+			t.Fatalf("volume %s: %v", id, err)
+		}
+		if got.Status != volume.InUse || len(got.Attachments) != 1 || got.Attachments[0].ContainerUUID != rec.UUID || got.AutoRemove != autoRemove {
+			t.Fatalf("volume %s = %+v, want in use by capsule %s, auto-removed %v", id, got, rec.UUID, autoRemove)
+		}
+	}
+	web, _ := rec.Capsule.Member("web")
+	if m := s.record(t, web.UUID).Mounts; len(m) != 2 || m[0].VolumeID != site || m[1].VolumeID != data.ID {
+		t.Fatalf("web's mounts %+v, want the capsule's volumes", m)
+	}
+
+	before := len(s.records(t))
+	for _, tt := range []struct {
+		name, volume string
+		status       int
+	}{
+		{"unknown volume", "0b0c6a4e-8a3c-4c44-9a4e-1d2f3a4b5c6d", 404},
+		{"volume in use", data.ID, 409},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			if status, v, _ := s.do(t, "a", "POST", "/v1/capsules", tpl("refused", tt.volume), "1.40"); status != tt.status {
+				t.Fatalf("%d %v, want %d", status, v, tt.status)
+			}
+			if n := len(s.records(t)); n != before {
+				t.Fatalf("%d records after the refusal, want %d", n, before)
+			}
+		})
+	}
+	vols, err := s.volumes.List(actx)
+	if err != nil || len(vols) != 2 {
+		t.Fatalf("volumes %v %v, want data and site alone", vols, err)
 	}
 }
