@@ -14,14 +14,18 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// counter is a Runner that counts the commands it runs.
+// counter is a Runner that counts the commands it runs (those called
+// only, if set).
 type counter struct {
-	run Runner
-	n   atomic.Int64
+	run  Runner
+	only string
+	n    atomic.Int64
 }
 
 func (c *counter) Run(ctx context.Context, name string, args ...string) ([]byte, error) {
-	c.n.Add(1)
+	if c.only == "" || name == c.only {
+		c.n.Add(1)
+	}
 	return c.run.Run(ctx, name, args...)
 }
 
@@ -29,7 +33,7 @@ func (c *counter) Run(ctx context.Context, name string, args ...string) ([]byte,
 // thread stays locked, and ends with it), and gives h's Plane a counting
 // Exec there: commands are run as an agent runs them in its own
 // namespace, not through nsenter.
-func enter(b *testing.B, h *host) *counter {
+func enter(b testing.TB, h *host) *counter {
 	b.Helper()
 	runtime.LockOSThread()
 	ns, err := os.Open(h.path)

@@ -24,7 +24,6 @@ package netplane
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/netip"
 	"os"
@@ -193,13 +192,19 @@ func (p *Plane) reconcile(ctx context.Context, cfg Config) error {
 		}
 		p.done.netfilter = true
 	}
-	if links := linkStateOf(cfg, p.TunnelIP); !p.done.links.covers(links) {
-		// Devices made again lose their flooding lists.
+	if links := linkStateOf(cfg, p.TunnelIP); p.done.links.covers(links) {
+		p.done.links = links // the ports whose veths Plug may make
+	} else {
+		remotes := p.done.remotes
 		p.done.links, p.done.remotes = nil, ""
-		if err := p.reconcileLinks(ctx, cfg); err != nil {
+		made, err := p.reconcileLinks(ctx, cfg)
+		if err != nil {
 			return err
 		}
 		p.done.links = links
+		if !made { // a VXLAN device made (again) has no flooding list
+			p.done.remotes = remotes
+		}
 	}
 	if remotes := remotesKey(cfg); remotes != p.done.remotes {
 		p.done.remotes = ""
@@ -208,33 +213,31 @@ func (p *Plane) reconcile(ctx context.Context, cfg Config) error {
 		}
 		p.done.remotes = remotes
 	}
-	// The two families' tables are apart: restored at once, each by its
-	// own command.
-	have := p.done.rules
-	p.done.rules = map[Family]*installed{}
-	families := []Family{IPv4, IPv6}
-	errs := make([]error, len(families))
-	var wg sync.WaitGroup
-	for i, f := range families {
-		wg.Go(func() { errs[i] = restoreRules(ctx, run, cfg, f, have[f]) })
+	if p.done.rules == nil {
+		p.done.rules = map[Family]*installed{}
 	}
-	wg.Wait()
-	for i, f := range families {
-		if errs[i] == nil {
-			now := restored(cfg, f)
-			p.done.rules[f] = &now
+	// One family after the other, from this goroutine: a caller may have
+	// locked its thread into the namespace Exec is to act on.
+	for _, f := range []Family{IPv4, IPv6} {
+		have := p.done.rules[f]
+		delete(p.done.rules, f)
+		if err := restoreRules(ctx, run, cfg, f, have); err != nil {
+			return err
 		}
+		now := restored(cfg, f)
+		p.done.rules[f] = &now
 	}
-	return errors.Join(errs...)
+	return nil
 }
 
 // reconcileLinks removes our stale devices, then makes each network's
-// bridge and VXLAN device, and sets the host ends of plugged ports.
-func (p *Plane) reconcileLinks(ctx context.Context, cfg Config) error {
+// bridge and VXLAN device, and sets the host ends of plugged ports. It
+// reports whether it made a VXLAN device.
+func (p *Plane) reconcileLinks(ctx context.Context, cfg Config) (made bool, err error) {
 	run := p.run()
 	have, err := links(ctx, run)
 	if err != nil {
-		return err
+		return false, err
 	}
 	want := map[string]string{} // our device → its kind
 	for _, n := range cfg.Networks {
@@ -248,7 +251,7 @@ func (p *Plane) reconcileLinks(ctx context.Context, cfg Config) error {
 		for name, l := range have {
 			if ours(name, prefix) && want[name] != l.Info.Kind {
 				if err := deleteLink(ctx, run, name); err != nil {
-					return err
+					return false, err
 				}
 				delete(have, name)
 			}
@@ -256,11 +259,16 @@ func (p *Plane) reconcileLinks(ctx context.Context, cfg Config) error {
 	}
 	for _, n := range cfg.Networks {
 		if err := p.bridge(ctx, have, n); err != nil {
-			return fmt.Errorf("network %q: %w", n.ID, err)
+			return false, fmt.Errorf("network %q: %w", n.ID, err)
 		}
-		if err := p.vxlan(ctx, have, n); err != nil {
-			return fmt.Errorf("network %q: %w", n.ID, err)
+		if _, ok := have[vxlanName(n.ID)]; !ok {
+			made = true
 		}
+		remade, err := p.vxlan(ctx, have, n)
+		if err != nil {
+			return false, fmt.Errorf("network %q: %w", n.ID, err)
+		}
+		made = made || remade
 	}
 	networks := cfg.networks()
 	for _, port := range cfg.Ports {
@@ -269,11 +277,11 @@ func (p *Plane) reconcileLinks(ctx context.Context, cfg Config) error {
 		if l, ok := have[vethName(port.ID)]; ok && l.PeerNetns != nil {
 			n := networks[port.NetworkID]
 			if err := p.bringUp(ctx, l, n.mtu(), bridgeName(n.ID)); err != nil {
-				return fmt.Errorf("port %q: %w", port.ID, err)
+				return false, fmt.Errorf("port %q: %w", port.ID, err)
 			}
 		}
 	}
-	return nil
+	return made, nil
 }
 
 // bridge makes a network's bridge: iptables called for the frames it
@@ -305,8 +313,8 @@ func (p *Plane) bridge(ctx context.Context, have map[string]link, n Network) err
 }
 
 // vxlan makes a network's VXLAN device, a port of its bridge. One with
-// other parameters is made again.
-func (p *Plane) vxlan(ctx context.Context, have map[string]link, n Network) error {
+// other parameters is made again: it reports whether it was.
+func (p *Plane) vxlan(ctx context.Context, have map[string]link, n Network) (remade bool, err error) {
 	run, name := p.run(), vxlanName(n.ID)
 	l, ok := have[name]
 	if ok {
@@ -314,19 +322,19 @@ func (p *Plane) vxlan(ctx context.Context, have map[string]link, n Network) erro
 		_ = json.Unmarshal(l.Info.Data, &info)
 		if info != (vxlanInfo{VNI: n.VNI, Local: p.TunnelIP.String(), Port: VXLANPort}) {
 			if err := deleteLink(ctx, run, name); err != nil {
-				return err
+				return false, err
 			}
-			ok = false
+			ok, remade = false, true
 		}
 	}
 	if !ok {
 		if _, err := run.Run(ctx, "ip", "link", "add", name, "mtu", strconv.Itoa(n.mtu()), "type", "vxlan",
 			"id", strconv.Itoa(n.VNI), "local", p.TunnelIP.String(), "dstport", strconv.Itoa(VXLANPort), "nolearning"); err != nil {
-			return err
+			return remade, err
 		}
 		l = link{Name: name}
 	}
-	return p.bringUp(ctx, l, n.mtu(), bridgeName(n.ID))
+	return remade, p.bringUp(ctx, l, n.mtu(), bridgeName(n.ID))
 }
 
 // bringUp sets one of our host-side devices' MTU and master and brings it

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/netip"
+	"os"
 	"regexp"
 	"strings"
 	"testing"
@@ -344,4 +345,90 @@ func (h *host) assertClean(t *testing.T) {
 			t.Errorf("%s shows netplane's chains or jumps:\n%s", f.saveCommand(), save)
 		}
 	}
+}
+
+// TestChangedBehindItsBack checks that Apply, which rewrites only the
+// chains a change touches without reading the kernel first, still
+// converges when something else deleted one of its chains since: the
+// restore fails, and Apply reads the kernel and writes all.
+func TestChangedBehindItsBack(t *testing.T) {
+	l := newLab(t)
+	h := l.hosts(1)[0]
+	c1, c2, c3 := l.container(), l.container(), l.container()
+	cfg := Config{
+		Networks: []Network{{ID: netA, VNI: 10}},
+		Ports:    []Port{port(portA, netA, 1, true), port(portB, netA, 2, true, Rule{Protocol: "icmp"})},
+	}
+	h.apply(t, cfg)
+	h.plug(t, portA, c1)
+	h.plug(t, portB, c2)
+	reaches(t, "c1 → c2 ping", func() bool { return c1.ping("10.0.0.2") })
+
+	for _, cmd := range [][]string{
+		{"iptables", "-F", fwdChain},
+		{"iptables", "-F", ingressChain + mustKey(portA)},
+		{"iptables", "-X", ingressChain + mustKey(portA)},
+	} {
+		l.sh("nsenter", append([]string{"--net=" + h.path}, cmd...)...)
+	}
+	saves := &counter{run: h.plane.Runner, only: "iptables-save"}
+	h.plane.Runner = saves
+	cfg.Ports = append(cfg.Ports, port(portC, netA, 3, true, Rule{Protocol: "icmp"}))
+	h.apply(t, cfg)
+	if saves.n.Load() != 1 {
+		t.Errorf("Apply ran iptables-save %d times, want once (after its restore failed)", saves.n.Load())
+	}
+	h.plug(t, portC, c3)
+	reaches(t, "c1 → c3 ping (the new port)", func() bool { return c1.ping("10.0.0.3") })
+	reaches(t, "c1 → c2 ping after Apply", func() bool { return c1.ping("10.0.0.2") })
+	blocked(t, "c2 → c1 ping (c1's ingress chain is back)", func() bool { return c2.ping("10.0.0.1") })
+}
+
+// TestPlugInOwnNamespace checks Plug, Plugged and Apply where an agent
+// runs them, in its own namespace (Exec), where netplane reads links and
+// writes sysctls without commands.
+func TestPlugInOwnNamespace(t *testing.T) {
+	l := newLab(t)
+	h := l.hosts(1)[0]
+	c1, c2, c2b := l.container(), l.container(), l.container()
+	run := enter(t, h) // for the rest of the test
+	ctx := context.Background()
+	h.apply(t, Config{
+		Networks: []Network{{ID: netA, VNI: 10, MTU: 1400}},
+		Ports:    []Port{port(portA, netA, 1, true), port(portB, netA, 2, true, Rule{Protocol: "icmp"})},
+	})
+	before := run.n.Load()
+	h.assertPlugged(t, portA, false)
+	if n := run.n.Load() - before; n != 0 {
+		t.Errorf("Plugged of a port never plugged ran %d commands, want none", n)
+	}
+	h.plug(t, portA, c1)
+	h.plug(t, portB, c2)
+	h.assertPlugged(t, portA, true)
+	reaches(t, "c1 → c2 ping", func() bool { return c1.ping("10.0.0.2") })
+	reaches(t, "c1 → c2 ping over IPv6", func() bool { return c1.ping("fd00::2") })
+	blocked(t, "c2 → c1 ping (c1 has no ingress rules)", func() bool { return c2.ping("10.0.0.1") })
+	if out, _ := c2.in("ip", "-o", "addr", "show", "dev", "eth0"); !strings.Contains(out, "10.0.0.2/24") || !strings.Contains(out, "fd00::2/64") {
+		t.Errorf("c2's eth0 lacks the port's addresses:\n%s", out)
+	}
+	if out, _ := c2.in("ip", "-o", "link", "show", "dev", "eth0"); !strings.Contains(out, "mtu 1400") || !strings.Contains(out, macOf(2)) || !strings.Contains(out, "state UP") {
+		t.Errorf("c2's eth0 is not up with the port's MTU and MAC:\n%s", out)
+	}
+	// This goroutine is in the host's namespace: so is what it reads.
+	for _, dev := range []string{vethName(portA), bridgeName(netA), vxlanName(netA)} {
+		if b, err := os.ReadFile("/proc/sys/net/ipv6/conf/" + dev + "/disable_ipv6"); err != nil || strings.TrimSpace(string(b)) != "1" {
+			t.Errorf("%s: disable_ipv6 is %q (%v), want 1", dev, b, err)
+		}
+	}
+
+	// c2 restarted in a new namespace: its veth leads elsewhere.
+	h.plug(t, portB, c2b)
+	reaches(t, "c1 → c2 ping in its new namespace", func() bool { return c1.ping("10.0.0.2") })
+	if out, err := c2.in("ip", "link", "show", "eth0"); err == nil {
+		t.Errorf("the old namespace still has eth0 after the replug:\n%s", out)
+	}
+	if err := h.plane.Unplug(ctx, portB); err != nil {
+		t.Fatal(err)
+	}
+	h.assertPlugged(t, portB, false)
 }

@@ -10,7 +10,11 @@ import (
 
 // Runner runs a command (ip, bridge, iptables-restore...) and returns its
 // standard output. A failure's error carries the command's standard error.
-// Run may be called from several goroutines at once.
+// Run may be called from several goroutines at once. A Plane runs the
+// commands that act on the Runner's namespace from the goroutine that
+// called it (a caller may have locked that goroutine's thread into another
+// namespace); only those naming their namespace (nsenter --net=PATH) may
+// run from another goroutine.
 type Runner interface {
 	Run(ctx context.Context, name string, args ...string) ([]byte, error)
 }
