@@ -43,6 +43,21 @@ import (
 // starts again by its policy cannot join a sandbox that is not running
 // and fails; the agent then starts the sandbox, plugs it and starts the
 // container (observe).
+//
+// A capsule has one sandbox for all its members, named for the capsule
+// (zun-sandbox-<capsule uuid>): it is the runtime of the capsule's record,
+// plugged with the capsule's ports, and every member joins it, so they
+// share its addresses and localhost. A capsule off tenant networks still
+// has one (on the engine's default network): its members share a
+// namespace wherever they run. The capsule's op and its members' make it,
+// in any order, one at a time (capsule.go), and the capsule's delete
+// removes it once its members are gone. The same observe path starts it
+// again for a member the engine restarted.
+//
+// A sandbox's ports are looked for in the network configuration and
+// plugged under one hold of the agent's network state (plugSandbox), and
+// a configuration read before the one applied is never applied (it would
+// remove the newer ports' veths; see NetConfig.Time).
 
 // Runtime names of sandboxes.
 const (
