@@ -12,8 +12,11 @@ import (
 	"github.com/docker/docker/api/types/filters"
 
 	"github.com/zun-go/zun/api"
+	"github.com/zun-go/zun/auth"
+	zcontainer "github.com/zun-go/zun/container"
 	"github.com/zun-go/zun/driver"
 	"github.com/zun-go/zun/internal/demoimage"
+	"github.com/zun-go/zun/store"
 )
 
 // runtimeTemplate is a template of Zun's shape: metadata, spec with
@@ -94,6 +97,7 @@ func TestCapsuleRuntime(t *testing.T) {
 		}
 		return k
 	}
+	var recordsGone func(t *testing.T, uuid string)
 	remove := func(t *testing.T, uuid string) {
 		t.Helper()
 		if err := c.DeleteCapsule(ctx, uuid); err != nil {
@@ -104,6 +108,7 @@ func TestCapsuleRuntime(t *testing.T) {
 		if err := c.WaitCapsuleGone(wctx, uuid, api.WaitOptions{}); err != nil {
 			t.Fatalf("capsule %s not gone: %v", uuid, err)
 		}
+		recordsGone(t, uuid)
 	}
 	// create creates a capsule that is deleted when the subtest ends,
 	// passed or not, so that the next finds the engine clean.
@@ -132,6 +137,20 @@ func TestCapsuleRuntime(t *testing.T) {
 		}
 		res.Body.Close()
 		return res.StatusCode == http.StatusNotFound
+	}
+	// recordsGone checks that the store has no record of capsule uuid
+	// left: neither its own nor its members' (the API shows neither).
+	recordsGone = func(t *testing.T, uuid string) {
+		t.Helper()
+		all, err := store.Containers(d.db(t), store.ContainerOptions{}).List(auth.System(ctx), zcontainer.ListOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range all {
+			if r.UUID == uuid || r.CapsuleID == uuid {
+				t.Errorf("record %s (%s) of deleted capsule %s left in the store", r.UUID, r.Name, uuid)
+			}
+		}
 	}
 	data := map[string]any{"name": "data", "mountPath": "/data"}
 	const needsNet = "ip -4 addr show eth0 | grep -q inet || exit 7; "
@@ -268,6 +287,7 @@ func TestCapsuleRuntime(t *testing.T) {
 		if err := c.WaitCapsuleGone(wctx, k.UUID, api.WaitOptions{}); err != nil {
 			t.Fatalf("capsule not gone: %v", err)
 		}
+		recordsGone(t, k.UUID)
 		if left := engineLeft(t, engines[0].host, host); len(left) != 0 {
 			t.Errorf("left on the engine after the delete: %v", left)
 		}
