@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/zun-go/zun/apiserver"
 	"github.com/zun-go/zun/auth"
@@ -558,5 +559,44 @@ func TestCapsuleVolumes(t *testing.T) {
 	vols, err := s.volumes.List(actx)
 	if err != nil || len(vols) != 2 {
 		t.Fatalf("volumes %v %v, want data and site alone", vols, err)
+	}
+}
+
+// TestCapsuleLifecycle follows a capsule on the fake runtime: it runs,
+// the extension reaches each running container (stats name it), and a
+// delete removes every record and gives the project's quota back.
+func TestCapsuleLifecycle(t *testing.T) {
+	s := newCapsuleStack(t)
+	// No init container: the fake runtime's run until stopped.
+	tpl := strings.Replace(capsuleTemplate("shop"), `"initContainers": [{"name": "seed", "image": "`+testImage+`", "command": ["true"]}],`, "", 1)
+	status, v, _ := s.do(t, "a", "POST", "/v1/capsules", tpl, "1.40")
+	if status != 202 {
+		t.Fatalf("create: %d %v", status, v)
+	}
+	id := v["uuid"].(string)
+	var last map[string]any
+	if !pollFor(10*time.Second, func() bool {
+		_, last, _ = s.do(t, "a", "GET", "/v1/capsules/"+id, "", "1.40")
+		return last["status"] == "Running"
+	}) {
+		t.Fatalf("capsule never ran: %v %v", last["status"], last["status_reason"])
+	}
+	for _, name := range []string{"web", "db"} {
+		status, v, _ := s.do(t, "a", "GET", "/v1/capsules/shop/containers/"+name+"/stats", "", "1.40")
+		if status != 200 || v["CONTAINER"] != "capsule-shop-"+name {
+			t.Fatalf("stats of %s: %d %v", name, status, v)
+		}
+	}
+	if status, v, _ := s.do(t, "a", "DELETE", "/v1/capsules/"+id, "", "1.40"); status != 204 {
+		t.Fatalf("delete: %d %v", status, v)
+	}
+	if !pollFor(10*time.Second, func() bool { return len(s.records(t)) == 0 }) {
+		t.Fatalf("records left after the delete: %d", len(s.records(t)))
+	}
+	_, q, _ := s.do(t, "a", "GET", "/v1/quotas/p-a?usages=true", "", "1.40")
+	for _, r := range []string{"containers", "cpu", "memory"} {
+		if u, _ := q[r].(map[string]any); u["in_use"] != 0.0 {
+			t.Fatalf("%s still in use after the delete: %v", r, q[r])
+		}
 	}
 }
