@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"net/netip"
 	"os"
+	"reflect"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -431,4 +433,61 @@ func TestPlugInOwnNamespace(t *testing.T) {
 		t.Fatal(err)
 	}
 	h.assertPlugged(t, portB, false)
+}
+
+// TestIncrementalEqualsFull checks that a host brought through a series of
+// Configs, each Apply writing only what changed, ends with the chains a
+// host given the last Config at once has, rule for rule.
+func TestIncrementalEqualsFull(t *testing.T) {
+	l := newLab(t)
+	h := l.hosts(1)[0]
+	ports := benchPorts(6)
+	network := Network{ID: netA, VNI: 10}
+	cfg := Config{Networks: []Network{network}, Ports: slices.Clone(ports[:3])}
+	for _, change := range []func(){
+		func() { cfg.Ports = append(cfg.Ports, ports[3]) },
+		func() { cfg.Ports = append([]Port{ports[4]}, cfg.Ports...) },                         // sorts before some
+		func() { cfg.Ports = slices.Delete(cfg.Ports, 2, 3) },                                 // one removed
+		func() { cfg.Ports[0].Ingress = append(cfg.Ports[0].Ingress, Rule{Protocol: "udp"}) }, // a rule added
+		func() { cfg.Ports[1].Ingress = cfg.Ports[1].Ingress[1:] },                            // a rule removed
+		func() { cfg.Ports[2].SecurityEnabled = false },                                       // security off
+		func() { cfg.Ports = append(cfg.Ports, ports[5]); cfg.Networks[0].VNI = 11 },          // and a new zone
+	} {
+		change()
+		h.apply(t, cfg)
+	}
+	fresh := l.hosts(1)[0]
+	fresh.apply(t, cfg)
+	for _, f := range []Family{IPv4, IPv6} {
+		got, want := chainsOf(t, h, f), chainsOf(t, fresh, f)
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("%s after incremental Applies:\n%v\nwant, as after one Apply:\n%v", f.saveCommand(), got, want)
+		}
+	}
+}
+
+// chainsOf lists the rules of netplane's chains on a host, and the jumps
+// to them, in order.
+func chainsOf(t *testing.T, h *host, f Family) map[string][]string {
+	t.Helper()
+	save, err := h.plane.Runner.Run(context.Background(), f.saveCommand())
+	if err != nil {
+		t.Fatal(err)
+	}
+	chains := map[string][]string{}
+	table := ""
+	for line := range strings.Lines(string(save)) {
+		line = strings.TrimSpace(line)
+		switch {
+		case strings.HasPrefix(line, "*"):
+			table = line[1:]
+		case strings.HasPrefix(line, ":ZUN-"):
+			name, _, _ := strings.Cut(line[1:], " ")
+			chains[table+" "+name] = []string{}
+		case strings.HasPrefix(line, "-A ") && strings.Contains(line, "ZUN-"):
+			chain, rule, _ := strings.Cut(line[3:], " ")
+			chains[table+" "+chain] = append(chains[table+" "+chain], rule)
+		}
+	}
+	return chains
 }

@@ -5,6 +5,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 )
 
@@ -147,5 +148,42 @@ func TestConntrackZones(t *testing.T) {
 		if zones[id] != z {
 			t.Errorf("zone of %s: got %d, want %d (all: %v)", id, zones[id], z, zones)
 		}
+	}
+}
+
+func TestPatch(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name       string
+		have, want []string
+		patch      []string // nil: written whole
+	}{
+		{"a rule inserted in the middle", []string{"a", "b", "c", "d"}, []string{"a", "b", "x", "c", "d"},
+			[]string{"-I C 3 x"}},
+		{"rules added at the top and the end", []string{"a", "b", "c", "d"}, []string{"x", "a", "b", "c", "d", "y"},
+			[]string{"-I C 1 x", "-A C y"}},
+		{"a port's three rules", []string{"drop", "s1", "est", "o1", "i1", "accept"},
+			[]string{"drop", "s1", "s2", "est", "o1", "i1", "o2", "i2", "accept"},
+			[]string{"-I C 3 s2", "-I C 7 o2", "-I C 8 i2"}},
+		{"rules deleted", []string{"a", "b", "c", "d", "e"}, []string{"a", "c", "e"},
+			[]string{"-D C b", "-D C d"}},
+		{"one deleted, one added", []string{"a", "b", "c", "d"}, []string{"a", "c", "d", "e"},
+			[]string{"-D C b", "-A C e"}},
+		{"rules reordered", []string{"a", "b", "c"}, []string{"b", "a", "c"}, nil},
+		{"most rules changed", []string{"a", "b"}, []string{"x", "y", "b"}, nil},
+		{"into an empty chain", nil, []string{"a"}, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			if ok := patchable(tc.have, tc.want); ok != (tc.patch != nil) {
+				t.Fatalf("patchable: got %v, want %v", ok, tc.patch != nil)
+			}
+			if tc.patch == nil {
+				return
+			}
+			if got := patch("C", tc.have, tc.want); !slices.Equal(got, tc.patch) {
+				t.Errorf("patch: got %q, want %q", got, tc.patch)
+			}
+		})
 	}
 }
