@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -11,8 +12,11 @@ import (
 	"github.com/zun-go/zun/apiserver"
 	"github.com/zun-go/zun/auth"
 	"github.com/zun-go/zun/container"
+	"github.com/zun-go/zun/controlplane"
 	"github.com/zun-go/zun/driver/fake"
+	"github.com/zun-go/zun/scheduler"
 	"github.com/zun-go/zun/store"
+	"github.com/zun-go/zun/store/dbtest"
 	"github.com/zun-go/zun/volume"
 )
 
@@ -49,6 +53,21 @@ func newCapsuleStack(t *testing.T) *capsuleStack {
 	ts, db := newStackOn(t, cfg, tokens{"a": alice, "b": bob, "root": root}, drv, func(d *apiserver.Deps) { s.volumes = d.Volumes })
 	s.url, s.db, s.cs = ts.URL, db, store.Containers(db, store.ContainerOptions{NameScope: "project"})
 	return s
+}
+
+// newCapsuleStackUnscoped is newCapsuleStack where names need not be
+// unique (Zun's default), without an agent: records stay as created.
+func newCapsuleStackUnscoped(t *testing.T) *capsuleStack {
+	t.Helper()
+	db := dbtest.Open(t)
+	p := startPlane(t, controlplane.Config{Store: db, Scheduler: scheduler.Default()})
+	deps := p.Deps()
+	deps.Auth = tokens{"a": alice, "b": bob, "root": root}
+	cfg := apiserver.DefaultConfig()
+	cfg.PlacementWait = time.Millisecond
+	ts := httptest.NewServer(apiserver.New(cfg, deps))
+	t.Cleanup(ts.Close)
+	return &capsuleStack{url: ts.URL, db: db, cs: store.Containers(db, store.ContainerOptions{})}
 }
 
 // do calls the API at microversion version and decodes its JSON answer:
@@ -598,5 +617,37 @@ func TestCapsuleLifecycle(t *testing.T) {
 		if u, _ := q[r].(map[string]any); u["in_use"] != 0.0 {
 			t.Fatalf("%s still in use after the delete: %v", r, q[r])
 		}
+	}
+}
+
+// TestCapsuleSharedNames checks lookups by name where names need not be
+// unique: a container and a capsule of one name are each found by their
+// own routes; two capsules of one name are a 409, as two containers are.
+func TestCapsuleSharedNames(t *testing.T) {
+	s := newCapsuleStackUnscoped(t)
+	twin := s.create(t, "a", "twin")["uuid"].(string)
+	status, v, _ := s.do(t, "a", "POST", "/v1/containers", `{"image": "`+testImage+`", "name": "twin"}`, "1.40")
+	if status != 202 {
+		t.Fatalf("container twin: %d %v", status, v)
+	}
+	plain := v["uuid"].(string)
+	s.create(t, "a", "dup")
+	s.create(t, "a", "dup")
+	for _, tt := range []struct {
+		name, path string
+		status     int
+		uuid       string
+	}{
+		{"the container of a capsule's name", "/v1/containers/twin", 200, plain},
+		{"the capsule of a container's name", "/v1/capsules/twin", 200, twin},
+		{"two capsules of one name", "/v1/capsules/dup", 409, ""},
+		{"no container of that name", "/v1/containers/dup", 404, ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			status, v, _ := s.do(t, "a", "GET", tt.path, "", "1.40")
+			if status != tt.status || (tt.uuid != "" && v["uuid"] != tt.uuid) {
+				t.Fatalf("%d %v, want %d %s", status, v, tt.status, tt.uuid)
+			}
+		})
 	}
 }

@@ -494,7 +494,8 @@ func (s *Server) findContainer(c *call, rule, allProjects string) (*container.Co
 // findKind finds the record that ident (a uuid, else a name) names among
 // those keep accepts (plain containers, capsules): one of another kind is
 // ErrNotFound. A name that records of several kinds share names the one
-// of the kind wanted, if only one is.
+// of the kind wanted, if only one is (a 409 if several are, a 404 if
+// none is).
 func (s *Server) findKind(ctx context.Context, ident string, keep func(*container.Container) bool) (*container.Container, error) {
 	ct, err := s.Containers.Find(ctx, ident)
 	switch {
@@ -515,10 +516,13 @@ func (s *Server) findKind(ctx context.Context, ident string, keep func(*containe
 			found = append(found, x)
 		}
 	}
-	if len(found) == 1 {
-		return found[0], nil
+	switch {
+	case len(named) == 0 || len(found) > 1:
+		return nil, err // names of another case, or several of the kind
+	case len(found) == 0:
+		return nil, errdefs.NotFoundf("%s could not be found.", ident)
 	}
-	return nil, err
+	return found[0], nil
 }
 
 // listWhere returns a page of the records keep accepts (the store lists
