@@ -77,3 +77,40 @@ func TestCapsuleHelpers(t *testing.T) {
 		})
 	}
 }
+
+// TestCapsuleCreate checks the body of POST /v1/capsules: {"template": T}
+// and nothing else, T handed on as decoded.
+func TestCapsuleCreate(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, body string
+		want       any    // the template, when accepted
+		refusal    string // part of the message, when refused
+	}{
+		{"object", `{"template": {"kind": "capsule"}}`, map[string]any{"kind": "capsule"}, ""},
+		{"string", `{"template": "{\"kind\": \"capsule\"}"}`, `{"kind": "capsule"}`, ""},
+		{"null template, for Parse to refuse", `{"template": null}`, nil, ""},
+		{"no template", `{}`, nil, "'template' is a required property"},
+		{"another key", `{"template": {}, "spec": {}}`, nil, "('spec' was unexpected)"},
+		{"not an object", `[{"template": {}}]`, nil, "Malformed request body"},
+		{"empty", ``, nil, "it is empty"},
+		{"malformed", `{"template": `, nil, "Malformed request body"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			got, err := CapsuleCreate([]byte(tt.body))
+			if tt.refusal != "" {
+				if !errdefs.IsInvalid(err) || !strings.Contains(err.Error(), tt.refusal) {
+					t.Fatalf("CapsuleCreate(%s) = %v, %v; want ErrInvalid naming %q", tt.body, got, err, tt.refusal)
+				}
+				return
+			}
+			a, _ := json.Marshal(got)
+			b, _ := json.Marshal(tt.want)
+			if err != nil || string(a) != string(b) {
+				t.Fatalf("CapsuleCreate(%s) = %s, %v; want %s", tt.body, a, err, b)
+			}
+		})
+	}
+}
