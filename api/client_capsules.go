@@ -314,3 +314,54 @@ func capsulePath(ident string, parts ...string) (string, error) {
 	}
 	return p, nil
 }
+
+// CapsuleExecute runs a command in one of a capsule's running
+// containers, named as in the template, and waits for it, as Execute
+// does for a container (POST /capsules/{id}/containers/{name}/execute).
+func (c *Client) CapsuleExecute(ctx context.Context, ident, name, command string) (*ExecResult, error) {
+	if strings.TrimSpace(command) == "" {
+		return nil, errdefs.Invalidf("execute in container %q of capsule %q: command is empty", name, ident)
+	}
+	p, err := capsulePath(ident, "containers", name, "execute")
+	if err != nil {
+		return nil, err
+	}
+	q := url.Values{"command": {command}, "run": {"true"}}
+	var out ExecResult
+	if err := c.do(ctx, request{method: http.MethodPost, path: p, query: q}, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// CapsuleTop lists the processes of one of a capsule's containers, as
+// Top does for a container.
+func (c *Client) CapsuleTop(ctx context.Context, ident, name, psArgs string) (*Top, error) {
+	p, err := capsulePath(ident, "containers", name, "top")
+	if err != nil {
+		return nil, err
+	}
+	var q url.Values
+	if psArgs != "" {
+		q = url.Values{"ps_args": {psArgs}}
+	}
+	var out Top
+	if err := c.do(ctx, request{method: http.MethodGet, path: p, query: q}, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// CapsuleStats returns the resource usage of one of a capsule's
+// containers, as Stats does for a container.
+func (c *Client) CapsuleStats(ctx context.Context, ident, name string) (Stats, error) {
+	p, err := capsulePath(ident, "containers", name, "stats")
+	if err != nil {
+		return nil, err
+	}
+	var out Stats
+	if err := c.do(ctx, request{method: http.MethodGet, path: p}, &out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}

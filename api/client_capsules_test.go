@@ -96,6 +96,27 @@ func TestCapsuleCalls(t *testing.T) {
 			method: "GET", path: "/v1/capsules/demo/containers/web/logs", query: "stderr=true&stdout=true&tail=5&timestamps=false",
 			want: `"line 1\nline 2\n"`,
 		},
+		{
+			name:   "execute in a container by its template name",
+			call:   func(c *Client) (any, error) { return c.CapsuleExecute(ctx, "demo", "web", "sh -c 'exit 3'") },
+			a:      answer{body: `{"output":"","exit_code":3,"exec_id":null,"proxy_url":null}`},
+			method: "POST", path: "/v1/capsules/demo/containers/web/execute", query: "command=sh+-c+%27exit+3%27&run=true",
+			want: `{"output":"","exit_code":3}`,
+		},
+		{
+			name:   "top of a container by its template name",
+			call:   func(c *Client) (any, error) { return c.CapsuleTop(ctx, "demo", "web", "aux") },
+			a:      answer{body: `{"Titles":["PID","CMD"],"Processes":[["1","httpd"]]}`},
+			method: "GET", path: "/v1/capsules/demo/containers/web/top", query: "ps_args=aux",
+			want: `{"Titles":["PID","CMD"],"Processes":[["1","httpd"]]}`,
+		},
+		{
+			name:   "stats of a container by its template name",
+			call:   func(c *Client) (any, error) { return c.CapsuleStats(ctx, "demo", "web") },
+			a:      answer{body: `{"CONTAINER":"capsule-demo-web","CPU %":1.5}`},
+			method: "GET", path: "/v1/capsules/demo/containers/web/stats",
+			want: `{"CONTAINER":"capsule-demo-web","CPU %":1.5}`,
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -139,6 +160,9 @@ func TestCapsuleCallsRefuseEmptyNames(t *testing.T) {
 		"delete":        func() error { return c.DeleteCapsule(ctx, "") },
 		"logs":          func() error { _, err := c.CapsuleLogs(ctx, "demo", "", LogOptions{}); return err },
 		"create no tpl": func() error { _, err := c.CreateCapsule(ctx, nil); return err },
+		"exec no cmd":   func() error { _, err := c.CapsuleExecute(ctx, "demo", "web", " "); return err },
+		"top":           func() error { _, err := c.CapsuleTop(ctx, "", "web", ""); return err },
+		"stats":         func() error { _, err := c.CapsuleStats(ctx, "demo", ""); return err },
 	}
 	for name, call := range calls {
 		t.Run(name, func(t *testing.T) {

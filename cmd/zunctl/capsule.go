@@ -19,7 +19,7 @@ import (
 func newCapsuleCommand(a *app) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "capsule",
-		Short: "Create, list, show and delete capsules (groups of containers, like pods)",
+		Short: "Manage capsules (groups of containers, like pods) and their containers",
 		Long: `A capsule is a group of containers that share one network namespace (its
 addresses, and localhost), its volumes and one host, like a Kubernetes pod.
 It is made from a template in YAML or JSON, as "zun capsule-create -f" takes
@@ -31,7 +31,7 @@ init containers ran to their end, one after the other), Stopped when all
 have stopped, or Error with a reason naming the container that failed.
 
 Capsules are named by UUID or by name; a capsule's containers by their name
-in the template (shown by "capsule show").`,
+in the template (shown by "capsule show"), for logs, exec, top and stats.`,
 		Example: `  zunctl capsule create -f demo.yaml --wait
   zunctl capsule list
   zunctl capsule logs demo web
@@ -40,7 +40,8 @@ in the template (shown by "capsule show").`,
 		RunE: func(cmd *cobra.Command, args []string) error { return cmd.Help() },
 	}
 	cmd.AddCommand(newCapsuleCreateCommand(a), newCapsuleListCommand(a), newCapsuleShowCommand(a),
-		newCapsuleDeleteCommand(a), newCapsuleLogsCommand(a))
+		newCapsuleDeleteCommand(a), newCapsuleLogsCommand(a), newCapsuleExecCommand(a),
+		newCapsuleTopCommand(a), newCapsuleStatsCommand(a))
 	return cmd
 }
 

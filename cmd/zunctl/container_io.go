@@ -119,6 +119,12 @@ func execInContainer(ctx context.Context, c *api.Client, out output, ident strin
 	if err != nil {
 		return err
 	}
+	return printExec(out, res)
+}
+
+// printExec prints what a command run by exec wrote and returns its exit
+// status as an exitCode when it is not zero.
+func printExec(out output, res *api.ExecResult) error {
 	if out.json {
 		if err := out.JSON(res); err != nil {
 			return err

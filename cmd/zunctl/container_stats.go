@@ -81,17 +81,21 @@ func newTopCommand(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			out := a.out()
-			if out.json {
-				return out.JSON(top)
-			}
-			t := newTable(out.w, top.Titles...)
-			for _, p := range top.Processes {
-				t.Row(p...)
-			}
-			return t.Flush()
+			return printTop(a.out(), top)
 		},
 	}
 	cmd.Flags().StringArrayVar(&psArgs, "pid", nil, "options of ps (`PS_ARGS`), such as aux; repeat to add more")
 	return cmd
+}
+
+// printTop prints a container's processes as a table under ps's titles.
+func printTop(out output, top *api.Top) error {
+	if out.json {
+		return out.JSON(top)
+	}
+	t := newTable(out.w, top.Titles...)
+	for _, p := range top.Processes {
+		t.Row(p...)
+	}
+	return t.Flush()
 }

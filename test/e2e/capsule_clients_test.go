@@ -141,6 +141,18 @@ func TestCapsuleClients(t *testing.T) {
 		if out := d.mustZunctl("capsule", "logs", "ctl", "seed"); !strings.Contains(out, "seeded-ctl") {
 			t.Fatalf("capsule logs seed: %q", out)
 		}
+		if out := d.mustZunctl("capsule", "exec", "ctl", "web", "--", "sh", "-c", "echo in-$((6*7))"); !strings.Contains(out, "in-42") {
+			t.Fatalf("capsule exec printed %q", out)
+		}
+		if _, err := d.zunctl("capsule", "exec", "ctl", "web", "--", "sh", "-c", "exit 3"); exitCode(err) != 3 {
+			t.Fatalf("capsule exec of exit 3: %v, want exit status 3", err)
+		}
+		if out := d.mustZunctl("capsule", "top", "ctl", "web"); !strings.Contains(out, "sleep 3600") {
+			t.Fatalf("capsule top:\n%s", out)
+		}
+		if out := d.mustZunctl("capsule", "stats", "ctl", "web"); !strings.Contains(out, "CPU %") {
+			t.Fatalf("capsule stats:\n%s", out)
+		}
 		out = d.mustZunctl("capsule", "delete", "--wait", "ctl")
 		if !strings.Contains(out, "Capsule ctl is deleted.") {
 			t.Fatalf("capsule delete --wait printed:\n%s", out)
