@@ -10,6 +10,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/zun-go/zun/errdefs"
 )
 
 // anyEgress lets a port send anything, as Neutron's default group does.
@@ -433,6 +435,12 @@ func TestPlugInOwnNamespace(t *testing.T) {
 		t.Fatal(err)
 	}
 	h.assertPlugged(t, portB, false)
+
+	// A namespace that has an eth0 of its own: a conflict, and nothing made.
+	if err := h.plane.Plug(ctx, portB, c1.pid, "eth0"); !errdefs.IsConflict(err) {
+		t.Errorf("Plug as an interface name taken: got %v, want ErrConflict", err)
+	}
+	h.assertPlugged(t, portB, false)
 }
 
 // TestIncrementalEqualsFull checks that a host brought through a series of
@@ -446,12 +454,13 @@ func TestIncrementalEqualsFull(t *testing.T) {
 	cfg := Config{Networks: []Network{network}, Ports: slices.Clone(ports[:3])}
 	for _, change := range []func(){
 		func() { cfg.Ports = append(cfg.Ports, ports[3]) },
-		func() { cfg.Ports = append([]Port{ports[4]}, cfg.Ports...) },                         // sorts before some
+		func() { cfg.Ports = append([]Port{ports[4]}, cfg.Ports...) },                         // first in the Config, last in ZUN-FWD
 		func() { cfg.Ports = slices.Delete(cfg.Ports, 2, 3) },                                 // one removed
 		func() { cfg.Ports[0].Ingress = append(cfg.Ports[0].Ingress, Rule{Protocol: "udp"}) }, // a rule added
 		func() { cfg.Ports[1].Ingress = cfg.Ports[1].Ingress[1:] },                            // a rule removed
 		func() { cfg.Ports[2].SecurityEnabled = false },                                       // security off
 		func() { cfg.Ports = append(cfg.Ports, ports[5]); cfg.Networks[0].VNI = 11 },          // and a new zone
+		func() { cfg.Ports[1] = ports[1] },                                                    // one port for another, at once, in the middle of ZUN-FWD
 	} {
 		change()
 		h.apply(t, cfg)
