@@ -2,9 +2,11 @@ package apiserver_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -647,6 +649,67 @@ func TestCapsuleSharedNames(t *testing.T) {
 			status, v, _ := s.do(t, "a", "GET", tt.path, "", "1.40")
 			if status != tt.status || (tt.uuid != "" && v["uuid"] != tt.uuid) {
 				t.Fatalf("%d %v, want %d %s", status, v, tt.status, tt.uuid)
+			}
+		})
+	}
+}
+
+// TestCapsuleListPages checks that pages of capsules and of containers
+// walk each once, in order, across the store's pages (a capsule's records
+// share their place in the store's creation order).
+func TestCapsuleListPages(t *testing.T) {
+	s := newCapsuleStackUnscoped(t)
+	if status, v, _ := s.do(t, "root", "PUT", "/v1/quotas/p-a", `{"containers": -1, "cpu": -1, "memory": -1}`, "1.40"); status != 200 {
+		t.Fatalf("quota: %d %v", status, v)
+	}
+	var capsules, plain []string
+	for i := range 30 {
+		capsules = append(capsules, s.create(t, "a", fmt.Sprintf("c%02d", i))["uuid"].(string))
+		if i%5 == 0 {
+			status, v, _ := s.do(t, "a", "POST", "/v1/containers", fmt.Sprintf(`{"image": "%s", "name": "p%02d"}`, testImage, i), "1.40")
+			if status != 202 {
+				t.Fatalf("container: %d %v", status, v)
+			}
+			plain = append(plain, v["uuid"].(string))
+		}
+	}
+	walk := func(t *testing.T, path, key string) []string {
+		var got []string
+		for next := path; next != ""; {
+			status, v, _ := s.do(t, "a", "GET", next, "", "1.40")
+			if status != 200 {
+				t.Fatalf("%s: %d %v", next, status, v)
+			}
+			for _, x := range views(t, v[key]) {
+				got = append(got, x["uuid"].(string))
+			}
+			next = ""
+			if n, ok := v["next"].(string); ok {
+				next = n[strings.Index(n, "/v1/"):]
+			}
+			if len(got) > 100 {
+				t.Fatalf("%s: the pages never end", path)
+			}
+		}
+		return got
+	}
+	reversed := slices.Clone(capsules)
+	slices.Reverse(reversed)
+	for _, tt := range []struct {
+		name, path, key string
+		want            []string
+	}{
+		{"capsules, one page", "/v1/capsules", "capsules", capsules},
+		{"capsules, a page of 30", "/v1/capsules?limit=30", "capsules", capsules},
+		{"capsules by 7", "/v1/capsules?limit=7", "capsules", capsules},
+		{"capsules by 7, newest first", "/v1/capsules?limit=7&sort_dir=desc", "capsules", reversed},
+		{"capsules by name, by 4", "/v1/capsules?limit=4&sort_key=name", "capsules", capsules},
+		{"capsules by status, by 3", "/v1/capsules?limit=3&sort_key=status", "capsules", capsules},
+		{"containers by 2", "/v1/containers?limit=2", "containers", plain},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := walk(t, tt.path, tt.key); !slices.Equal(got, tt.want) {
+				t.Fatalf("walked %d: %v\nwant %d: %v", len(got), got, len(tt.want), tt.want)
 			}
 		})
 	}

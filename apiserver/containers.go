@@ -530,9 +530,11 @@ func (s *Server) findKind(ctx context.Context, ident string, keep func(*containe
 // page is full or the store has no more.
 //
 // The records of a capsule are created in one transaction and share
-// their place in the store's creation order, so a page after a capsule's
-// uuid may start among its own records, the capsule included: what comes
-// up to the marker is dropped.
+// their place in the store's creation order, so a page after one of them
+// may start anywhere among them: after a capsule's uuid it may hold the
+// capsule again (what comes up to the marker is dropped), and after a
+// member's it may skip its capsule. So the store's pages are read on
+// from their last record that is not a member (keep never wants one).
 func (s *Server) listWhere(ctx context.Context, opts container.ListOptions, keep func(*container.Container) bool) ([]*container.Container, error) {
 	want := opts.Limit
 	if want > 0 {
@@ -560,7 +562,17 @@ func (s *Server) listWhere(ctx context.Context, opts container.ListOptions, keep
 		if opts.Limit == 0 || n < opts.Limit || len(page) == 0 {
 			return out, nil
 		}
-		opts.Marker = page[len(page)-1].UUID
+		last := -1
+		for i, ct := range page {
+			if !ct.IsMember() {
+				last = i
+			}
+		}
+		if last < 0 {
+			opts.Limit = 0 // a page of members alone: read the rest at once
+			continue
+		}
+		opts.Marker = page[last].UUID
 	}
 }
 
