@@ -99,6 +99,9 @@ type Agent struct {
 	sbImage sandboxImage
 	// capsules serialize the making and removing of capsules' sandboxes.
 	capsules capsuleLocks
+	// events wakes the capsule members waiting for their init containers
+	// at every runtime event.
+	events wakeup
 	// volumes serializes the making, mounting and removing of volumes'
 	// data: a capsule's members mount one volume at once.
 	volumes sync.Mutex
@@ -210,6 +213,7 @@ func (a *Agent) eventLoop(ctx context.Context) {
 			if ev.UUID != "" {
 				a.kick(ctx, ev.UUID)
 			}
+			a.events.fire()
 		}
 		if err := <-errs; err != nil && ctx.Err() == nil {
 			a.log.Warn("runtime event stream broke", "error", err)

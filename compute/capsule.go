@@ -25,7 +25,8 @@ import (
 // Init containers run in the template's order, each to its end: a
 // member's create op makes its runtime container, reports it Created,
 // then waits until the init containers before it (all of them, for an
-// app container) exited 0, polling the engine; one that exited otherwise
+// app container) exited 0, looking at the engine at each of its events
+// and every turnPoll; one that exited otherwise
 // ends the waiting members in Error, naming it. The capsule's delete op
 // waits until its members' delete ops removed their runtime containers,
 // then removes the sandbox and the data of its own volumes.
@@ -43,6 +44,31 @@ const (
 	// default); what is left then is removed with the sandbox.
 	membersGoneWait = 30 * time.Second
 )
+
+// wakeup tells waiters that something happened: wait returns a channel
+// that fire closes.
+type wakeup struct {
+	mu sync.Mutex
+	ch chan struct{}
+}
+
+func (w *wakeup) wait() <-chan struct{} {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.ch == nil {
+		w.ch = make(chan struct{})
+	}
+	return w.ch
+}
+
+func (w *wakeup) fire() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.ch != nil {
+		close(w.ch)
+		w.ch = nil
+	}
+}
 
 // errSuperseded ends a member's wait when a newer op (a delete) came.
 var errSuperseded = errors.New("superseded by a newer action")
@@ -235,6 +261,8 @@ func (a *Agent) awaitTurn(ctx context.Context, rec *container.Container) error {
 		return nil
 	}
 	for {
+		// Taken before looking: an event in between is not missed.
+		woken := a.events.wait()
 		done, err := a.initsDone(ctx, before)
 		if err != nil || done {
 			return err
@@ -245,6 +273,7 @@ func (a *Agent) awaitTurn(ctx context.Context, rec *container.Container) error {
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
+		case <-woken: // a runtime event: an init container may have ended
 		case <-time.After(turnPoll):
 		}
 	}
