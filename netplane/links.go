@@ -1,17 +1,18 @@
 package netplane
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
-	"net"
 	"net/netip"
 	"os"
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 )
 
 // link is an interface as `ip -j -d link show` describes it.
@@ -63,18 +64,58 @@ func links(ctx context.Context, run Runner) (map[string]link, error) {
 	return byName, nil
 }
 
-// hasLink reports whether run's namespace has an interface name, and
-// whether it could tell without running a command: it can in this
-// process's own namespace (Exec), through the standard library's netlink.
-func hasLink(run Runner, name string) (has, known bool) {
+// hasLink reports whether run's namespace has an interface name, whether
+// its peer (a veth's other end) is in another namespace, and whether it
+// could tell without running a command: it can in this process's own
+// namespace (Exec), asking the kernel itself.
+func hasLink(run Runner, name string) (has, elsewhere, known bool) {
 	if !local(run) {
-		return false, false
+		return false, false, false
 	}
-	all, err := net.Interfaces()
+	all, err := ownLinks()
 	if err != nil {
-		return false, false
+		return false, false, false
 	}
-	return slices.ContainsFunc(all, func(i net.Interface) bool { return i.Name == name }), true
+	elsewhere, has = all[name]
+	return has, elsewhere, true
+}
+
+// iflaLinkNetnsID is the attribute of a link whose peer is in another
+// network namespace (its id there), as `ip` shows link_netnsid.
+const iflaLinkNetnsID = 37
+
+// ownLinks lists the interfaces of this process's network namespace over
+// rtnetlink, each with whether its peer is in another namespace.
+func ownLinks() (map[string]bool, error) {
+	rib, err := syscall.NetlinkRIB(syscall.RTM_GETLINK, syscall.AF_UNSPEC)
+	if err != nil {
+		return nil, err
+	}
+	msgs, err := syscall.ParseNetlinkMessage(rib)
+	if err != nil {
+		return nil, err
+	}
+	all := map[string]bool{}
+	for _, m := range msgs {
+		if m.Header.Type != syscall.RTM_NEWLINK {
+			continue
+		}
+		attrs, err := syscall.ParseNetlinkRouteAttr(&m)
+		if err != nil {
+			return nil, err
+		}
+		name, elsewhere := "", false
+		for _, a := range attrs {
+			switch a.Attr.Type {
+			case syscall.IFLA_IFNAME:
+				name = string(bytes.TrimRight(a.Value, "\x00"))
+			case iflaLinkNetnsID:
+				elsewhere = true
+			}
+		}
+		all[name] = elsewhere
+	}
+	return all, nil
 }
 
 // ipBatch runs the ip commands of lines (without the leading "ip") in one

@@ -408,7 +408,11 @@ func TestPlugInOwnNamespace(t *testing.T) {
 	}
 	h.plug(t, portA, c1)
 	h.plug(t, portB, c2)
+	before = run.n.Load()
 	h.assertPlugged(t, portA, true)
+	if n := run.n.Load() - before; n != 0 {
+		t.Errorf("Plugged of a plugged port ran %d commands, want none", n)
+	}
 	reaches(t, "c1 → c2 ping", func() bool { return c1.ping("10.0.0.2") })
 	reaches(t, "c1 → c2 ping over IPv6", func() bool { return c1.ping("fd00::2") })
 	blocked(t, "c2 → c1 ping (c1 has no ingress rules)", func() bool { return c2.ping("10.0.0.1") })

@@ -46,7 +46,7 @@ func (p *Plane) Plug(ctx context.Context, portID string, pid int, ifname string)
 // plug plugs a port: at once if its veth is not there yet, the usual case,
 // else (or should that fail) looking at both namespaces first.
 func (p *Plane) plug(ctx context.Context, port Port, n Network, pid int, ifname string) error {
-	if has, known := hasLink(p.run(), vethName(port.ID)); !has || !known {
+	if has, _, known := hasLink(p.run(), vethName(port.ID)); !has || !known {
 		if p.plugNew(ctx, port, n, pid, ifname) == nil {
 			return nil
 		}
@@ -176,8 +176,8 @@ func (p *Plane) Plugged(ctx context.Context, portID string) (bool, error) {
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if has, known := hasLink(p.run(), vethName(portID)); known && !has {
-		return false, nil
+	if has, elsewhere, known := hasLink(p.run(), vethName(portID)); known {
+		return has && elsewhere, nil
 	}
 	all, err := links(ctx, p.run())
 	if err != nil {
