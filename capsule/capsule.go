@@ -43,8 +43,9 @@ var Statuses = []container.Status{Creating, Created, Running, Stopped, Paused, E
 // record and its members' (members by uuid; one missing, being deleted,
 // is left out). The API shows it; it is not stored. In order:
 //
-//   - the capsule record's own Error (placement or its sandbox failed)
-//     or Deleting wins, with the record's reason;
+//   - the capsule record's own Error (placement or its sandbox failed),
+//     Deleting or Unknown (its host is not responding) wins, with the
+//     record's reason;
 //   - Error when a member is in Error ("container web: <its reason>"), or
 //     when an init container stopped with a non-zero exit code ("init
 //     container seed exited with code 3"): a stopped init container is
@@ -54,7 +55,7 @@ var Statuses = []container.Status{Creating, Created, Running, Stopped, Paused, E
 //   - else Creating while the capsule record or a member is still
 //     Creating, Created otherwise.
 func Status(rec *container.Container, members map[string]*container.Container) (container.Status, string) {
-	if rec.Status == Error || rec.Status == Deleting {
+	if rec.Status == Error || rec.Status == Deleting || rec.Status == Unknown {
 		return rec.Status, rec.StatusReason
 	}
 	k := rec.Capsule

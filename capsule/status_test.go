@@ -34,6 +34,8 @@ func TestStatus(t *testing.T) {
 		{"all paused", Running, "", member{status: Stopped, exit: exit(0)}, member{status: Paused}, member{status: Paused}, Paused, ""},
 		{"placement failed", Error, "There are not enough hosts available.", member{status: Creating}, member{status: Creating}, member{status: Creating},
 			Error, "There are not enough hosts available."},
+		{"host down", Unknown, "compute host h1 is not responding", member{status: Unknown}, member{status: Unknown}, member{status: Unknown},
+			Unknown, "compute host h1 is not responding"},
 		{"deleting wins over a member's error", Deleting, "", member{status: Stopped, exit: exit(0)}, member{status: Error, reason: "boom"}, member{status: Running}, Deleting, ""},
 		{"a member failed", Running, "", member{status: Stopped, exit: exit(0)}, member{status: Running}, member{status: Error, reason: "image not found"},
 			Error, "container db: image not found"},
