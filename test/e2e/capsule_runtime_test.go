@@ -164,12 +164,14 @@ func TestCapsuleRuntime(t *testing.T) {
 				podShell("client", needsNet+"until nc 127.0.0.1 8080 < /dev/null > /tmp/got && [ -s /tmp/got ]; do sleep 0.2; done; sleep 3600"),
 			},
 			map[string]any{"name": "data", "cinder": map[string]any{"size": 1, "autoRemove": true}})
+		start := time.Now()
 		k := create(t, tmpl)
+		k = waitRunning(t, k.UUID)
+		t.Logf("create to Running (an init container, two containers, a new volume, a tenant port): %v", time.Since(start).Round(time.Millisecond))
 		var err error
 		if with, err = c.GetQuotaUsage(ctx, k.ProjectID); err != nil {
 			t.Fatal(err)
 		}
-		k = waitRunning(t, k.UUID)
 		if len(k.Containers) != 2 || len(k.InitContainers) != 1 {
 			t.Fatalf("capsule members: %+v / %+v", k.InitContainers, k.Containers)
 		}
@@ -197,7 +199,9 @@ func TestCapsuleRuntime(t *testing.T) {
 				t.Errorf("member %s's eth0: %q; want the capsule's address %s", m.Name, out, want)
 			}
 		}
+		start = time.Now()
 		remove(t, k.UUID)
+		t.Logf("delete to gone: %v", time.Since(start).Round(time.Millisecond))
 		if left := engineLeft(t, engines[0].host, host); len(left) != 0 {
 			t.Errorf("left on the engine after the delete: %v", left)
 		}
