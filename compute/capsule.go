@@ -88,15 +88,18 @@ func (l *capsuleLocks) lock(uuid string) func() {
 }
 
 // capsuleOf returns the record of member rec's capsule, waiting a little
-// for it to reach the agent.
+// for it to reach the agent (not past a newer op of rec's).
 func (a *Agent) capsuleOf(ctx context.Context, rec *container.Container) (*container.Container, error) {
 	deadline := time.Now().Add(capsuleWait)
 	for {
 		a.mu.Lock()
-		k := a.records[rec.CapsuleID]
+		k, cur := a.records[rec.CapsuleID], a.records[rec.UUID]
 		a.mu.Unlock()
 		if k != nil && k.IsCapsule() && k.Capsule != nil {
 			return k.Clone(), nil
+		}
+		if rec.Op != nil && (cur == nil || cur.Op == nil || cur.Op.Seq != rec.Op.Seq) {
+			return nil, errSuperseded
 		}
 		if time.Now().After(deadline) {
 			return nil, errdefs.Unavailablef("capsule %s of container %s is not on this host", rec.CapsuleID, rec.UUID)
@@ -141,6 +144,7 @@ func (a *Agent) capsuleOp(ctx context.Context, rec *container.Container) error {
 		if err != nil {
 			return err
 		}
+		a.capsules.m.Delete(rec.UUID)
 		a.dropMounts(rec)
 		return nil
 	}
@@ -193,6 +197,11 @@ func (a *Agent) memberSandbox(ctx context.Context, rec *container.Container) (dr
 	k, err := a.capsuleOf(ctx, rec)
 	if err != nil {
 		return driver.State{}, err
+	}
+	if k.Op != nil && k.Op.Action == container.ActDelete {
+		// Its sandbox is going, or gone: making it again would leave it
+		// behind.
+		return driver.State{}, errSuperseded
 	}
 	st, err := a.capsuleSandbox(ctx, k)
 	if err != nil {
