@@ -304,3 +304,63 @@ func firstKey(m map[string][]api.Address) string {
 	}
 	return ""
 }
+
+// TestCapsuleAcrossHosts: a capsule's address is on its tenant network
+// for every host of the network: a container on another host reaches
+// the port the capsule exposes over VXLAN.
+func TestCapsuleAcrossHosts(t *testing.T) {
+	requireDocker(t, "")
+	engines := startEngines(t, 2)
+	u := newUnderlay(t, engines)
+	d := startZund(t, "", "--no-compute", "--host-down-after", "3s")
+	cp := "http://" + proxy(t, u.root+":0", d.listen)
+	hosts := []string{"cx-0", "cx-1"}
+	for i, e := range engines {
+		startNetAgent(t, d, hosts[i], e, cp, u.ips[i])
+	}
+	c := apiClient(t, d)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+
+	server := podShell("server", "while true; do echo hello-from-capsule | nc -l -p 8080; done")
+	server["ports"] = []map[string]any{{"name": "http", "containerPort": 8080, "protocol": "TCP"}}
+	k, err := c.CreateCapsule(ctx, runtimeTemplate("far", "Always", nil, []map[string]any{server, podShell("peer", "sleep 3600")}))
+	if err != nil {
+		t.Fatalf("create capsule: %v", err)
+	}
+	wctx, wcancel := context.WithTimeout(ctx, 2*time.Minute)
+	defer wcancel()
+	if k, err = c.WaitCapsule(wctx, k.UUID, api.WaitOptions{}, "Running"); err != nil || k.Status != "Running" {
+		t.Fatalf("capsule: %+v, %v; want Running", k, err)
+	}
+	addr := k.Addresses[firstKey(k.Addresses)][0].Addr
+	other := hosts[0]
+	if k.Host == hosts[0] {
+		other = hosts[1]
+	}
+	ct, err := c.CreateContainer(ctx, api.CreateContainer{Name: "near", Image: demoimage.Ref, Host: other,
+		Command: []string{"sleep", "3600"}}, true)
+	if err != nil {
+		t.Fatalf("run a container on %s: %v", other, err)
+	}
+	ct = waitStatus(t, c, ct.UUID, "Running")
+	if ct.Host != other || ct.Host == k.Host {
+		t.Fatalf("container on %q, capsule on %q; want two hosts", ct.Host, k.Host)
+	}
+	otherEngine := engines[0].host
+	if other == hosts[1] {
+		otherEngine = engines[1].host
+	}
+	if !poll(30*time.Second, func() bool {
+		out, _ := engineExec(t, otherEngine, ct.UUID, "nc", "-w", "2", addr, "8080")
+		return strings.Contains(out, "hello-from-capsule")
+	}) {
+		t.Fatalf("the container on %s does not reach the capsule's %s:8080 on %s", other, addr, k.Host)
+	}
+	if err := c.DeleteCapsule(ctx, k.UUID); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.WaitCapsuleGone(wctx, k.UUID, api.WaitOptions{}); err != nil {
+		t.Fatalf("capsule not gone: %v", err)
+	}
+}
