@@ -111,13 +111,17 @@ func (s *capsuleStack) create(t *testing.T, token, name string) map[string]any {
 	return v
 }
 
-// records returns every record of the store, capsules and members
-// included.
+// records returns every container record in etcd, capsules and members
+// included (read from etcd, not from an index that may lag).
 func (s *capsuleStack) records(t *testing.T) []*container.Container {
 	t.Helper()
-	list, err := s.cs.List(auth.System(t.Context()), container.ListOptions{})
+	items, _, err := store.List[container.Container](t.Context(), s.db, "containers/")
 	if err != nil {
 		t.Fatal(err)
+	}
+	list := make([]*container.Container, 0, len(items))
+	for i := range items {
+		list = append(list, &items[i].Value)
 	}
 	return list
 }
@@ -561,6 +565,9 @@ func TestCapsuleVolumes(t *testing.T) {
 	}
 
 	before := len(s.records(t))
+	if before != 3 {
+		t.Fatalf("%d records of the capsule, want 3", before)
+	}
 	for _, tt := range []struct {
 		name, volume string
 		status       int
@@ -607,6 +614,9 @@ func TestCapsuleLifecycle(t *testing.T) {
 		if status != 200 || v["CONTAINER"] != "capsule-shop-"+name {
 			t.Fatalf("stats of %s: %d %v", name, status, v)
 		}
+	}
+	if n := len(s.records(t)); n != 3 {
+		t.Fatalf("%d records of the running capsule, want 3", n)
 	}
 	if status, v, _ := s.do(t, "a", "DELETE", "/v1/capsules/"+id, "", "1.40"); status != 204 {
 		t.Fatalf("delete: %d %v", status, v)

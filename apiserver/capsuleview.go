@@ -9,6 +9,19 @@ import (
 	"github.com/zun-go/zun/container"
 )
 
+// capsuleTimeFormat is how Zun renders the timestamps of a capsule and of
+// its containers: Python's str() of an aware datetime, "2019-05-18
+// 21:02:12+00:00", which gophercloud's capsules package reads (it refuses
+// RFC 3339's "T").
+const capsuleTimeFormat = "2006-01-02 15:04:05-07:00"
+
+func capsuleTime(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t.UTC().Format(capsuleTimeFormat)
+}
+
 // capsuleNewView is the microversion of Zun's capsule view with its
 // containers as container views and name, labels and restart_policy under
 // their own names; older versions get the legacy view.
@@ -29,7 +42,8 @@ var capsuleNewView = api.V(32)
 //     the members' uuids and the template's capsuleVersion.)
 //
 // status and status_reason are the capsule's, from its record and its
-// members' (capsule.Status).
+// members' (capsule.Status). Times, the members' too, are in Zun's
+// capsuleTimeFormat.
 //
 // members holds the records of c's containers by uuid; one missing (being
 // deleted) is left out. hidden holds the container fields the caller may
@@ -45,7 +59,9 @@ func capsuleView(c *container.Container, members map[string]*container.Container
 		out := []map[string]any{}
 		for _, m := range list {
 			if ct := members[m.UUID]; ct != nil {
-				out = append(out, containerView(ct, v, hidden, "", now))
+				cv := containerView(ct, v, hidden, "", now)
+				cv["created_at"], cv["updated_at"] = capsuleTime(ct.CreatedAt), capsuleTime(ct.UpdatedAt)
+				out = append(out, cv)
 			}
 		}
 		return out
@@ -63,8 +79,8 @@ func capsuleView(c *container.Container, members map[string]*container.Container
 		"uuid":          c.UUID,
 		"user_id":       c.UserID,
 		"project_id":    c.ProjectID,
-		"created_at":    formatTime(c.CreatedAt),
-		"updated_at":    formatTime(c.UpdatedAt),
+		"created_at":    capsuleTime(c.CreatedAt),
+		"updated_at":    capsuleTime(c.UpdatedAt),
 		"addresses":     addresses,
 		"status":        string(status),
 		"status_reason": orNull(reason),

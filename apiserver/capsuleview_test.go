@@ -104,7 +104,9 @@ func TestCapsuleViewValues(t *testing.T) {
 		{40, "status", "Creating"},
 		{40, "status_reason", nil},
 		{40, "host", "host-1"},
-		{40, "created_at", "2026-12-03T12:00:00+00:00"},
+		// Zun's format, which gophercloud reads.
+		{40, "created_at", "2026-12-03 12:00:00+00:00"},
+		{31, "created_at", "2026-12-03 12:00:00+00:00"},
 		{40, "links", []any{
 			map[string]any{"href": "http://zun/v1/capsules/" + c.UUID, "rel": "self"},
 			map[string]any{"href": "http://zun/capsules/" + c.UUID, "rel": "bookmark"},
@@ -156,7 +158,7 @@ func TestCapsuleViewMembers(t *testing.T) {
 			if _, ok := web["links"]; ok {
 				t.Fatalf("member view has links: %v", web["links"])
 			}
-			if web["name"] != "capsule-demo-web" || web["image"] != "nginx" || web["memory"] != "512" {
+			if web["name"] != "capsule-demo-web" || web["image"] != "nginx" || web["memory"] != "512" || web["created_at"] != "2026-12-03 12:00:00+00:00" {
 				t.Fatalf("member view = %v", web)
 			}
 			for f := range tt.hidden {
