@@ -206,6 +206,11 @@ func TestApplySkips(t *testing.T) {
 			rec.links = strings.Replace(rec.links, `"id": 7,`, `"id": 8,`, 1) // as made
 			return err
 		}, ran: []string{"ip", "sysctl", "bridge", "iptables-restore", "ip6tables-restore"}, writes: []string{preChain}, keeps: []string{fwdChain}},
+		{name: "the same networks and remotes in another order run nothing", do: func() error {
+			slices.Reverse(cfg.Networks)
+			slices.Reverse(cfg.Networks[1].Remotes)
+			return p.Apply(ctx, cfg)
+		}},
 		{name: "a restore that fails is done again in full", do: func() error {
 			rec.fail = map[string]int{"iptables-restore": 1}
 			cfg.Ports = append(cfg.Ports, newPort(portD, true))

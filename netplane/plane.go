@@ -73,15 +73,16 @@ type linkState struct {
 }
 
 func linkStateOf(cfg Config, tunnel netip.Addr) *linkState {
-	var b strings.Builder
-	for _, n := range cfg.Networks {
-		fmt.Fprintf(&b, "%s %d %d\n", n.ID, n.VNI, n.mtu())
+	networks := make([]string, len(cfg.Networks))
+	for i, n := range cfg.Networks {
+		networks[i] = fmt.Sprintf("%s %d %d", n.ID, n.VNI, n.mtu())
 	}
+	slices.Sort(networks) // in any order
 	ports := make(map[string]string, len(cfg.Ports))
 	for _, p := range cfg.Ports {
 		ports[p.ID] = p.NetworkID
 	}
-	return &linkState{tunnel: tunnel, networks: b.String(), ports: ports}
+	return &linkState{tunnel: tunnel, networks: strings.Join(networks, "\n"), ports: ports}
 }
 
 // covers reports whether reconcileLinks of next has nothing to do once
@@ -100,13 +101,16 @@ func (s *linkState) covers(next *linkState) bool {
 	return true
 }
 
-// remotesKey is the input of reconcileRemotes.
+// remotesKey is the input of reconcileRemotes, networks and their
+// remotes in any order.
 func remotesKey(cfg Config) string {
-	var b strings.Builder
-	for _, n := range cfg.Networks {
-		fmt.Fprintf(&b, "%s %v\n", n.ID, n.Remotes)
+	networks := make([]string, len(cfg.Networks))
+	for i, n := range cfg.Networks {
+		remotes := slices.SortedFunc(slices.Values(n.Remotes), netip.Addr.Compare)
+		networks[i] = fmt.Sprintf("%s %v", n.ID, remotes)
 	}
-	return b.String()
+	slices.Sort(networks)
+	return strings.Join(networks, "\n")
 }
 
 func (p *Plane) run() Runner {
