@@ -218,6 +218,12 @@ func TestTenantNetworks(t *testing.T) {
 	eventually("a1 → a2 (same host, default group)", true, func() bool { return reach(admin, "a1", a2) })
 	eventually("a1 → a3 (across hosts over VXLAN)", true, func() bool { return reach(admin, "a1", a3) })
 
+	// A capsule on one host and a container on the other reach each
+	// other over VXLAN, both ways: the capsule's address is its
+	// namespace's, shared by its containers.
+	capsuleAcrossHosts(t, clients["admin"], engines, map[string]string{"tn-0": "a1", "tn-1": "a3"},
+		func(name, ip string) bool { return reach(admin, name, ip) })
+
 	// A group of its own with no ingress rule: nothing gets in, until a
 	// rule lets it, on the running container.
 	osc.must("security", "group", "create", "locked")
@@ -379,4 +385,80 @@ func engineExec(t *testing.T, dockerHost, uuid string, cmd ...string) (string, b
 	var out strings.Builder
 	_, _ = stdcopy.StdCopy(&out, &out, att.Reader)
 	return out.String(), true
+}
+
+// capsuleAcrossHosts runs a capsule whose server answers on port 8080,
+// then checks that the container on the other host (on, by host name)
+// reaches it over VXLAN, and that the capsule's other container reaches
+// that container back. reach pings ip from a container by name.
+func capsuleAcrossHosts(t *testing.T, c *api.Client, engines []*engine, on map[string]string, reach func(name, ip string) bool) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	tmpl := runtimeTemplate("across", "Always", nil, []map[string]any{
+		podShell("server", "while true; do echo hello-from-capsule | nc -l -p 8080; done"),
+		podShell("client", "sleep 3600"),
+	})
+	k, err := c.CreateCapsule(ctx, tmpl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if k, err = c.WaitCapsule(ctx, k.UUID, api.WaitOptions{}, "Running"); err != nil {
+		t.Fatalf("capsule across: %v", err)
+	}
+	other := ""
+	for h, name := range on {
+		if h != k.Host {
+			other = name
+		}
+	}
+	if other == "" || len(k.Addresses) == 0 {
+		t.Fatalf("capsule on host %q with addresses %v: no container on another host to try", k.Host, k.Addresses)
+	}
+	ip := k.Addresses[firstKey(k.Addresses)][0].Addr
+	memberExec := func(name string, cmd ...string) string {
+		t.Helper()
+		for _, m := range k.Containers {
+			if !strings.HasSuffix(m.Name, "-"+name) {
+				continue
+			}
+			for _, e := range engines {
+				if out, ok := engineExec(t, e.host, m.UUID, cmd...); ok {
+					return out
+				}
+			}
+		}
+		t.Fatalf("no engine runs the capsule's %s", name)
+		return ""
+	}
+	if !poll(15*time.Second, func() bool { return reach(other, ip) }) {
+		t.Fatalf("%s does not reach the capsule at %s on the other host", other, ip)
+	}
+	otherIP := ""
+	for _, as := range mustGet(t, c, other).Addresses {
+		otherIP = as[0].Addr
+	}
+	if !poll(15*time.Second, func() bool {
+		return strings.Contains(memberExec("client", "ping", "-c", "1", "-W", "1", otherIP), "1 packets received")
+	}) {
+		t.Fatalf("the capsule's client does not reach %s (%s) on the other host", other, otherIP)
+	}
+	if out := memberExec("client", "nc", "-w", "2", "127.0.0.1", "8080"); !strings.Contains(out, "hello-from-capsule") {
+		t.Fatalf("the capsule's client does not reach its server on localhost:\n%s", out)
+	}
+	if err := c.DeleteCapsule(ctx, k.UUID); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.WaitCapsuleGone(ctx, k.UUID, api.WaitOptions{}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func mustGet(t *testing.T, c *api.Client, ident string) *api.Container {
+	t.Helper()
+	ct, err := c.GetContainer(context.Background(), ident)
+	if err != nil {
+		t.Fatalf("show %s: %v", ident, err)
+	}
+	return ct
 }
