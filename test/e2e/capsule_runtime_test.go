@@ -10,6 +10,7 @@ import (
 
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/api/types/filters"
+	"github.com/docker/docker/client"
 
 	"github.com/zun-go/zun/api"
 	"github.com/zun-go/zun/auth"
@@ -271,10 +272,29 @@ func TestCapsuleRuntime(t *testing.T) {
 	})
 
 	t.Run("agent killed during create and delete", func(t *testing.T) {
+		// Killed while the containers wait for the init container (2 s);
+		// then while the delete waits for container two's stop (its
+		// shell ignores SIGTERM: the 10 s grace), one already gone.
 		tmpl := runtimeTemplate("crash", "Always",
-			[]map[string]any{podShell("seed", needsNet+"true")},
-			[]map[string]any{podShell("one", needsNet+"sleep 3600"), podShell("two", needsNet+"sleep 3600")})
+			[]map[string]any{podShell("seed", needsNet+"sleep 2")},
+			[]map[string]any{
+				podShell("one", needsNet+"trap 'exit 0' TERM; while true; do sleep 1; done"),
+				podShell("two", needsNet+"sleep 3600"),
+			})
 		k := create(t, tmpl)
+		if len(k.Containers) != 2 {
+			t.Fatalf("capsule members: %+v", k.Containers)
+		}
+		one, two := k.Containers[0].UUID, k.Containers[1].UUID
+		dc := requireDocker(t, engines[0].host)
+		if !poll(30*time.Second, func() bool {
+			return onEngine(t, dc, one) && onEngine(t, dc, two)
+		}) {
+			t.Fatal("the capsule's containers are not made after 30s")
+		}
+		if got, err := c.GetCapsule(ctx, k.UUID); err != nil || got.Status == "Running" {
+			t.Fatalf("capsule %+v, %v; want it still waiting for its init container", got, err)
+		}
 		agent.stop(syscall.SIGKILL)
 		agent.start()
 		k = waitRunning(t, k.UUID)
@@ -283,6 +303,12 @@ func TestCapsuleRuntime(t *testing.T) {
 		}
 		if err := c.DeleteCapsule(ctx, k.UUID); err != nil {
 			t.Fatal(err)
+		}
+		if !poll(30*time.Second, func() bool { return !onEngine(t, dc, one) }) {
+			t.Fatal("container one is not removed after 30s")
+		}
+		if !onEngine(t, dc, two) || sandboxes(t, engines[0].host) != 1 {
+			t.Fatal("container two or the sandbox gone with one: the delete is not in progress")
 		}
 		agent.stop(syscall.SIGKILL)
 		agent.start()
@@ -296,6 +322,18 @@ func TestCapsuleRuntime(t *testing.T) {
 			t.Errorf("left on the engine after the delete: %v", left)
 		}
 	})
+}
+
+// onEngine reports whether the engine of cli has a runtime container of
+// container uuid.
+func onEngine(t *testing.T, cli *client.Client, uuid string) bool {
+	t.Helper()
+	list, err := cli.ContainerList(context.Background(), container.ListOptions{All: true,
+		Filters: filters.NewArgs(filters.Arg("label", driver.LabelUUID+"="+uuid))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(list) > 0
 }
 
 func firstKey(m map[string][]api.Address) string {
