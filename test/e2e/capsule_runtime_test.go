@@ -272,11 +272,11 @@ func TestCapsuleRuntime(t *testing.T) {
 	})
 
 	t.Run("agent killed during create and delete", func(t *testing.T) {
-		// Killed while the containers wait for the init container (2 s);
+		// Killed while the containers wait for the init container (5 s);
 		// then while the delete waits for container two's stop (its
 		// shell ignores SIGTERM: the 10 s grace), one already gone.
 		tmpl := runtimeTemplate("crash", "Always",
-			[]map[string]any{podShell("seed", needsNet+"sleep 2")},
+			[]map[string]any{podShell("seed", needsNet+"sleep 5")},
 			[]map[string]any{
 				podShell("one", needsNet+"trap 'exit 0' TERM; while true; do sleep 1; done"),
 				podShell("two", needsNet+"sleep 3600"),
