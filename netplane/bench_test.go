@@ -65,6 +65,30 @@ func (t tracer) Run(ctx context.Context, name string, args ...string) ([]byte, e
 func (c *counter) local() bool { return local(c.run) }
 func (t tracer) local() bool   { return local(t.run) }
 
+func (c *counter) start(ctx context.Context, name string, args ...string) (func() ([]byte, error), error) {
+	if c.only == "" || name == c.only {
+		c.n.Add(1)
+	}
+	if s, ok := c.run.(starter); ok {
+		return s.start(ctx, name, args...)
+	}
+	out, err := c.run.Run(ctx, name, args...)
+	return func() ([]byte, error) { return out, err }, nil
+}
+
+func (t tracer) start(ctx context.Context, name string, args ...string) (func() ([]byte, error), error) {
+	start := time.Now()
+	wait, err := t.run.(starter).start(ctx, name, args...)
+	if err != nil {
+		return nil, err
+	}
+	return func() ([]byte, error) {
+		out, err := wait()
+		fmt.Fprintf(os.Stderr, "%6.1fms %s %s (started)\n", float64(time.Since(start).Microseconds())/1000, name, strings.Join(args, " "))
+		return out, err
+	}, nil
+}
+
 // benchPorts are n secured ports on one network, each with ingress rules
 // of its own, as a busy host has.
 func benchPorts(n int) []Port {

@@ -220,15 +220,34 @@ func (p *Plane) reconcile(ctx context.Context, cfg Config) error {
 		}
 		p.done.remotes = remotes
 	}
-	if p.done.rules == nil {
-		p.done.rules = map[Family]*installed{}
+	return p.restoreRules(ctx, cfg)
+}
+
+// restoreRules makes netplane's chains of both families cfg's. For a
+// family it restored last itself, it writes only what changes, without
+// reading the kernel first, both families at once; should that fail
+// (someone else changed the chains since), or for a family it knows
+// nothing of, it reads the kernel and writes all.
+func (p *Plane) restoreRules(ctx context.Context, cfg Config) error {
+	run, have := p.run(), p.done.rules
+	p.done.rules = map[Family]*installed{}
+	families := []Family{IPv4, IPv6}
+	waits := map[Family]func() error{}
+	for _, f := range families {
+		if have[f] != nil {
+			waits[f] = startRestore(ctx, run, f, restoreInput(cfg, f, *have[f]))
+		}
 	}
-	// One family after the other, from this goroutine: a caller may have
-	// locked its thread into the namespace Exec is to act on.
-	for _, f := range []Family{IPv4, IPv6} {
-		have := p.done.rules[f]
-		delete(p.done.rules, f)
-		if err := restoreRules(ctx, run, cfg, f, have); err != nil {
+	errs := map[Family]error{}
+	for f, wait := range waits {
+		errs[f] = wait()
+	}
+	for _, f := range families {
+		err, tried := errs[f], waits[f] != nil
+		if !tried || err != nil && ctx.Err() == nil {
+			err = restoreFromKernel(ctx, run, cfg, f)
+		}
+		if err != nil {
 			return err
 		}
 		now := restored(cfg, f)
@@ -383,46 +402,53 @@ func (p *Plane) reconcileRemotes(ctx context.Context, cfg Config) error {
 	return nil
 }
 
-// restoreRules replaces our chains of one family with cfg's. have, if not
-// nil, is what netplane restored last: then only the chains that change
-// are written, without reading the kernel first; should that fail (someone
-// else changed our chains since), the kernel is read and all written.
-func restoreRules(ctx context.Context, run Runner, cfg Config, f Family, have *installed) error {
-	if have != nil {
-		if err := restore(ctx, run, f, restoreInput(cfg, f, *have)); err == nil || ctx.Err() != nil {
-			return err
-		}
-	}
+// restoreFromKernel makes netplane's chains of one family cfg's, reading
+// what the kernel has first.
+func restoreFromKernel(ctx context.Context, run Runner, cfg Config, f Family) error {
 	save, err := run.Run(ctx, f.saveCommand())
 	if err != nil {
 		return err
 	}
-	return restore(ctx, run, f, restoreInput(cfg, f, parseInstalled(string(save))))
+	return startRestore(ctx, run, f, restoreInput(cfg, f, parseInstalled(string(save))))()
 }
 
-// restore runs iptables-restore --noflush (ip6tables-restore for IPv6)
-// with input, if there is any.
-func restore(ctx context.Context, run Runner, f Family, input string) error {
+// startRestore starts iptables-restore --noflush (ip6tables-restore for
+// IPv6) with input, if there is any, and returns what waits for its end.
+// With a Runner that can start commands (Exec) it runs meanwhile, started
+// from this goroutine; otherwise it has run already.
+func startRestore(ctx context.Context, run Runner, f Family, input string) (wait func() error) {
 	if input == "" {
-		return nil
+		return func() error { return nil }
 	}
 	// Runner has no standard input; the rules go through a file.
 	file, err := os.CreateTemp("", "netplane-*.rules")
 	if err != nil {
-		return err
+		return func() error { return err }
 	}
-	defer os.Remove(file.Name())
 	_, err = file.WriteString(input)
 	if cerr := file.Close(); err == nil {
 		err = cerr
 	}
+	end := func(err error) error {
+		os.Remove(file.Name())
+		if err != nil {
+			return fmt.Errorf("%w\n%s", err, numbered(input))
+		}
+		return nil
+	}
 	if err != nil {
-		return err
+		return func() error { return end(err) }
 	}
-	if _, err := run.Run(ctx, f.restoreCommand(), "--noflush", "--wait=5", file.Name()); err != nil {
-		return fmt.Errorf("%w\n%s", err, numbered(input))
+	args := []string{"--noflush", "--wait=5", file.Name()}
+	if s, ok := run.(starter); ok {
+		done, err := s.start(ctx, f.restoreCommand(), args...)
+		if err != nil {
+			return func() error { return end(err) }
+		}
+		return func() error { _, err := done(); return end(err) }
 	}
-	return nil
+	_, err = run.Run(ctx, f.restoreCommand(), args...)
+	return func() error { return end(err) }
 }
 
 // numbered prefixes lines with their numbers, as iptables-restore's errors
