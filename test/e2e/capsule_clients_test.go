@@ -255,6 +255,13 @@ func TestCapsuleClients(t *testing.T) {
 		// (Zun reads a string template as JSON).
 		tpl, _ := json.Marshal(clientCapsule("gc"))
 		created, err := capsules.Create(ctx, sc, capsules.CreateOpts{TemplateOpts: &capsules.Template{Bin: tpl}}).Extract()
+		var perr *time.ParseError
+		if errors.As(err, &perr) {
+			// gophercloud reads Zun's timestamps, Python's str of a UTC
+			// datetime: "2006-01-02 15:04:05-07:00" (docs/capsules.md).
+			t.Fatalf("create: gophercloud cannot read the view's timestamps %q (want Zun's form, as %q): %v",
+				perr.Value, "2006-01-02 15:04:05-07:00", err)
+		}
 		if err != nil {
 			t.Fatalf("create: %v", err)
 		}
