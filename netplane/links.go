@@ -118,24 +118,36 @@ func ownLinks() (map[string]bool, error) {
 	return all, nil
 }
 
-// ipBatch runs the ip commands of lines (without the leading "ip") in one
-// process, stopping at the first that fails.
-func ipBatch(ctx context.Context, run Runner, lines []string) error {
+// startBatch starts the ip commands of lines (without the leading "ip")
+// in one process, which stops at the first that fails, and returns what
+// waits for its end. With a Runner that can start commands it runs
+// meanwhile; otherwise it has run already.
+func startBatch(ctx context.Context, run Runner, lines []string) (wait func() error) {
 	// Runner has no standard input; the commands go through a file.
 	file, err := os.CreateTemp("", "netplane-*.ip")
 	if err != nil {
-		return err
+		return func() error { return err }
 	}
-	defer os.Remove(file.Name())
 	_, err = file.WriteString(strings.Join(lines, "\n") + "\n")
 	if cerr := file.Close(); err == nil {
 		err = cerr
 	}
-	if err != nil {
+	end := func(err error) error {
+		os.Remove(file.Name())
 		return err
 	}
+	if err != nil {
+		return func() error { return end(err) }
+	}
+	if s, ok := run.(starter); ok {
+		done, err := s.start(ctx, "ip", "-batch", file.Name())
+		if err != nil {
+			return func() error { return end(err) }
+		}
+		return func() error { _, err := done(); return end(err) }
+	}
 	_, err = run.Run(ctx, "ip", "-batch", file.Name())
-	return err
+	return func() error { return end(err) }
 }
 
 // deleteLink deletes an interface; one that is already gone is fine (a

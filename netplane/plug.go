@@ -77,11 +77,9 @@ func (p *Plane) plugNew(ctx context.Context, port Port, n Network, pid int, ifna
 		lines = append(lines, line)
 	}
 	lines = append(lines, "link set dev "+ifname+" mtu "+mtu+" up")
-	container := InNetns(fmt.Sprintf("/proc/%d/ns/net", pid), host)
-	inside := make(chan error, 1)
-	go func() { inside <- ipBatch(ctx, container, lines) }()
+	inside := startBatch(ctx, InNetns(fmt.Sprintf("/proc/%d/ns/net", pid), host), lines)
 	err := p.bringUp(ctx, link{Name: veth}, n.mtu(), bridgeName(n.ID))
-	return errors.Join(err, <-inside)
+	return errors.Join(err, inside())
 }
 
 // replug plugs a port whatever the state of both namespaces: it completes
