@@ -29,6 +29,7 @@ func Run(t *testing.T, tg Target) {
 		{"Actions", testActions},
 		{"Failures", testFailures},
 		{"Authentication", testAuthentication},
+		{"Capsules", testCapsules},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
