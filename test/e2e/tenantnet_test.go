@@ -387,18 +387,18 @@ func engineExec(t *testing.T, dockerHost, uuid string, cmd ...string) (string, b
 	return out.String(), true
 }
 
-// capsuleAcrossHosts runs a capsule whose server answers on port 8080,
-// then checks that the container on the other host (on, by host name)
-// reaches it over VXLAN, and that the capsule's other container reaches
-// that container back. reach pings ip from a container by name.
+// capsuleAcrossHosts runs a capsule whose server answers on its exposed
+// port 8080, then checks that the container on the other host (on, by
+// host name) reaches that port over VXLAN and nothing else (the
+// capsule's group lets only its exposed ports in), and that the
+// capsule's other container reaches its server on localhost. reach pings ip from a container by name.
 func capsuleAcrossHosts(t *testing.T, c *api.Client, engines []*engine, on map[string]string, reach func(name, ip string) bool) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	tmpl := runtimeTemplate("across", "Always", nil, []map[string]any{
-		podShell("server", "while true; do echo hello-from-capsule | nc -l -p 8080; done"),
-		podShell("client", "sleep 3600"),
-	})
+	server := podShell("server", "while true; do echo hello-from-capsule | nc -l -p 8080; done")
+	server["ports"] = []map[string]any{{"name": "http", "containerPort": 8080, "protocol": "TCP"}}
+	tmpl := runtimeTemplate("across", "Always", nil, []map[string]any{server, podShell("client", "sleep 3600")})
 	k, err := c.CreateCapsule(ctx, tmpl)
 	if err != nil {
 		t.Fatal(err)
@@ -431,17 +431,19 @@ func capsuleAcrossHosts(t *testing.T, c *api.Client, engines []*engine, on map[s
 		t.Fatalf("no engine runs the capsule's %s", name)
 		return ""
 	}
-	if !poll(15*time.Second, func() bool { return reach(other, ip) }) {
-		t.Fatalf("%s does not reach the capsule at %s on the other host", other, ip)
-	}
-	otherIP := ""
-	for _, as := range mustGet(t, c, other).Addresses {
-		otherIP = as[0].Addr
-	}
+	far := mustGet(t, c, other)
 	if !poll(15*time.Second, func() bool {
-		return strings.Contains(memberExec("client", "ping", "-c", "1", "-W", "1", otherIP), "1 packets received")
+		for _, e := range engines {
+			if out, ok := engineExec(t, e.host, far.UUID, "nc", "-w", "2", ip, "8080"); ok {
+				return strings.Contains(out, "hello-from-capsule")
+			}
+		}
+		return false
 	}) {
-		t.Fatalf("the capsule's client does not reach %s (%s) on the other host", other, otherIP)
+		t.Fatalf("%s does not reach the capsule's exposed port %s:8080 on the other host", other, ip)
+	}
+	if reach(other, ip) {
+		t.Fatalf("%s pings the capsule, which exposes only 8080/tcp", other)
 	}
 	if out := memberExec("client", "nc", "-w", "2", "127.0.0.1", "8080"); !strings.Contains(out, "hello-from-capsule") {
 		t.Fatalf("the capsule's client does not reach its server on localhost:\n%s", out)
