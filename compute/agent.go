@@ -107,6 +107,9 @@ type Agent struct {
 	volumes sync.Mutex
 	// refill asks poolLoop to top the sandbox pool up.
 	refill chan struct{}
+	// pool is the names of the pool's started sandboxes as last seen or
+	// made, taken from without listing the engine.
+	pool pooled
 }
 
 type worker struct {

@@ -159,6 +159,22 @@ func (a *Agent) takeFromPool(ctx context.Context, uuid string) (driver.State, bo
 		return driver.State{}, false
 	}
 	defer a.kickPool()
+	take := func(name string) (driver.State, bool) {
+		// By its pool name: of two workers renaming one, the second
+		// finds no such container.
+		if err := r.Rename(ctx, name, sandboxName(uuid)); err != nil {
+			return driver.State{}, false // taken meanwhile, or uuid has one: the caller looks again
+		}
+		got, err := a.drv.Inspect(ctx, sandboxName(uuid))
+		return got, err == nil && got.Status == driver.StatusRunning
+	}
+	// Those the agent knows of first, without a list of the engine's
+	// containers; then whatever the engine has.
+	for name := a.pool.pop(); name != ""; name = a.pool.pop() {
+		if st, ok := take(name); ok {
+			return st, true
+		}
+	}
 	states, err := a.drv.List(ctx)
 	if err != nil {
 		return driver.State{}, false
@@ -167,18 +183,34 @@ func (a *Agent) takeFromPool(ctx context.Context, uuid string) (driver.State, bo
 		if !strings.HasPrefix(st.Name, poolPrefix) || st.Status != driver.StatusRunning {
 			continue
 		}
-		// By its pool name: of two workers renaming one, the second
-		// finds no such container.
-		if err := r.Rename(ctx, st.Name, sandboxName(uuid)); err != nil {
-			continue // taken meanwhile, or uuid has one: the caller looks again
+		if got, ok := take(st.Name); ok {
+			return got, true
 		}
-		got, err := a.drv.Inspect(ctx, st.ID)
-		if err != nil {
-			return driver.State{}, false
-		}
-		return got, true
 	}
 	return driver.State{}, false
+}
+
+// pooled is the names of the pool's started sandboxes the agent knows of.
+type pooled struct {
+	mu    sync.Mutex
+	names []string
+}
+
+func (p *pooled) pop() string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if len(p.names) == 0 {
+		return ""
+	}
+	n := p.names[len(p.names)-1]
+	p.names = p.names[:len(p.names)-1]
+	return n
+}
+
+func (p *pooled) set(names []string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.names = names
 }
 
 func (a *Agent) kickPool() {
@@ -220,12 +252,15 @@ func (a *Agent) fillPool(ctx context.Context) error {
 		return err
 	}
 	ready := 0
+	var names []string
+	defer func() { a.pool.set(names) }()
 	for _, st := range states {
 		if !strings.HasPrefix(st.Name, poolPrefix) {
 			continue
 		}
 		if st.Status == driver.StatusRunning && ready < a.cfg.SandboxPool {
 			ready++
+			names = append(names, st.Name)
 			continue
 		}
 		if err := a.drv.Remove(ctx, st.ID, true); err != nil && !errdefs.IsNotFound(err) {
@@ -238,7 +273,8 @@ func (a *Agent) fillPool(ctx context.Context) error {
 		}
 	}
 	for ; ready < a.cfg.SandboxPool; ready++ {
-		id, err := a.drv.Create(ctx, a.sandboxSpec(poolPrefix+uuid.NewString()[:13], "pool", ""))
+		name := poolPrefix + uuid.NewString()[:13]
+		id, err := a.drv.Create(ctx, a.sandboxSpec(name, "pool", ""))
 		if err != nil {
 			return err
 		}
@@ -246,6 +282,7 @@ func (a *Agent) fillPool(ctx context.Context) error {
 			_ = a.drv.Remove(ctx, id, true)
 			return err
 		}
+		names = append(names, name)
 	}
 	return nil
 }
@@ -253,10 +290,24 @@ func (a *Agent) fillPool(ctx context.Context) error {
 // sandbox makes sure rec's sandbox runs with rec's ports plugged into its
 // namespace, making or starting it as needed, and returns its state.
 func (a *Agent) sandbox(ctx context.Context, rec *container.Container) (driver.State, error) {
+	// A container just placed has ports newer than the configuration
+	// applied: it is fetched while the sandbox is taken or made, not
+	// after.
+	var fetched chan error
+	if !a.knowsPorts(rec) {
+		fetched = make(chan error, 1)
+		go func() { fetched <- a.fetchAndApply(ctx, true) }()
+	}
 	st, err := a.runSandbox(ctx, rec.UUID, rec.Hostname, true)
+	if fetched != nil {
+		if ferr := <-fetched; err == nil && ferr != nil && !errdefs.IsUnavailable(ferr) {
+			err = ferr
+		}
+	}
 	if err != nil {
 		return driver.State{}, err
 	}
+	stepDone(ctx, "sandbox")
 	return st, a.plugSandbox(ctx, rec, st)
 }
 
@@ -316,6 +367,7 @@ func (a *Agent) plugSandbox(ctx context.Context, rec *container.Container, st dr
 		if a.knowsPortsLocked(rec) {
 			err := a.plugInto(ctx, rec, st)
 			a.net.mu.Unlock()
+			stepDone(ctx, "plug")
 			return err
 		}
 		a.net.mu.Unlock()
@@ -325,6 +377,7 @@ func (a *Agent) plugSandbox(ctx context.Context, rec *container.Container, st dr
 		if err := a.fetchAndApply(ctx, true); err != nil {
 			return err
 		}
+		stepDone(ctx, "netconfig")
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -33,7 +34,7 @@ func TestCreateLatency(t *testing.T) {
 	u := newUnderlay(t, engines)
 	d := startZund(t, "", "--no-compute", "--host-down-after", "3s")
 	cp := "http://" + proxy(t, u.root+":0", d.listen)
-	startNetAgent(t, d, "lat-net", engines[0], cp, u.ips[0])
+	netAgent := startNetAgent(t, d, "lat-net", engines[0], cp, u.ips[0])
 	plain := startNetAgent(t, d, "lat-plain", engines[1], cp, u.ips[1])
 	plain.stop(syscall.SIGTERM)
 	plain.args = append(plain.args, "--no-network")
@@ -45,6 +46,7 @@ func TestCreateLatency(t *testing.T) {
 		Containers: &unlimited, CPU: &unlimited, Memory: &unlimited, Disk: &unlimited}); err != nil {
 		t.Fatal(err)
 	}
+	posts := map[string]time.Duration{} // uuid: how long its POST took
 	zun := func(host string, i int) time.Duration {
 		start := time.Now()
 		ct, err := c.CreateContainer(ctx, api.CreateContainer{Name: fmt.Sprintf("%s-%d", host, i), Image: demoimage.Ref,
@@ -52,6 +54,7 @@ func TestCreateLatency(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		posts[ct.UUID] = time.Since(start)
 		for {
 			got, err := c.GetContainer(ctx, ct.UUID)
 			if err == nil && got.Status == "Running" {
@@ -101,11 +104,12 @@ func TestCreateLatency(t *testing.T) {
 			t.Fatalf("no container runs on %s", host)
 		}
 	}
-	var rows []string
+	var rows, stepRows []string
 	for _, tc := range []struct {
 		name, host string
 		engine     *engine
-	}{{"tenant network", "lat-net", engines[0]}, {"no network (--no-network)", "lat-plain", engines[1]}} {
+		agent      *agentProc
+	}{{"tenant network", "lat-net", engines[0], netAgent}, {"no network (--no-network)", "lat-plain", engines[1], plain}} {
 		cli := requireDocker(t, tc.engine.host)
 		var z, r []time.Duration
 		for i := range pairs {
@@ -115,7 +119,57 @@ func TestCreateLatency(t *testing.T) {
 		zm, rm := median(z), median(r)
 		rows = append(rows, fmt.Sprintf("| %s | %d | %d ms | %d ms | %.2f× | %d ms |", tc.name, pairs,
 			zm.Milliseconds(), rm.Milliseconds(), float64(zm)/float64(rm), (zm-rm).Milliseconds()))
+		stepRows = append(stepRows, createSteps(t, tc.name, tc.agent.logf, posts))
 	}
 	fmt.Printf("\n| host | pairs | create→Running (API) p50 | docker run -d p50 | ratio | control plane adds |\n")
 	fmt.Printf("| --- | ---: | ---: | ---: | ---: | ---: |\n%s\n", strings.Join(rows, "\n"))
+	fmt.Printf("\n| host | POST | record → op starts on the host | image | sandbox | fetch network config | plug | engine create | engine start | agent's op in all |\n")
+	fmt.Printf("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n%s\n", strings.Join(stepRows, "\n"))
+}
+
+// createSteps reads the agent's log at logf for the creates timed (posts:
+// how long each one's POST took) and renders a row of the medians of
+// their steps: the POST, the time from the record's creation to the op's
+// start on the host (placement and hand-off), the op's steps (the
+// agent's "steps" attribute) and the whole op.
+func createSteps(t *testing.T, name, logf string, posts map[string]time.Duration) string {
+	t.Helper()
+	b, err := os.ReadFile(logf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cols := []string{"post", "waited_ms", "image", "sandbox", "netconfig", "plug", "create", "start", "duration_ms"}
+	got := map[string][]time.Duration{}
+	for _, line := range strings.Split(string(b), "\n") {
+		if !strings.Contains(line, `msg="container action done"`) || !strings.Contains(line, "action=create") {
+			continue
+		}
+		fields := map[string]string{}
+		for _, f := range strings.Fields(strings.NewReplacer(`steps="`, "", `"`, "").Replace(line)) {
+			if k, v, ok := strings.Cut(f, "="); ok {
+				fields[k] = strings.TrimSuffix(v, "ms")
+			}
+		}
+		post, ok := posts[fields["container_id"]]
+		if !ok {
+			continue
+		}
+		got["post"] = append(got["post"], post)
+		for _, k := range cols[1:] {
+			if ms, err := strconv.Atoi(fields[k]); err == nil {
+				got[k] = append(got[k], time.Duration(ms)*time.Millisecond)
+			}
+		}
+	}
+	row := "| " + name
+	for _, k := range cols {
+		ds := got[k]
+		if len(ds) == 0 {
+			row += " | –"
+			continue
+		}
+		slices.Sort(ds)
+		row += fmt.Sprintf(" | %d ms", ds[len(ds)/2].Milliseconds())
+	}
+	return row + " |"
 }
