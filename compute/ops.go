@@ -47,17 +47,22 @@ func (a *Agent) execute(ctx context.Context, rec *container.Container) bool {
 	log := a.log.With("container_id", rec.UUID, "action", op.Action, "request_id", op.RequestID)
 	ctx = logctx.WithLogger(ctx, log) // what carrying the op out logs names it too
 	event := container.EventName(op.Action)
-	// The event's start is recorded beside the op, not before it: the
-	// op's first runtime call does not wait for a store write. Its
-	// finish waits for it.
+	// The event's start (and a create's first task state, image_pulling,
+	// as Zun shows it) is recorded beside the op, not before it: the
+	// op's first runtime call does not wait for a store write. Every
+	// later report waits for it (shown).
 	started := make(chan struct{})
 	go func() {
 		defer close(started)
 		if err := a.cp.StartEvent(ctx, a.cfg.Host, rec.UUID, op.RequestID, event); err != nil {
 			log.Warn("record event start", "error", err)
 		}
+		if op.Action == container.ActCreate {
+			a.progress(ctx, rec, container.ImagePulling)
+		}
 	}()
 	defer func() { <-started }()
+	ctx = context.WithValue(ctx, startedKey{}, (<-chan struct{})(started))
 	if op.Action != container.ActCreate {
 		a.progress(ctx, rec, taskOf[op.Action])
 	}
@@ -133,6 +138,20 @@ func (a *Agent) execute(ctx context.Context, rec *container.Container) bool {
 		return errdefs.IsNotFound(err)
 	}
 	return true
+}
+
+type startedKey struct{}
+
+// shown waits until what execute records at the op's start (its event's
+// start, a create's first task state) is recorded, so that a later report
+// comes after it.
+func shown(ctx context.Context) {
+	if ch, ok := ctx.Value(startedKey{}).(<-chan struct{}); ok {
+		select {
+		case <-ch:
+		case <-ctx.Done():
+		}
+	}
 }
 
 // logOf is the logger of an op being carried out (with the container and
@@ -217,22 +236,17 @@ func (a *Agent) carryOut(ctx context.Context, rec *container.Container) error {
 // create pulls the image and creates (and with run, starts) the runtime
 // container, adopting one left by an earlier attempt.
 func (a *Agent) create(ctx context.Context, rec *container.Container) error {
-	// A pull is shown (task image_pulling, then container_creating);
-	// an image already here costs no report, nor a second look.
+	// The task is image_pulling from the op's start (execute); a pull
+	// is followed by container_creating. An image already here costs no
+	// other report, nor a second look.
 	ref := rec.Image
 	if a.mustFetch(ctx, rec) {
-		policy, _ := pullPolicy(rec)
-		show := policy != driver.PullNever
-		if show {
-			a.progress(ctx, rec, container.ImagePulling)
-		}
 		var err error
 		if ref, err = a.prepareImage(ctx, rec); err != nil {
 			return err
 		}
-		if show {
-			a.progress(ctx, rec, container.TaskCreating)
-		}
+		shown(ctx)
+		a.progress(ctx, rec, container.TaskCreating)
 	}
 	stepDone(ctx, "image")
 	id := ""
@@ -280,6 +294,7 @@ func (a *Agent) create(ctx context.Context, rec *container.Container) error {
 		// It may wait for its capsule's init containers: Created
 		// meanwhile. (Any other container is reported once, Running or
 		// not, when the op ends: one write fewer on the create path.)
+		shown(ctx)
 		if err := a.cp.Report(ctx, a.cfg.Host, Report{UUID: rec.UUID, Seq: rec.Op.Seq, Status: container.Created,
 			RuntimeID: id, Task: container.TaskStarting}); err != nil {
 			a.logOf(ctx).Warn("report created", "error", err)
