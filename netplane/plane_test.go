@@ -504,3 +504,30 @@ func chainsOf(t *testing.T, h *host, f Family) map[string][]string {
 	}
 	return chains
 }
+
+// TestAddressMoved checks that a port given the address of a deleted one
+// is reached at once, where an agent plugs it (Exec, in the host's
+// namespace): Plug announces its address, so a neighbour that knew it at
+// the old MAC (REACHABLE for 15 to 45 s otherwise) learns the new one.
+func TestAddressMoved(t *testing.T) {
+	l := newLab(t)
+	h := l.hosts(1)[0]
+	c1, c2, c3 := l.container(), l.container(), l.container()
+	enter(t, h) // for the rest of the test
+	network := Network{ID: netA, VNI: 10}
+	icmp := Rule{Protocol: "icmp"}
+	h.apply(t, Config{Networks: []Network{network}, Ports: []Port{port(portA, netA, 1, true, icmp), port(portB, netA, 2, true, icmp)}})
+	h.plug(t, portA, c1)
+	h.plug(t, portB, c2)
+	reaches(t, "c1 → c2 ping", func() bool { return c1.ping("10.0.0.2") })
+
+	moved := port(portC, netA, 2, true, icmp)
+	moved.MAC = macOf(9)
+	c2.remove()
+	h.apply(t, Config{Networks: []Network{network}, Ports: []Port{port(portA, netA, 1, true, icmp), moved}})
+	h.plug(t, portC, c3)
+	reaches(t, "c1 → 10.0.0.2, now c3's, at its new MAC", func() bool {
+		out, _ := c1.in("ip", "neigh", "show", "10.0.0.2")
+		return strings.Contains(out, macOf(9)) && c1.ping("10.0.0.2")
+	})
+}

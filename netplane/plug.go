@@ -7,6 +7,7 @@ import (
 	"net"
 	"slices"
 	"strconv"
+	"syscall"
 
 	"github.com/zun-go/zun/errdefs"
 )
@@ -37,11 +38,67 @@ func (p *Plane) Plug(ctx context.Context, portID string, pid int, ifname string)
 		return errdefs.Invalidf("port %q: cannot plug into process %d as %q", portID, pid, ifname)
 	}
 	port := p.last.Ports[i]
-	if err := p.plug(ctx, port, p.last.networks()[port.NetworkID], pid, ifname); err != nil {
+	n := p.last.networks()[port.NetworkID]
+	if err := p.plug(ctx, port, n, pid, ifname); err != nil {
 		return fmt.Errorf("port %q: %w", portID, err)
+	}
+	if local(p.run()) {
+		// Best effort: without it, neighbours learn the new MAC when
+		// their entry expires.
+		_ = gratuitousARP(bridgeName(n.ID), port)
 	}
 	return nil
 }
+
+// gratuitousARP sends on a network's bridge, in this process's namespace,
+// a gratuitous ARP request for each IPv4 address of a port just plugged,
+// from its MAC: the network's containers that knew one of these addresses
+// at another MAC (a port deleted, its address given to this one) learn
+// the new one at once, rather than when their neighbour entry expires, up
+// to a minute later. (The container's own arp_notify cannot do it: its
+// announcement would leave before its bridge port forwards.) The bridge
+// floods it to its ports and the VXLAN device, as the port itself could
+// send it. IPv6 neighbours are left to their own reachability checks.
+func gratuitousARP(bridge string, port Port) error {
+	br, err := net.InterfaceByName(bridge)
+	if err != nil {
+		return err
+	}
+	mac, err := net.ParseMAC(port.MAC)
+	if err != nil {
+		return err
+	}
+	const ethPArp = 0x0806
+	fd, err := syscall.Socket(syscall.AF_PACKET, syscall.SOCK_RAW, int(htons(ethPArp)))
+	if err != nil {
+		return err
+	}
+	defer syscall.Close(fd)
+	broadcast := [8]byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff}
+	to := &syscall.SockaddrLinklayer{Protocol: htons(ethPArp), Ifindex: br.Index, Halen: 6, Addr: broadcast}
+	for _, a := range port.Addresses {
+		if !a.Addr().Is4() {
+			continue
+		}
+		ip := a.Addr().As4()
+		frame := make([]byte, 0, 42)
+		frame = append(frame, broadcast[:6]...)             // to everyone
+		frame = append(frame, mac...)                       // from the port
+		frame = append(frame, 0x08, 0x06)                   // ARP
+		frame = append(frame, 0, 1, 0x08, 0x00, 6, 4, 0, 1) // Ethernet, IPv4, request
+		frame = append(frame, mac...)                       // sender: the port's MAC
+		frame = append(frame, ip[:]...)                     // and address
+		frame = append(frame, 0, 0, 0, 0, 0, 0)             // target: unknown MAC
+		frame = append(frame, ip[:]...)                     // of the same address
+		if err := syscall.Sendto(fd, frame, 0, to); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// htons is a 16-bit number in network order, as AF_PACKET takes protocols.
+func htons(v uint16) uint16 { return v<<8 | v>>8 }
 
 // plug plugs a port: at once if its veth is not there yet, the usual case,
 // else (or should that fail) looking at both namespaces first.
