@@ -216,15 +216,21 @@ func (s *Server) deleteCapsule(c *call) (any, error) {
 		return nil, err
 	}
 	uuids := []string{rec.UUID}
-	for id := range s.capsuleMembers(c.ctx, rec) {
+	recs := []*container.Container{rec}
+	for id, m := range s.capsuleMembers(c.ctx, rec) {
 		uuids = append(uuids, id)
+		recs = append(recs, m)
 	}
 	c.status = 204
 	if rec.Host == "" {
 		return nil, gs.DeleteGroup(c.ctx, uuids)
 	}
-	if err := s.Actions.StartAction(c.ctx, s.newAction(c, rec, container.ActDelete)); err != nil {
-		c.log.Error("record action", "error", err)
+	// Each record's host records its delete's event in its own action,
+	// as for its create.
+	for _, x := range recs {
+		if err := s.Actions.StartAction(c.ctx, s.newAction(c, x, container.ActDelete)); err != nil {
+			c.log.Error("record action", "container_id", x.UUID, "error", err)
+		}
 	}
 	_, err = gs.UpdateGroup(c.ctx, uuids, func(recs []*container.Container) error {
 		for _, x := range recs {

@@ -448,6 +448,12 @@ func TestCapsuleDelete(t *testing.T) {
 			(got.Op != nil && (got.Op.Action != container.ActDelete || !got.Op.Stop || got.Op.Force)) {
 			t.Fatalf("record %s after the delete: status %s, task %s, op %+v", u, got.Status, got.TaskState, got.Op)
 		}
+		// Each record has the delete's action, where its host records
+		// the delete's event.
+		acts, err := s.cs.ListActions(auth.System(t.Context()), u)
+		if err == nil && (len(acts) == 0 || acts[0].Action != container.ActDelete) {
+			t.Fatalf("record %s actions %+v, want the delete newest", u, acts)
+		}
 	}
 
 	// No host is in zone nowhere: the capsule ends in Error, unplaced,
