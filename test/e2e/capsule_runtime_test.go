@@ -271,6 +271,31 @@ func TestCapsuleRuntime(t *testing.T) {
 		}
 	})
 
+	t.Run("delete mid-create", func(t *testing.T) {
+		// Deleted while its container waits for the init container: the
+		// wait ends, everything goes, nothing is left.
+		tmpl := runtimeTemplate("midway", "Always",
+			[]map[string]any{podShell("seed", "trap 'exit 0' TERM; sleep 30 & wait")},
+			[]map[string]any{podShell("one", "trap 'exit 0' TERM; while true; do sleep 1; done")})
+		k := create(t, tmpl)
+		dc := requireDocker(t, engines[0].host)
+		if !poll(30*time.Second, func() bool { return onEngine(t, dc, k.Containers[0].UUID) }) {
+			t.Fatal("the capsule's container is not made after 30s")
+		}
+		if err := c.DeleteCapsule(ctx, k.UUID); err != nil {
+			t.Fatal(err)
+		}
+		wctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+		defer cancel()
+		if err := c.WaitCapsuleGone(wctx, k.UUID, api.WaitOptions{}); err != nil {
+			t.Fatalf("capsule not gone: %v", err)
+		}
+		recordsGone(t, k.UUID)
+		if left := engineLeft(t, engines[0].host, host); len(left) != 0 {
+			t.Errorf("left on the engine after the delete: %v", left)
+		}
+	})
+
 	t.Run("agent killed during create and delete", func(t *testing.T) {
 		// Killed while the containers wait for the init container (5 s);
 		// then while the delete waits for container two's stop (its
