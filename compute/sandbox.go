@@ -166,7 +166,18 @@ func (a *Agent) takeFromPool(ctx context.Context, uuid string) (driver.State, bo
 			return driver.State{}, false // taken meanwhile, or uuid has one: the caller looks again
 		}
 		got, err := a.drv.Inspect(ctx, sandboxName(uuid))
-		return got, err == nil && got.Status == driver.StatusRunning
+		if err != nil {
+			return driver.State{}, false
+		}
+		if got.Status != driver.StatusRunning {
+			// A pool sandbox the engine stopped (it restarted) since the
+			// agent saw it: it goes, and the pool is filled again.
+			if err := a.drv.Remove(ctx, got.ID, true); err != nil && !errdefs.IsNotFound(err) {
+				a.logOf(ctx).Warn("remove a stopped sandbox of the pool", "error", err)
+			}
+			return driver.State{}, false
+		}
+		return got, true
 	}
 	// Those the agent knows of first, without a list of the engine's
 	// containers; then whatever the engine has.
