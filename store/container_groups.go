@@ -105,6 +105,13 @@ func (s *ContainerStore) UpdateGroup(ctx context.Context, uuids []string, fn fun
 
 // DeleteGroup implements container.GroupStore.
 func (s *ContainerStore) DeleteGroup(ctx context.Context, uuids []string) error {
+	return s.delete(ctx, uuids, false)
+}
+
+// delete removes the records of uuids, with their actions and their
+// names' uniqueness keys, in one transaction; a record already gone is
+// ErrNotFound when mustExist, else passed over.
+func (s *ContainerStore) delete(ctx context.Context, uuids []string, mustExist bool) error {
 	scope, err := auth.ScopeFrom(ctx)
 	if err != nil {
 		return err
@@ -113,7 +120,7 @@ func (s *ContainerStore) DeleteGroup(ctx context.Context, uuids []string) error 
 		txn := s.db.Txn()
 		for _, id := range uuids {
 			it, err := s.get(ctx, scope, id)
-			if errdefs.IsNotFound(err) {
+			if errdefs.IsNotFound(err) && !mustExist {
 				continue
 			}
 			if err != nil {

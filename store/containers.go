@@ -361,37 +361,7 @@ func (s *ContainerStore) UpdateWith(ctx context.Context, uuid string, fn func(*c
 // Delete implements container.Store: the record, its actions and its
 // name's uniqueness key go in one transaction.
 func (s *ContainerStore) Delete(ctx context.Context, uuid string) error {
-	scope, err := auth.ScopeFrom(ctx)
-	if err != nil {
-		return err
-	}
-	for attempt := 0; ; attempt++ {
-		it, err := s.get(ctx, scope, uuid)
-		if err != nil {
-			return err
-		}
-		txn := s.db.Txn().Require(containerKey(uuid), it.Revision).
-			Delete(containerKey(uuid)).
-			DeletePrefix(containerActionsPrefix(uuid))
-		if err := s.releaseName(ctx, txn, &it.Value); err != nil {
-			return err
-		}
-		if err := s.deleting(ctx, txn, &it.Value); err != nil {
-			return err
-		}
-		rev, err := txn.Commit(ctx)
-		if errors.Is(err, errdefs.ErrConflict) {
-			if err := Backoff(ctx, attempt); err != nil {
-				return err
-			}
-			continue
-		}
-		if err != nil {
-			return err
-		}
-		s.wrote(rev)
-		return nil
-	}
+	return s.delete(ctx, []string{uuid}, true)
 }
 
 // wrote records a write to a container record at rev.
