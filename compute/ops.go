@@ -52,15 +52,18 @@ func (a *Agent) execute(ctx context.Context, rec *container.Container) bool {
 	// op's first runtime call does not wait for a store write. Every
 	// later report waits for it (shown).
 	started := make(chan struct{})
-	go func() {
+	first := Report{UUID: rec.UUID, Seq: op.Seq, Task: container.ImagePulling, RuntimeID: rec.RuntimeID}
+	go func(ctx context.Context) {
 		defer close(started)
-		if err := a.cp.StartEvent(ctx, a.cfg.Host, rec.UUID, op.RequestID, event); err != nil {
+		if err := a.cp.StartEvent(ctx, a.cfg.Host, first.UUID, op.RequestID, event); err != nil {
 			log.Warn("record event start", "error", err)
 		}
 		if op.Action == container.ActCreate {
-			a.progress(ctx, rec, container.ImagePulling)
+			if err := a.cp.Report(ctx, a.cfg.Host, first); err != nil {
+				log.Warn("report progress", "error", err)
+			}
 		}
-	}()
+	}(ctx)
 	defer func() { <-started }()
 	ctx = context.WithValue(ctx, startedKey{}, (<-chan struct{})(started))
 	if op.Action != container.ActCreate {
