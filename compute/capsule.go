@@ -117,6 +117,15 @@ func (a *Agent) capsuleOf(ctx context.Context, rec *container.Container) (*conta
 // its members' call it, in any order.
 func (a *Agent) capsuleSandbox(ctx context.Context, k *container.Container) (driver.State, error) {
 	defer a.capsules.lock(k.UUID)()
+	// Under the lock, as of now: a capsule whose delete took the lock
+	// first has no sandbox to make again (it would be left behind, with
+	// ports already given back).
+	a.mu.Lock()
+	cur := a.records[k.UUID]
+	a.mu.Unlock()
+	if cur == nil || (cur.Op != nil && cur.Op.Action == container.ActDelete) {
+		return driver.State{}, errSuperseded
+	}
 	if a.networked(k) {
 		return a.sandbox(ctx, k)
 	}
@@ -144,7 +153,8 @@ func (a *Agent) capsuleOp(ctx context.Context, rec *container.Container) error {
 		if err != nil {
 			return err
 		}
-		a.capsules.m.Delete(rec.UUID)
+		// The capsule's lock stays: a member's op may still wait on it,
+		// and must find the one the delete held.
 		a.dropMounts(rec)
 		return nil
 	}
