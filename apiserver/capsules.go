@@ -232,18 +232,35 @@ func (s *Server) deleteCapsule(c *call) (any, error) {
 			c.log.Error("record action", "container_id", x.UUID, "error", err)
 		}
 	}
-	_, err = gs.UpdateGroup(c.ctx, uuids, func(recs []*container.Container) error {
-		for _, x := range recs {
-			x.Status = container.Deleting
-			x.TaskState = container.TaskDeleting
-			x.SetOp(container.Op{Action: container.ActDelete, RequestID: c.requestID, Stop: true})
+	for attempt := 0; ; attempt++ {
+		_, err = gs.UpdateGroup(c.ctx, uuids, func(recs []*container.Container) error {
+			for _, x := range recs {
+				x.Status = container.Deleting
+				x.TaskState = container.TaskDeleting
+				x.SetOp(container.Op{Action: container.ActDelete, RequestID: c.requestID, Stop: true})
+			}
+			return nil
+		})
+		if !errdefs.IsNotFound(err) || attempt == 3 {
+			break
 		}
-		return nil
-	})
-	if errdefs.IsNotFound(err) {
-		// Placement failed meanwhile and the capsule went, or a member
-		// went: removing what is left is what was asked.
-		return nil, gs.DeleteGroup(c.ctx, uuids)
+		// A record went meanwhile (a member whose delete its host just
+		// carried out, or the capsule itself): the delete goes on with
+		// what is left, through its host while it has one.
+		fresh, gerr := s.Containers.Get(c.ctx, rec.UUID)
+		if errdefs.IsNotFound(gerr) {
+			return nil, nil
+		}
+		if gerr != nil {
+			return nil, gerr
+		}
+		uuids = []string{fresh.UUID}
+		for id := range s.capsuleMembers(c.ctx, fresh) {
+			uuids = append(uuids, id)
+		}
+		if fresh.Host == "" {
+			return nil, gs.DeleteGroup(c.ctx, uuids)
+		}
 	}
 	if err == nil {
 		c.log.Info("capsule delete requested", "members", len(uuids)-1)
