@@ -2,6 +2,7 @@ package apiserver
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/zun-go/zun/apiserver/schema"
@@ -27,6 +28,18 @@ func (s *Server) groups() (container.GroupStore, error) {
 		return nil, errdefs.NotSupportedf("Capsules are not available: this service's container store keeps none.")
 	}
 	return gs, nil
+}
+
+// errPlaced stops the removal at once of a record that got a host since
+// the request read it: its host must remove what it made for it.
+var errPlaced = errors.New("placed meanwhile")
+
+// unplaced refuses the removal at once of a record on a host.
+func unplaced(x *container.Container) error {
+	if x.Host != "" {
+		return errPlaced
+	}
+	return nil
 }
 
 // createCapsule serves POST /v1/capsules: {"template": T}, T an object or
@@ -223,7 +236,11 @@ func (s *Server) deleteCapsule(c *call) (any, error) {
 	}
 	c.status = 204
 	if rec.Host == "" {
-		return nil, gs.DeleteGroup(c.ctx, uuids)
+		err := gs.DeleteGroup(c.ctx, uuids, unplaced)
+		if !errors.Is(err, errPlaced) {
+			return nil, err
+		}
+		// Placed since it was read: its host removes what it made.
 	}
 	// Each record's host records its delete's event in its own action,
 	// as for its create.
@@ -259,7 +276,9 @@ func (s *Server) deleteCapsule(c *call) (any, error) {
 			uuids = append(uuids, id)
 		}
 		if fresh.Host == "" {
-			return nil, gs.DeleteGroup(c.ctx, uuids)
+			if err := gs.DeleteGroup(c.ctx, uuids, unplaced); !errors.Is(err, errPlaced) {
+				return nil, err
+			}
 		}
 	}
 	if err == nil {

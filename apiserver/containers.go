@@ -2,6 +2,7 @@ package apiserver
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"net/url"
@@ -440,8 +441,15 @@ func (s *Server) deleteContainer(c *call) (any, error) {
 	}
 	c.status = 204
 	if ct.Host == "" {
-		// Never placed: nothing to clean up on any host.
-		return nil, s.Containers.Delete(c.ctx, ct.UUID)
+		// Never placed: nothing to clean up on any host, unless placed
+		// since it was read (then its host removes what it made).
+		gs, ok := s.Containers.(container.GroupStore)
+		if !ok {
+			return nil, s.Containers.Delete(c.ctx, ct.UUID)
+		}
+		if err := gs.DeleteGroup(c.ctx, []string{ct.UUID}, unplaced); !errors.Is(err, errPlaced) {
+			return nil, err
+		}
 	}
 	if err := s.Actions.StartAction(c.ctx, s.newAction(c, ct, container.ActDelete)); err != nil {
 		c.log.Error("record action", "error", err)

@@ -89,6 +89,8 @@ type GroupStore interface {
 	// that is gone is ErrNotFound.
 	UpdateGroup(ctx context.Context, uuids []string, fn func([]*Container) error) ([]*Container, error)
 	// DeleteGroup removes the records of uuids that still exist, with
-	// their actions, in one transaction.
-	DeleteGroup(ctx context.Context, uuids []string) error
+	// their actions, in one transaction. check, when not nil, sees each
+	// record as it is deleted; its error stops the delete (a record that
+	// changed since the caller read it: it was placed meanwhile).
+	DeleteGroup(ctx context.Context, uuids []string, check func(*Container) error) error
 }

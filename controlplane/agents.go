@@ -431,7 +431,7 @@ func (h *AgentService) Forget(ctx context.Context, host, uuid string, seq int64)
 		// The capsule's record goes with what is left of its members'
 		// (each member's delete forgets its own), in one transaction.
 		if gs, ok := h.d.Containers.(container.GroupStore); ok {
-			return gs.DeleteGroup(ctx, append([]string{uuid}, c.Capsule.MemberUUIDs()...))
+			return gs.DeleteGroup(ctx, append([]string{uuid}, c.Capsule.MemberUUIDs()...), nil)
 		}
 	}
 	return h.d.Containers.Delete(ctx, uuid)

@@ -104,14 +104,15 @@ func (s *ContainerStore) UpdateGroup(ctx context.Context, uuids []string, fn fun
 }
 
 // DeleteGroup implements container.GroupStore.
-func (s *ContainerStore) DeleteGroup(ctx context.Context, uuids []string) error {
-	return s.delete(ctx, uuids, false)
+func (s *ContainerStore) DeleteGroup(ctx context.Context, uuids []string, check func(*container.Container) error) error {
+	return s.delete(ctx, uuids, false, check)
 }
 
 // delete removes the records of uuids, with their actions and their
 // names' uniqueness keys, in one transaction; a record already gone is
-// ErrNotFound when mustExist, else passed over.
-func (s *ContainerStore) delete(ctx context.Context, uuids []string, mustExist bool) error {
+// ErrNotFound when mustExist, else passed over. check, when not nil, may
+// refuse a record as read for the transaction.
+func (s *ContainerStore) delete(ctx context.Context, uuids []string, mustExist bool, check func(*container.Container) error) error {
 	scope, err := auth.ScopeFrom(ctx)
 	if err != nil {
 		return err
@@ -125,6 +126,11 @@ func (s *ContainerStore) delete(ctx context.Context, uuids []string, mustExist b
 			}
 			if err != nil {
 				return err
+			}
+			if check != nil {
+				if err := check(&it.Value); err != nil {
+					return err
+				}
 			}
 			txn.Require(containerKey(id), it.Revision).Delete(containerKey(id)).DeletePrefix(containerActionsPrefix(id))
 			if err := s.releaseName(ctx, txn, &it.Value); err != nil {

@@ -224,7 +224,7 @@ func TestContainerGroups(t *testing.T) {
 		if err := s.Delete(ctx, recs[2].UUID); err != nil {
 			t.Fatal(err)
 		}
-		if err := s.DeleteGroup(ctx, uuidsOf(recs)); err != nil {
+		if err := s.DeleteGroup(ctx, uuidsOf(recs), nil); err != nil {
 			t.Fatal(err)
 		}
 		for _, c := range recs {
@@ -235,8 +235,40 @@ func TestContainerGroups(t *testing.T) {
 		if want := []string{"create caps-p6", "delete caps-p6"}; !slices.Equal(p.took(), want) {
 			t.Errorf("participant saw %q, want %q", p.took(), want)
 		}
-		if err := s.DeleteGroup(ctx, uuidsOf(recs)); err != nil {
+		if err := s.DeleteGroup(ctx, uuidsOf(recs), nil); err != nil {
 			t.Errorf("deleting a group that is gone: %v", err)
+		}
+	})
+
+	t.Run("a check refuses the delete of a record as it is now", func(t *testing.T) {
+		s, _, _ := open(t)
+		recs := group("p7")
+		if err := s.CreateGroup(ctx, recs); err != nil {
+			t.Fatal(err)
+		}
+		// Placed after the caller read it unplaced.
+		if _, err := s.UpdateGroup(ctx, uuidsOf(recs), func(cs []*container.Container) error {
+			for _, c := range cs {
+				c.Host = "h1"
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		placed := errors.New("placed")
+		err := s.DeleteGroup(ctx, uuidsOf(recs), func(c *container.Container) error {
+			if c.Host != "" {
+				return placed
+			}
+			return nil
+		})
+		if !errors.Is(err, placed) {
+			t.Fatalf("delete: %v, want the check's refusal", err)
+		}
+		for _, c := range recs {
+			if _, err := s.Get(ctx, c.UUID); err != nil {
+				t.Errorf("%s after a refused delete: %v", c.UUID, err)
+			}
 		}
 	})
 }

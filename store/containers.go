@@ -361,7 +361,7 @@ func (s *ContainerStore) UpdateWith(ctx context.Context, uuid string, fn func(*c
 // Delete implements container.Store: the record, its actions and its
 // name's uniqueness key go in one transaction.
 func (s *ContainerStore) Delete(ctx context.Context, uuid string) error {
-	return s.delete(ctx, []string{uuid}, true)
+	return s.delete(ctx, []string{uuid}, true, nil)
 }
 
 // wrote records a write to a container record at rev.
