@@ -328,12 +328,20 @@ func (s *Service) fail(ctx context.Context, c *container.Container, cause error)
 		return
 	}
 	const event = "compute__schedule"
-	if err := s.actions.StartEvent(sys, c.UUID, c.Op.RequestID, event); err != nil {
-		s.log.Warn("record event", "container", c.UUID, "error", err)
-		return
+	uuids := []string{c.UUID}
+	if c.IsCapsule() && c.Capsule != nil {
+		// A capsule's members fail with it: each one's create action
+		// ends with the reason too.
+		uuids = append(uuids, c.Capsule.MemberUUIDs()...)
 	}
-	if err := s.actions.FinishEvent(sys, c.UUID, c.Op.RequestID, event, cause); err != nil {
-		s.log.Warn("record event", "container", c.UUID, "error", err)
+	for _, id := range uuids {
+		if err := s.actions.StartEvent(sys, id, c.Op.RequestID, event); err != nil {
+			s.log.Warn("record event", "container", id, "error", err)
+			continue
+		}
+		if err := s.actions.FinishEvent(sys, id, c.Op.RequestID, event, cause); err != nil {
+			s.log.Warn("record event", "container", id, "error", err)
+		}
 	}
 }
 

@@ -228,10 +228,12 @@ func waitingCapsule(t *testing.T, cs *store.ContainerStore, name string, cpu ...
 		k.Capsule.Containers = append(k.Capsule.Containers, container.Member{UUID: m.UUID, Name: fmt.Sprint(i)})
 		recs = append(recs, m)
 	}
+	var acts []*container.Action
 	for _, c := range recs {
 		c.SetOp(container.Op{Action: container.ActCreate, RequestID: "req-" + name, Run: true})
+		acts = append(acts, &container.Action{Action: container.ActCreate, RequestID: "req-" + name, ContainerUUID: c.UUID})
 	}
-	if err := cs.CreateGroup(ctx, recs); err != nil {
+	if err := cs.CreateGroup(ctx, recs, acts...); err != nil {
 		t.Fatal(err)
 	}
 	var ids []string
@@ -274,6 +276,12 @@ func TestCapsulePlacedAsOneUnit(t *testing.T) {
 	}
 	if !strings.Contains(reasons[0], "host") {
 		t.Errorf("reason %q does not say why no host was found", reasons[0])
+	}
+	for _, id := range tooBig {
+		a, err := p.cs.GetAction(auth.System(context.Background()), id, "req-toobig")
+		if err != nil || len(a.Events) != 1 || a.Events[0].Event != "compute__schedule" || a.Events[0].Result != container.ResultError {
+			t.Errorf("record %s's create action %+v (%v), want its schedule event failed", id, a, err)
+		}
 	}
 	used, err := p.quotas.Usage(context.Background(), "p1")
 	if err != nil {
