@@ -341,15 +341,7 @@ func (c *Client) CapsuleTop(ctx context.Context, ident, name, psArgs string) (*T
 	if err != nil {
 		return nil, err
 	}
-	var q url.Values
-	if psArgs != "" {
-		q = url.Values{"ps_args": {psArgs}}
-	}
-	var out Top
-	if err := c.do(ctx, request{method: http.MethodGet, path: p, query: q}, &out); err != nil {
-		return nil, err
-	}
-	return &out, nil
+	return c.top(ctx, p, psArgs)
 }
 
 // CapsuleStats returns the resource usage of one of a capsule's

@@ -147,6 +147,11 @@ func (c *Client) Top(ctx context.Context, ident, psArgs string) (*Top, error) {
 	if err != nil {
 		return nil, err
 	}
+	return c.top(ctx, p, psArgs)
+}
+
+// top lists the processes of the container at path p.
+func (c *Client) top(ctx context.Context, p, psArgs string) (*Top, error) {
 	var q url.Values
 	if psArgs != "" {
 		q = url.Values{"ps_args": {psArgs}}
