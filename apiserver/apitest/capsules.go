@@ -7,7 +7,7 @@ import (
 )
 
 // testCapsules follows a capsule through the API: created from a
-// template, Running, shown by name in both views, listed, hidden from the
+// template, Running, quiet at rest, shown by name in both views, listed, hidden from the
 // container routes, its container reached by template name (the
 // project's extension), deleted until gone.
 func testCapsules(t *testing.T, tg Target) {
@@ -59,6 +59,31 @@ func testCapsules(t *testing.T, tg Target) {
 	c.must(404, "GET", "/v1/containers/"+web, nil)
 	c.must(404, "GET", "/v1/containers/"+id, nil)
 
+	// A running capsule is quiet: its records and its members' are not
+	// written again while nothing in them changes.
+	if tg.Revision != nil {
+		window := tg.QuietWindow
+		if window <= 0 {
+			window = 3 * time.Second
+		}
+		// The capsule's own report may land just after its members'.
+		rev, deadline := tg.Revision(t), time.Now().Add(window+10*time.Second)
+		for {
+			time.Sleep(window)
+			now := tg.Revision(t)
+			if now == rev {
+				break
+			}
+			if time.Now().After(deadline) {
+				var keys []string
+				if tg.ChangedSince != nil {
+					keys = tg.ChangedSince(t, rev)
+				}
+				t.Fatalf("the store's revision moved from %d to %d in %s with the capsule running; keys written: %v", rev, now, window, keys)
+			}
+			rev = now
+		}
+	}
 	st := c.must(200, "GET", "/v1/capsules/"+id+"/containers/web/stats", nil).obj(t)
 	if st["CONTAINER"] != "capsule-"+name+"-web" {
 		t.Fatalf("stats of web: %v", st)
