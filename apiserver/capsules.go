@@ -291,12 +291,8 @@ func (s *Server) deleteCapsule(c *call) (any, error) {
 // on it; with ?all_projects=true, among all projects when allProjects
 // allows the caller, as findContainer does.
 func (s *Server) findCapsule(c *call, rule, allProjects string) (*container.Container, error) {
-	if allProjects != "" {
-		ctx, err := s.scopeFor(c, allProjects)
-		if err != nil {
-			return nil, err
-		}
-		c.ctx = ctx
+	if err := s.widenScope(c, allProjects); err != nil {
+		return nil, err
 	}
 	ident := c.r.PathValue("id")
 	rec, err := s.findKind(c.ctx, ident, (*container.Container).IsCapsule)

@@ -473,12 +473,8 @@ func (s *Server) deleteContainer(c *call) (any, error) {
 // the caller (Zun's show and delete); the call's scope then widens for the
 // rest of the request.
 func (s *Server) findContainer(c *call, rule, allProjects string) (*container.Container, error) {
-	if allProjects != "" {
-		ctx, err := s.scopeFor(c, allProjects)
-		if err != nil {
-			return nil, err
-		}
-		c.ctx = ctx
+	if err := s.widenScope(c, allProjects); err != nil {
+		return nil, err
 	}
 	ct, ok := c.ctx.Value(memberKey{}).(*container.Container)
 	if !ok {
@@ -613,6 +609,20 @@ func (s *Server) scopeFor(c *call, rule string) (context.Context, error) {
 		return nil, forbidden(rule)
 	}
 	return auth.WithAllProjects(c.ctx), nil
+}
+
+// widenScope makes the rest of the call see all projects when it asks
+// with all_projects and rule allows it; an empty rule leaves the scope.
+func (s *Server) widenScope(c *call, rule string) error {
+	if rule == "" {
+		return nil
+	}
+	ctx, err := s.scopeFor(c, rule)
+	if err != nil {
+		return err
+	}
+	c.ctx = ctx
+	return nil
 }
 
 func (s *Server) view(c *call, ct *container.Container) map[string]any {
