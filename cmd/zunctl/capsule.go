@@ -337,30 +337,11 @@ stops or you interrupt zunctl (Ctrl-C).`,
 				return err
 			}
 			ctx := cmd.Context()
-			if follow {
-				rc, err := c.FollowCapsuleLogs(ctx, args[0], args[1], opts)
-				if err != nil {
-					return err
-				}
-				return copyStream(ctx, a.stdout, rc)
-			}
-			logs, err := c.CapsuleLogs(ctx, args[0], args[1], opts)
-			if err != nil {
-				return err
-			}
-			if a.jsonOut {
-				return a.out().JSON(logs)
-			}
-			_, err = io.WriteString(a.stdout, logs)
-			return err
+			return showLogs(ctx, a, follow,
+				func() (string, error) { return c.CapsuleLogs(ctx, args[0], args[1], opts) },
+				func() (io.ReadCloser, error) { return c.FollowCapsuleLogs(ctx, args[0], args[1], opts) })
 		},
 	}
-	fs := cmd.Flags()
-	fs.BoolVar(&opts.Stdout, "stdout", false, "only the container's stdout")
-	fs.BoolVar(&opts.Stderr, "stderr", false, "only the container's stderr")
-	fs.BoolVarP(&opts.Timestamps, "timestamps", "t", false, "prefix each line with its time")
-	fs.StringVar(&opts.Tail, "tail", "", "number of `LINES` to show from the end, or \"all\" (default all)")
-	fs.StringVar(&opts.Since, "since", "", "only lines since `TIME`, Unix seconds or \"YYYY-MM-DD HH:MM:SS,mmm\"")
-	fs.BoolVarP(&follow, "follow", "f", false, "keep printing new lines until the container stops")
+	logFlags(cmd.Flags(), &opts, &follow)
 	return cmd
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/zun-go/zun/api"
 )
@@ -32,43 +33,48 @@ stops or you interrupt zunctl (Ctrl-C).`,
 			if err != nil {
 				return err
 			}
-			if follow {
-				return followLogs(cmd.Context(), c, a.stdout, args[0], opts)
-			}
-			return printLogs(cmd.Context(), c, a.out(), args[0], opts)
+			ctx := cmd.Context()
+			return showLogs(ctx, a, follow,
+				func() (string, error) { return c.Logs(ctx, args[0], opts) },
+				func() (io.ReadCloser, error) { return c.FollowLogs(ctx, args[0], opts) })
 		},
 	}
-	fs := cmd.Flags()
+	logFlags(cmd.Flags(), &opts, &follow)
+	return cmd
+}
+
+// logFlags adds the flags of a logs command: which stream, timestamps,
+// tail, since, and follow.
+func logFlags(fs *pflag.FlagSet, opts *api.LogOptions, follow *bool) {
 	fs.BoolVar(&opts.Stdout, "stdout", false, "only the container's stdout")
 	fs.BoolVar(&opts.Stderr, "stderr", false, "only the container's stderr")
 	fs.BoolVarP(&opts.Timestamps, "timestamps", "t", false, "prefix each line with its time")
 	fs.StringVar(&opts.Tail, "tail", "", "number of `LINES` to show from the end, or \"all\" (default all)")
 	fs.StringVar(&opts.Since, "since", "", "only lines since `TIME`, Unix seconds or \"YYYY-MM-DD HH:MM:SS,mmm\"")
-	fs.BoolVarP(&follow, "follow", "f", false, "keep printing new lines until the container stops")
-	return cmd
+	fs.BoolVarP(follow, "follow", "f", false, "keep printing new lines until the container stops")
 }
 
-// printLogs prints a container's logs so far; with --json as a JSON string.
-func printLogs(ctx context.Context, c *api.Client, out output, ident string, opts api.LogOptions) error {
-	logs, err := c.Logs(ctx, ident, opts)
+// showLogs prints the logs so far (get), with --json as a JSON string;
+// with follow, it copies their stream (stream) until the container stops
+// or the user interrupts zunctl.
+func showLogs(ctx context.Context, a *app, follow bool, get func() (string, error), stream func() (io.ReadCloser, error)) error {
+	if follow {
+		rc, err := stream()
+		if err != nil {
+			return err
+		}
+		return copyStream(ctx, a.stdout, rc)
+	}
+	logs, err := get()
 	if err != nil {
 		return err
 	}
+	out := a.out()
 	if out.json {
 		return out.JSON(logs)
 	}
 	_, err = io.WriteString(out.w, logs)
 	return err
-}
-
-// followLogs copies the log stream to w until the container stops; an
-// interruption ends it without error.
-func followLogs(ctx context.Context, c *api.Client, w io.Writer, ident string, opts api.LogOptions) error {
-	rc, err := c.FollowLogs(ctx, ident, opts)
-	if err != nil {
-		return err
-	}
-	return copyStream(ctx, w, rc)
 }
 
 // copyStream copies a log stream to w and closes it; an interruption
