@@ -60,28 +60,34 @@ func testCapsules(t *testing.T, tg Target) {
 	c.must(404, "GET", "/v1/containers/"+id, nil)
 
 	// A running capsule is quiet: its records and its members' are not
-	// written again while nothing in them changes.
-	if tg.Revision != nil {
+	// written again while nothing in them changes. (The suite's other
+	// tests write meanwhile: only this capsule's keys count.)
+	if tg.Revision != nil && tg.ChangedSince != nil {
 		window := tg.QuietWindow
 		if window <= 0 {
 			window = 3 * time.Second
+		}
+		ours := func(rev int64) []string {
+			var keys []string
+			for _, k := range tg.ChangedSince(t, rev) {
+				if strings.Contains(k, id) || strings.Contains(k, web) {
+					keys = append(keys, k)
+				}
+			}
+			return keys
 		}
 		// The capsule's own report may land just after its members'.
 		rev, deadline := tg.Revision(t), time.Now().Add(window+10*time.Second)
 		for {
 			time.Sleep(window)
-			now := tg.Revision(t)
-			if now == rev {
+			keys := ours(rev)
+			if len(keys) == 0 {
 				break
 			}
 			if time.Now().After(deadline) {
-				var keys []string
-				if tg.ChangedSince != nil {
-					keys = tg.ChangedSince(t, rev)
-				}
-				t.Fatalf("the store's revision moved from %d to %d in %s with the capsule running; keys written: %v", rev, now, window, keys)
+				t.Fatalf("the capsule's records were written in %s with the capsule running: %v", window, keys)
 			}
-			rev = now
+			rev = tg.Revision(t)
 		}
 	}
 	st := c.must(200, "GET", "/v1/capsules/"+id+"/containers/web/stats", nil).obj(t)
